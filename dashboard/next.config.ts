@@ -1,0 +1,7 @@
+import type { NextConfig } from "next";
+
+const config: NextConfig = {
+  transpilePackages: ["@tessera/shared", "@tessera/runner"],
+};
+
+export default config;

@@ -1,0 +1,214 @@
+/**
+ * The `tessera` command line. Thin on purpose: each command maps its flags to an options object
+ * and calls the programmatic API in `./commands/<name>.ts` (as vite's cli.ts calls
+ * createBuilder). One top-level handler turns named errors into messages and exit codes.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { ExitError } from "../errors";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function createProgram(): Command {
+  const program = new Command("tessera")
+    .description("Run image-classification fine-tuning experiments from YAML files.")
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride();
+
+  program
+    .command("validate")
+    .description("Check experiment files against the schema and the rules; print every problem with file:line:col.")
+    .argument("<configs...>", "YAML experiment files")
+    .option("--json", "print a JSON list of problems on stdout")
+    .option("--check-data", "also check that the data path exists and count the images")
+    .action(async (configs: string[], opts) => (await import("./commands/validate")).validateCommand(configs, opts));
+
+  program
+    .command("plan")
+    .description("Dry-run: print the resolved stages, per-group LRs and schedule shapes without training.")
+    .argument("<config>", "YAML experiment file")
+    .option("--set <path=value>", "override one value, e.g. 'train.stages[1].epochs=3' (repeatable)", collect, [])
+    .option("--json", "print the plan as JSON on stdout")
+    .option("--check-data", "count the images to give optimiser steps")
+    .action(async (config: string, opts) => (await import("./commands/plan")).planCommand(config, opts));
+
+  program
+    .command("run")
+    .description("Train an experiment and write a run folder.")
+    .argument("[config]", "YAML experiment file (or use --resume)")
+    .option("--set <path=value>", "override one value (repeatable)", collect, [])
+    .addOption(
+      new Option("--backend <name>", "TensorFlow.js backend").choices([
+        "auto",
+        "tensorflow-gpu",
+        "tensorflow",
+        "webgpu",
+        "wasm",
+        "cpu",
+      ]),
+    )
+    .option("--runs-dir <dir>", "where run folders go (default ./runs, env TESSERA_RUNS_DIR)")
+    .option("--resume <run>", "continue a crashed or interrupted run from its last checkpoint")
+    .option("--open", "start the dashboard and open the run in the browser")
+    .option("--json", "print the run summary as JSON on stdout")
+    .action(async (config: string | undefined, opts) => (await import("./commands/run")).runCommand(config, opts));
+
+  program
+    .command("lr-find")
+    .description("Run the LR finder alone and print the curve and the suggestions.")
+    .argument("<config>", "YAML experiment file")
+    .option("--stage <name>", "the stage whose trainable groups and size to use (default: the first)")
+    .option("--seeds <n>", "run with n seeds and report the spread of each suggestion", "1")
+    .option("--set <path=value>", "override one value (repeatable)", collect, [])
+    .addOption(
+      new Option("--backend <name>", "TensorFlow.js backend").choices([
+        "auto",
+        "tensorflow-gpu",
+        "tensorflow",
+        "webgpu",
+        "wasm",
+        "cpu",
+      ]),
+    )
+    .option("--json", "print JSON on stdout")
+    .action(async (config: string, opts) => (await import("./commands/lr-find")).lrFindCommand(config, opts));
+
+  program
+    .command("eval")
+    .description("Evaluate a run's best checkpoint on labelled images.")
+    .argument("<run>", "run id or run folder")
+    .option("--data <folder|config>", "a folder of labelled images or a config whose data to use")
+    .option("--runs-dir <dir>", "runs dir")
+    .option("--json", "print JSON on stdout")
+    .action(async (run: string, opts) => (await import("./commands/eval")).evalCommand(run, opts));
+
+  program
+    .command("predict")
+    .description("Label new images with a run's best checkpoint.")
+    .argument("<run>", "run id or run folder")
+    .argument("<images...>", "image files or folders")
+    .option("--runs-dir <dir>", "runs dir")
+    .option("--json", "print JSON on stdout")
+    .action(async (run: string, images: string[], opts) =>
+      (await import("./commands/predict")).predictCommand(run, images, opts),
+    );
+
+  program
+    .command("export")
+    .description("Write a self-describing model folder (tfjs model + classes + preprocessing).")
+    .argument("<run>", "run id or run folder")
+    .requiredOption("--out <dir>", "output folder")
+    .option("--runs-dir <dir>", "runs dir")
+    .action(async (run: string, opts) => (await import("./commands/export")).exportCommand(run, opts));
+
+  program
+    .command("ls")
+    .description("List runs.")
+    .option("--runs-dir <dir>", "runs dir")
+    .option("--json", "print JSON on stdout")
+    .action(async (opts) => (await import("./commands/ls")).lsCommand(opts));
+
+  program
+    .command("show")
+    .description("Show one run: meta, stages, best metrics.")
+    .argument("<run>", "run id or run folder")
+    .option("--runs-dir <dir>", "runs dir")
+    .option("--json", "print JSON on stdout")
+    .action(async (run: string, opts) => (await import("./commands/show")).showCommand(run, opts));
+
+  program
+    .command("rm")
+    .description("Delete a run folder.")
+    .argument("<run>", "run id or run folder")
+    .option("--runs-dir <dir>", "runs dir")
+    .action(async (run: string, opts) => (await import("./commands/rm")).rmCommand(run, opts));
+
+  program
+    .command("diff")
+    .description("Compare two configs or runs: changed config paths, metric deltas, split check.")
+    .argument("<a>", "config file, run id or run folder")
+    .argument("<b>", "config file, run id or run folder")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "md", "json"]).default("text"))
+    .option("--fail-if <expr>", "exit 1 when e.g. 'valid.accuracy < -0.5%' holds for b against a")
+    .option("--runs-dir <dir>", "runs dir")
+    .action(async (a: string, b: string, opts) => (await import("./commands/diff")).diffCommand(a, b, opts));
+
+  program
+    .command("report")
+    .description("Write report.md (or report.html) with charts as files, for a pull request.")
+    .argument("<run>", "run id or run folder")
+    .option("--vs <run>", "baseline run to compare against")
+    .option("--out <dir>", "output folder (default: the run folder)")
+    .addOption(new Option("--format <format>", "output format").choices(["md", "html"]).default("md"))
+    .option("--runs-dir <dir>", "runs dir")
+    .action(async (run: string, opts) => (await import("./commands/report")).reportCommand(run, opts));
+
+  program
+    .command("dashboard")
+    .description("Serve the live dashboard over the run store.")
+    .option("--runs-dir <dir>", "runs dir")
+    .option("--port <port>", "port", "3000")
+    .option("--host <host>", "address to bind; other than loopback needs --token", "127.0.0.1")
+    .option("--token <token>", "access token required on every request (env TESSERA_TOKEN)")
+    .option("--configs-dir <dir>", "configs folder to serve", "configs")
+    .action(async (opts) => (await import("./commands/dashboard")).dashboardCommand(opts));
+
+  const data = program.command("data").description("Data helpers: preview, cache, fetch.");
+  data
+    .command("preview")
+    .description("Write a grid of augmented samples with their labels as a PNG.")
+    .argument("<config>", "YAML experiment file")
+    .option("--out <file>", "output PNG", "preview.png")
+    .option("--set <path=value>", "override one value (repeatable)", collect, [])
+    .option("--stage <name>", "use this stage's image size")
+    .option("--count <n>", "number of samples", "32")
+    .action(async (config: string, opts) => (await import("./commands/data")).dataPreviewCommand(config, opts));
+  data
+    .command("cache")
+    .description("Show or clear the decoded-image cache.")
+    .option("--clear", "delete the cache")
+    .option("--json", "print JSON on stdout")
+    .action(async (opts) => (await import("./commands/data")).dataCacheCommand(opts));
+  data
+    .command("fetch")
+    .description("Download a known data set (checksummed, resumable), or say how to get it.")
+    .argument("<dataset>", "data set name, e.g. kimia960")
+    .option("--to <dir>", "destination folder")
+    .option("--url <url>", "override the download address (mirrors, tests)")
+    .action(async (dataset: string, opts) => (await import("./commands/data")).dataFetchCommand(dataset, opts));
+
+  const weights = program.command("weights").description("Pretrained weights: fetch and list.");
+  weights
+    .command("fetch")
+    .description("Download and verify pretrained weights into the cache.")
+    .argument("<backbone>", "e.g. resnet50")
+    .action(async (backbone: string, opts) => (await import("./commands/weights")).weightsFetchCommand(backbone, opts));
+  weights
+    .command("ls")
+    .description("List known weight sources and what is cached.")
+    .option("--json", "print JSON on stdout")
+    .action(async (opts) => (await import("./commands/weights")).weightsLsCommand(opts));
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting so tests can call it. */
+export async function main(argv: string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed help or the usage problem.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof ExitError) {
+      if (error.message) process.stderr.write(`${error.message}\n`);
+      return error.code;
+    }
+    process.stderr.write(
+      `tessera: unexpected error (this is a bug, please report it)\n${(error as Error)?.stack ?? String(error)}\n`,
+    );
+    return 1;
+  }
+}

@@ -1,0 +1,4 @@
+export * from "./schema";
+export type * from "./resolved";
+export * from "./events";
+export * from "./runfiles";

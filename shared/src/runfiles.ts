@@ -1,0 +1,27 @@
+/**
+ * The one place that names every file of a run folder (Ludwig's `globals.py`): the runner writes
+ * these, the dashboard and `diff`/`report` read them.
+ */
+export const RUN_FILES = {
+  config: "config.yaml",
+  meta: "meta.json",
+  events: "events.jsonl",
+  summary: "summary.json",
+  split: "split.json",
+  lock: ".lock",
+  checkpoints: "checkpoints",
+  bestCheckpoint: "checkpoints/best",
+  lastCheckpoint: "checkpoints/last",
+  topLosses: "top_losses",
+  report: "report.md",
+} as const;
+
+/** Default runs dir, relative to the working directory; env `TESSERA_RUNS_DIR` overrides. */
+export const DEFAULT_RUNS_DIR = "runs";
+
+/** A run id: `<YYYYMMDD-HHMMSS>-<name>-<4 hex>`; also the only shape the dashboard accepts. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
+
+export function isSafeRunId(id: string): boolean {
+  return RUN_ID_PATTERN.test(id) && !id.includes("..");
+}
