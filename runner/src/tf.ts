@@ -1,0 +1,10 @@
+/**
+ * TensorFlow.js as this project uses it: tfjs-core ops plus tfjs-layers, the same way the
+ * `@tensorflow/tfjs` umbrella package re-exports them (we do not depend on the umbrella, so only
+ * one tfjs-core, pinned at 4.22.0, is ever loaded). The `cpu` backend is always registered;
+ * `backend/` registers and selects the others.
+ */
+import "@tensorflow/tfjs-backend-cpu";
+
+export * from "@tensorflow/tfjs-core";
+export * from "@tensorflow/tfjs-layers";
