@@ -2,3 +2,6 @@ export * from "./schema";
 export type * from "./resolved";
 export * from "./events";
 export * from "./runfiles";
+export * from "./path";
+export * from "./lr";
+export * from "./schedules";
