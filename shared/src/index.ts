@@ -5,3 +5,4 @@ export * from "./runfiles";
 export * from "./path";
 export * from "./lr";
 export * from "./schedules";
+export * from "./diff";
