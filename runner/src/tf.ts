@@ -5,6 +5,8 @@
  * `backend/` registers and selects the others.
  */
 import "@tensorflow/tfjs-backend-cpu";
+// Chained ops (`x.square().sum()`), as the umbrella package registers them.
+import "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";
 
 export * from "@tensorflow/tfjs-core";
 export * from "@tensorflow/tfjs-layers";
