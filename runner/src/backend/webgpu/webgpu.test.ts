@@ -91,7 +91,7 @@ describe("webgpu backend", () => {
     [[2, 16, 16, 3], [7, 7, 3, 4], 2, "valid"],
     [[1, 11, 11, 2], [3, 2, 2, 3], 3, "valid"],
   ];
-  it.each(convCases)("conv2d x%j w%j stride %i %s: forward and both gradients", async (xs, ws, stride, pad, ctx) => {
+  it.for(convCases)("conv2d x%j w%j stride %i %s: forward and both gradients", async ([xs, ws, stride, pad], ctx) => {
     if (!info) return ctx.skip(unavailable);
     await expectSame(`conv2d`, () => {
       const x = tf.tensor4d(
@@ -127,7 +127,7 @@ describe("webgpu backend", () => {
       const { value, grads } = tf.variableGrads(() => {
         const h = tf.conv2d(x, w1, 2, "same");
         const { mean, variance } = tf.moments(h, [0, 1, 2]);
-        const bn = tf.batchNorm(h, mean, variance, beta, gamma, 1e-3).relu();
+        const bn = tf.batchNorm(h, mean, variance, beta, gamma, 1e-3).relu() as tf.Tensor4D;
         const pooled = tf.maxPool(bn, 3, 2, "same");
         const residual = tf.add(pooled, tf.conv2d(pooled, w2, 1, "same")).relu();
         const logits = tf.matMul(tf.mean(residual, [1, 2]), dense);
