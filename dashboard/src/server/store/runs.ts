@@ -1,0 +1,196 @@
+/**
+ * Reading runs for the dashboard: one row per run folder for the Runs table (kept up to date
+ * incrementally, so a list of 1,000 runs re-reads only what was appended), and one whole run
+ * for the Run page.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  FORMAT,
+  RUN_FILES,
+  isSafeRunId,
+  type RunEvent,
+  type RunMeta,
+  type RunStatus,
+  type RunSummary,
+} from "@tessera/shared";
+import { readNewEvents, type JsonlCursor } from "./jsonl";
+import { resolveRunDir, runsDir } from "./paths";
+
+/** One line of the Runs table. */
+export interface RunRow {
+  id: string;
+  name: string;
+  status: RunStatus;
+  started: string;
+  ended: string | null;
+  /** Seconds from start to end (or to now while running). */
+  seconds: number;
+  backend: string | null;
+  configHash: string;
+  bestAccuracy: number | null;
+  lastAccuracy: number | null;
+  stage: string | null;
+  stageIndex: number | null;
+  epoch: number | null;
+  epochs: number | null;
+  lastSeq: number;
+}
+
+interface Folded {
+  status: RunStatus | null;
+  best: number | null;
+  last: number | null;
+  stage: string | null;
+  stageIndex: number | null;
+  epoch: number | null;
+  epochs: number | null;
+  lastSeq: number;
+  lastTime: string | null;
+}
+
+const emptyFold = (): Folded => ({
+  status: null,
+  best: null,
+  last: null,
+  stage: null,
+  stageIndex: null,
+  epoch: null,
+  epochs: null,
+  lastSeq: -1,
+  lastTime: null,
+});
+
+/** Folds one event into the row summary; the events are the live truth, meta.json may lag. */
+export function foldEvent(f: Folded, e: RunEvent): void {
+  f.lastSeq = Math.max(f.lastSeq, e.seq);
+  f.lastTime = e.time;
+  switch (e.type) {
+    case "stage_started":
+      f.stage = e.stage;
+      f.stageIndex = e.index;
+      f.epochs = e.epochs;
+      f.epoch = null;
+      break;
+    case "epoch":
+      f.last = e.valid_accuracy;
+      f.best = f.best === null ? e.valid_accuracy : Math.max(f.best, e.valid_accuracy);
+      f.stage = e.stage;
+      f.epoch = e.epoch;
+      break;
+    case "run_started":
+    case "run_resumed":
+      f.status = "running";
+      break;
+    case "run_finished":
+      f.status = "finished";
+      break;
+    case "run_failed":
+      f.status = "failed";
+      break;
+    case "run_interrupted":
+      f.status = "interrupted";
+      break;
+    default:
+      break;
+  }
+}
+
+interface CacheEntry {
+  cursor: JsonlCursor;
+  fold: Folded;
+  meta: RunMeta | null;
+  metaMtime: number;
+}
+const cache = new Map<string, CacheEntry>();
+
+async function readJson<T>(file: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** The current row of one run folder, or null when it is not a readable run. */
+async function rowOf(id: string, dir: string): Promise<RunRow | null> {
+  let entry = cache.get(dir);
+  if (!entry) {
+    entry = { cursor: { offset: 0 }, fold: emptyFold(), meta: null, metaMtime: -1 };
+    cache.set(dir, entry);
+  }
+  const metaFile = join(dir, RUN_FILES.meta);
+  const mtime = await stat(metaFile).then(
+    (s) => s.mtimeMs,
+    () => -1,
+  );
+  if (mtime < 0) return null;
+  if (mtime !== entry.metaMtime) {
+    entry.meta = await readJson<RunMeta>(metaFile);
+    entry.metaMtime = mtime;
+  }
+  const meta = entry.meta;
+  if (!meta || meta.format !== FORMAT) return null;
+  for (const e of await readNewEvents(join(dir, RUN_FILES.events), entry.cursor)) foldEvent(entry.fold, e);
+  const f = entry.fold;
+  const status = meta.status !== "running" ? meta.status : (f.status ?? meta.status);
+  const end = meta.ended ?? (status === "running" ? new Date().toISOString() : f.lastTime);
+  return {
+    id,
+    name: meta.name,
+    status,
+    started: meta.started,
+    ended: meta.ended,
+    seconds: end ? Math.max(0, (Date.parse(end) - Date.parse(meta.started)) / 1000) : 0,
+    backend: meta.backend?.name ?? null,
+    configHash: meta.config_hash,
+    bestAccuracy: f.best,
+    lastAccuracy: f.last,
+    stage: f.stage,
+    stageIndex: f.stageIndex,
+    epoch: f.epoch,
+    epochs: f.epochs,
+    lastSeq: f.lastSeq,
+  };
+}
+
+/** Every readable run in the store, newest first. */
+export async function listRunRows(root: string = runsDir()): Promise<RunRow[]> {
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  const ids = entries.filter((d) => d.isDirectory() && isSafeRunId(d.name)).map((d) => d.name);
+  const rows = await Promise.all(ids.map((id) => rowOf(id, join(root, id))));
+  return rows.filter((r): r is RunRow => r !== null).sort((a, b) => b.started.localeCompare(a.started));
+}
+
+/** Everything about one run except its events (those stream through `runs.events`). */
+export interface RunDetail {
+  id: string;
+  meta: RunMeta;
+  summary: RunSummary | null;
+  configYaml: string;
+  row: RunRow | null;
+}
+
+/** Reads one run by id; null when the folder has no readable meta.json. */
+export async function readRunDetail(id: string): Promise<RunDetail | null> {
+  const dir = resolveRunDir(id);
+  const meta = await readJson<RunMeta>(join(dir, RUN_FILES.meta));
+  if (!meta || meta.format !== FORMAT) return null;
+  const summary = await readJson<RunSummary>(join(dir, RUN_FILES.summary));
+  const configYaml = await readFile(join(dir, RUN_FILES.config), "utf8").catch(() => "");
+  return { id, meta, summary, configYaml, row: await rowOf(id, dir) };
+}
+
+/** All events of a run (for compare), superseded batch lines dropped. */
+export async function readAllEvents(id: string): Promise<RunEvent[]> {
+  const events = await readNewEvents(join(resolveRunDir(id), RUN_FILES.events), { offset: 0 });
+  return dropSuperseded(events);
+}
+
+/** After a resume, batch events written after `superseded_after_seq` and before the resume are dropped. */
+export function dropSuperseded(events: RunEvent[]): RunEvent[] {
+  const cuts: [number, number][] = [];
+  for (const e of events) if (e.type === "run_resumed") cuts.push([e.superseded_after_seq, e.seq]);
+  if (cuts.length === 0) return events;
+  return events.filter((e) => e.type !== "batch" || !cuts.some(([from, to]) => e.seq > from && e.seq < to));
+}
