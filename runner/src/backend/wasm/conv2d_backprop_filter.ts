@@ -1,0 +1,94 @@
+import { backend_util, Conv2DBackpropFilter } from "@tensorflow/tfjs-core";
+import type {
+  Conv2DBackpropFilterAttrs,
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  TensorInfo,
+} from "@tensorflow/tfjs-core";
+import { withScope } from "./scope";
+import type { KernelScope } from "./scope";
+
+/**
+ * dW[kh,kw,ci,co] = sum over n,oh,ow of x[n, oh*s+kh-pt, ow*s+kw-pl, ci] * dy[n,oh,ow,co].
+ *
+ * That sum is itself a convolution, so it runs on XNNPACK's Conv2D: take the input channels as the
+ * batch and the batch as the channels (x -> [Cin,H,W,N]), dy as the filter ([OH,OW,N,Cout]), and
+ * the forward stride as the dilation; the result is [Cin,fh,fw,Cout]. A 1x1 filter is a plain
+ * matrix product over the (strided) pixels instead.
+ */
+export function conv2dBackpropFilter(
+  s: KernelScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  attrs: Conv2DBackpropFilterAttrs,
+): TensorInfo {
+  const { strides, pad, dimRoundingMode, filterShape } = attrs;
+  if (attrs.dataFormat === "NCHW") throw new Error("wasm Conv2DBackpropFilter supports only dataFormat NHWC");
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const { batchSize: n, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  // How far the last window reaches past the input (negative: trailing rows the conv never reads).
+  const bottom = (oh - 1) * sh + fh - top - info.inHeight;
+  const right = (ow - 1) * sw + fw - left - info.inWidth;
+
+  if (fh === 1 && fw === 1 && top === 0 && left === 0) {
+    let xs = x;
+    if (sh > 1 || sw > 1 || bottom < 0 || right < 0) {
+      xs = s.run(
+        "StridedSlice",
+        { x },
+        stridedAttrs([0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, cin], [1, sh, sw, 1]),
+      );
+    }
+    const a = s.reshape(xs, [1, n * oh * ow, cin]);
+    const b = s.reshape(dy, [1, n * oh * ow, cout]);
+    const dw = s.run("BatchMatMul", { a, b }, { transposeA: true, transposeB: false });
+    return s.reshape(dw, [1, 1, cin, cout]);
+  }
+
+  const xc = s.padOrCrop(x, [
+    [0, 0],
+    [0, Math.min(0, bottom)],
+    [0, Math.min(0, right)],
+    [0, 0],
+  ]);
+  const xt = s.transpose(xc, [3, 1, 2, 0]);
+  const f = s.transpose(dy, [1, 2, 0, 3]);
+  const explicit: [number, number][] = [
+    [0, 0],
+    [top, Math.max(0, bottom)],
+    [left, Math.max(0, right)],
+    [0, 0],
+  ];
+  const conv = s.run(
+    "Conv2D",
+    { x: xt, filter: f },
+    { strides: 1, pad: explicit, dilations: [sh, sw], dataFormat: "NHWC" },
+  );
+  return s.transpose(conv, [1, 2, 0, 3]);
+}
+
+function stridedAttrs(begin: number[], end: number[], strides: number[]) {
+  return { begin, end, strides, beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 };
+}
+
+const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) =>
+  withScope(backend as KernelBackend, (s) =>
+    conv2dBackpropFilter(s, inputs.x!, inputs.dy!, attrs as unknown as Conv2DBackpropFilterAttrs),
+  );
+
+/** The wasm backend's missing Conv2DBackpropFilter kernel. */
+export const conv2dBackpropFilterConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: "wasm",
+  kernelFunc,
+};

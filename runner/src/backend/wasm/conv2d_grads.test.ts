@@ -1,0 +1,82 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+// tfjs-layers registers every op gradient (tfjs-core's Node bundle alone registers none).
+import "@tensorflow/tfjs-layers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { prepareWasmBackend } from "./index";
+import { compareOnBackends } from "./testing";
+
+type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
+interface Case {
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  stride: number;
+  pad: Pad;
+}
+
+// Strides 1/2/3, same/valid/explicit padding, 1x1/3x3/7x7 and non-square inputs and kernels, batch > 1.
+const cases: Case[] = [
+  { x: [2, 8, 8, 3], f: [3, 3, 3, 4], stride: 1, pad: "same" },
+  { x: [2, 9, 7, 3], f: [3, 3, 3, 5], stride: 2, pad: "same" },
+  { x: [2, 10, 10, 4], f: [3, 3, 4, 2], stride: 2, pad: "valid" },
+  { x: [3, 11, 13, 2], f: [3, 3, 2, 3], stride: 3, pad: "same" },
+  { x: [1, 12, 9, 2], f: [3, 2, 2, 3], stride: 3, pad: "valid" },
+  { x: [2, 8, 8, 6], f: [1, 1, 6, 5], stride: 1, pad: "valid" },
+  { x: [2, 9, 8, 6], f: [1, 1, 6, 5], stride: 2, pad: "same" },
+  { x: [2, 16, 14, 3], f: [7, 7, 3, 4], stride: 2, pad: "same" },
+  { x: [2, 15, 17, 3], f: [7, 5, 3, 2], stride: 1, pad: "valid" },
+  {
+    x: [2, 10, 9, 3],
+    f: [3, 3, 3, 4],
+    stride: 1,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
+  {
+    x: [2, 12, 11, 3],
+    f: [3, 3, 3, 4],
+    stride: 2,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [0, 0],
+    ],
+  },
+  {
+    x: [2, 13, 12, 3],
+    f: [5, 3, 3, 2],
+    stride: 3,
+    pad: [
+      [0, 0],
+      [2, 1],
+      [0, 2],
+      [0, 0],
+    ],
+  },
+  { x: [4, 6, 5, 16], f: [2, 4, 16, 8], stride: 2, pad: "same" },
+];
+
+const name = (c: Case) => `x${c.x.join("x")} f${c.f.join("x")} s${c.stride} ${JSON.stringify(c.pad)}`;
+
+beforeAll(async () => {
+  await prepareWasmBackend();
+});
+
+describe("wasm Conv2D gradients against cpu", () => {
+  it.for(cases)("filter and input gradient, $x $f s$stride", (c) => {
+    const diff = compareOnBackends(name(c), [c.x, c.f], ([x, f]) => {
+      const [dx, df] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => {
+        const y = tf.conv2d(a, b, c.stride, c.pad);
+        // A non-uniform dy, so that every tap of the gradient is checked.
+        return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
+      })([x as tf.Tensor4D, f as tf.Tensor4D]);
+      return [dx!, df!];
+    });
+    expect(diff.rel).toBeLessThan(1e-4);
+  });
+});

@@ -1,0 +1,20 @@
+import { getKernel, registerKernel, unregisterKernel } from "@tensorflow/tfjs-core";
+import type { KernelConfig } from "@tensorflow/tfjs-core";
+import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter";
+import { conv2dBackpropInputConfig } from "./conv2d_backprop_input";
+
+/** Every kernel this module adds to (or replaces in) the wasm backend. */
+export const wasmGradKernels: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
+
+/**
+ * Registers {@link wasmGradKernels} for `wasm`, replacing the backend's own version where it has
+ * one. Idempotent. Call before the first kernel runs (prepareWasmBackend does).
+ */
+export function registerWasmGradKernels(): void {
+  for (const config of wasmGradKernels) {
+    const current = getKernel(config.kernelName, "wasm");
+    if (current === config) continue;
+    if (current !== undefined) unregisterKernel(config.kernelName, "wasm");
+    registerKernel(config);
+  }
+}

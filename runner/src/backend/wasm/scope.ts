@@ -1,0 +1,79 @@
+import { getKernel } from "@tensorflow/tfjs-core";
+import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
+
+/**
+ * Runs other registered `wasm` kernels from inside a kernel and frees every intermediate result
+ * unless it is kept. Composite kernels are built this way (as tfjs's own backends do) so all the
+ * arithmetic happens in wasm/XNNPACK, never in JavaScript loops.
+ */
+export class KernelScope {
+  private readonly temps: TensorInfo[] = [];
+
+  constructor(readonly backend: KernelBackend) {}
+
+  /** Runs kernel `name` on the wasm backend; the result is freed by {@link dispose} unless kept. */
+  run(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
+    const config = getKernel(name, "wasm");
+    if (config === undefined) throw new Error(`Kernel '${name}' not registered for backend 'wasm'`);
+    const out = config.kernelFunc({ inputs, attrs, backend: this.backend });
+    if (Array.isArray(out)) throw new Error(`kernel ${name} returned several outputs`);
+    this.temps.push(out);
+    return out;
+  }
+
+  /** Shorthand for the Reshape kernel (shares the data, no copy). */
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.run("Reshape", { x }, { shape });
+  }
+
+  /** Shorthand for the Transpose kernel. */
+  transpose(x: TensorInfo, perm: number[]): TensorInfo {
+    return this.run("Transpose", { x }, { perm });
+  }
+
+  /** Slice with `begin`/`size` per axis (the Slice kernel). */
+  slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+    return this.run("Slice", { x }, { begin, size });
+  }
+
+  /**
+   * Pads (positive) or crops (negative) each axis by `[before, after]`, so callers can express
+   * "this much border" without caring about the sign.
+   */
+  padOrCrop(x: TensorInfo, pads: [number, number][]): TensorInfo {
+    let t = x;
+    if (pads.some(([a, b]) => a < 0 || b < 0)) {
+      const begin = pads.map(([a]) => Math.max(0, -a));
+      const size = pads.map(([a, b], i) => (x.shape[i] ?? 0) - Math.max(0, -a) - Math.max(0, -b));
+      t = this.slice(t, begin, size);
+    }
+    if (pads.some(([a, b]) => a > 0 || b > 0)) {
+      const paddings = pads.map(([a, b]) => [Math.max(0, a), Math.max(0, b)]);
+      t = this.run("PadV2", { x: t }, { paddings, constantValue: 0 });
+    }
+    return t;
+  }
+
+  /** Exempts `t` from {@link dispose} (the kernel's result). */
+  keep(t: TensorInfo): TensorInfo {
+    const i = this.temps.lastIndexOf(t);
+    if (i >= 0) this.temps.splice(i, 1);
+    return t;
+  }
+
+  /** Frees every intermediate result not kept. */
+  dispose(): void {
+    for (const t of this.temps) this.backend.disposeData(t.dataId);
+    this.temps.length = 0;
+  }
+}
+
+/** Runs `body` with a fresh scope and frees its intermediates, also when it throws. */
+export function withScope(backend: KernelBackend, body: (s: KernelScope) => TensorInfo): TensorInfo {
+  const s = new KernelScope(backend);
+  try {
+    return s.keep(body(s));
+  } finally {
+    s.dispose();
+  }
+}

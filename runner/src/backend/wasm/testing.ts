@@ -1,0 +1,43 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+/** Largest absolute and relative (to the largest |cpu| value) differences between two runs. */
+export interface Diff {
+  abs: number;
+  rel: number;
+}
+
+/**
+ * Test helper: runs `fn` on seeded random inputs of `shapes` on `cpu` and on `wasm`, prints the
+ * largest absolute and relative difference of each output, and checks that `fn` leaked no tensor on
+ * either backend. Returns the worst difference over all outputs.
+ */
+export function compareOnBackends(label: string, shapes: number[][], fn: (xs: tf.Tensor[]) => tf.Tensor[]): Diff {
+  const inputs = shapes.map((s, i) => Array.from(tf.randomUniform(s, -1, 1, "float32", 7 + i).dataSync()));
+  const run = (backend: string): Float32Array[] => {
+    tf.setBackend(backend);
+    const xs = inputs.map((v, i) => tf.tensor(v, shapes[i]));
+    const before = tf.memory().numTensors;
+    const outs = fn(xs);
+    const values = outs.map((o) => o.dataSync() as Float32Array);
+    tf.dispose(outs);
+    const leaked = tf.memory().numTensors - before;
+    tf.dispose(xs);
+    if (leaked !== 0) throw new Error(`${label}: ${leaked} tensor(s) leaked on ${backend}`);
+    return values;
+  };
+  const want = run("cpu");
+  const got = run("wasm");
+  let abs = 0;
+  let scale = 0;
+  want.forEach((w, k) => {
+    const g = got[k]!;
+    if (g.length !== w.length) throw new Error(`${label}: output ${k} has ${g.length} values, cpu has ${w.length}`);
+    for (let i = 0; i < w.length; i++) {
+      abs = Math.max(abs, Math.abs(w[i]! - g[i]!));
+      scale = Math.max(scale, Math.abs(w[i]!));
+    }
+  });
+  const rel = abs / Math.max(scale, 1e-12);
+  console.log(`${label}: max abs ${abs.toExponential(2)}, rel ${rel.toExponential(2)}`);
+  return { abs, rel };
+}
