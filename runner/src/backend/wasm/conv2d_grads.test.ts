@@ -70,11 +70,11 @@ beforeAll(async () => {
 describe("wasm Conv2D gradients against cpu", () => {
   it.for(cases)("filter and input gradient, $x $f s$stride", (c) => {
     const diff = compareOnBackends(name(c), [c.x, c.f], ([x, f]) => {
-      const [dx, df] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => {
-        const y = tf.conv2d(a, b, c.stride, c.pad);
+      const [dx, df] = tf.grads((...args: tf.Tensor[]) => {
+        const y = tf.conv2d(args[0] as tf.Tensor4D, args[1] as tf.Tensor4D, c.stride, c.pad);
         // A non-uniform dy, so that every tap of the gradient is checked.
         return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
-      })([x as tf.Tensor4D, f as tf.Tensor4D]);
+      })([x!, f!]);
       return [dx!, df!];
     });
     expect(diff.rel).toBeLessThan(1e-4);
