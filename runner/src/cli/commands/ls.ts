@@ -1,5 +1,61 @@
-// Not built yet: the issue that owns this command replaces this file.
-import { ExitError } from "../../errors";
-export async function lsCommand(..._args: unknown[]): Promise<void> {
-  throw new ExitError("tessera: 'lsCommand' is not built yet", 1);
+/** `tessera ls [--runs-dir d] [--json]`: the runs, newest first, with their progress and best accuracy. */
+import { listRuns, runsDirFrom, type RunListing } from "../../runs";
+import { pct, printJson, say, table } from "../../runs/cli-text";
+
+export interface LsOptions {
+  runsDir?: string;
+  json?: boolean;
+}
+
+function statusOf(row: RunListing): string {
+  return row.stale ? "killed (resumable)" : row.meta.status;
+}
+
+/** Lists the runs dir; `--json` prints `{ runs_dir, runs: [...] }` on stdout. */
+export async function lsCommand(opts: LsOptions = {}): Promise<void> {
+  const runsDir = runsDirFrom(opts.runsDir);
+  const rows = await listRuns(runsDir);
+  if (opts.json) {
+    printJson({
+      runs_dir: runsDir,
+      runs: rows.map((r) => ({
+        id: r.meta.id,
+        dir: r.dir,
+        name: r.meta.name,
+        status: r.meta.status,
+        stale: r.stale,
+        started: r.meta.started,
+        ended: r.meta.ended,
+        attempt: r.meta.attempt,
+        config_hash: r.meta.config_hash,
+        backend: r.meta.backend?.name ?? null,
+        stage: r.stage,
+        fold: r.fold,
+        epoch: r.epoch,
+        epochs_done: r.epochs_done,
+        best_valid_accuracy: r.best_valid_accuracy,
+        last_valid_accuracy: r.last_valid_accuracy,
+      })),
+    });
+    return;
+  }
+  if (rows.length === 0) {
+    say(`no runs in ${runsDir}`);
+    return;
+  }
+  say(
+    table(
+      ["ID", "STATUS", "STAGE", "EPOCH", "BEST ACC", "LAST ACC", "BACKEND"],
+      rows.map((r) => [
+        r.meta.id,
+        statusOf(r),
+        r.stage === null ? "-" : r.fold === null ? r.stage : `${r.stage} (fold ${r.fold})`,
+        r.epoch ?? "-",
+        pct(r.best_valid_accuracy),
+        pct(r.last_valid_accuracy),
+        r.meta.backend?.name ?? "-",
+      ]),
+    ),
+  );
+  say(`${rows.length} run${rows.length === 1 ? "" : "s"} in ${runsDir}`);
 }
