@@ -1,0 +1,129 @@
+/**
+ * Picks and prepares the TensorFlow.js backend. `auto` tries, in order: `tensorflow-gpu`
+ * (@tensorflow/tfjs-node-gpu, CUDA), `tensorflow` (@tensorflow/tfjs-node), `webgpu` (real GPU
+ * adapters only, no software fallback), `wasm`, `cpu`; the first that starts wins. A backend asked
+ * for by name that cannot start fails with an ExitError that says how to get it.
+ */
+import * as tf from "../tf";
+import type { BackendName } from "@tessera/shared";
+import { ExitError } from "../errors";
+import { NATIVE_PACKAGES, importNative, nativeInstallHint, packageVersion } from "./native";
+import { importSibling } from "./sibling";
+
+/** What ran, for the run's meta.json and `run_started`. */
+export interface BackendInfo {
+  /** The tfjs backend name: `tensorflow`, `webgpu`, `wasm` or `cpu`. */
+  name: string;
+  /** Version of the package that provides it. */
+  version: string;
+  /** Worker threads, where the backend says (wasm, cpu = 1); null otherwise. */
+  threads: number | null;
+  /** The GPU, where there is one. */
+  device: string | null;
+}
+
+/** Options of {@link selectBackend}. */
+export interface SelectOptions {
+  /** wasm threads (see backend/wasm). @default 1 */
+  threads?: number;
+}
+
+type Concrete = Exclude<BackendName, "auto">;
+
+/** The order `auto` tries. */
+export const AUTO_ORDER: Concrete[] = ["tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"];
+
+interface WasmModule {
+  prepareWasmBackend(opts?: { threads?: number }): Promise<{ threads: number }>;
+}
+interface WebgpuModule {
+  prepareWebgpuBackend(opts?: {
+    allowFallback?: boolean;
+  }): Promise<{ vendor: string; device: string; description: string }>;
+}
+
+async function start(name: Concrete, auto: boolean, opts: SelectOptions): Promise<BackendInfo> {
+  switch (name) {
+    case "tensorflow-gpu":
+    case "tensorflow": {
+      const pkg = NATIVE_PACKAGES[name];
+      await importNative(pkg);
+      if (!(await tf.setBackend("tensorflow")))
+        throw new Error(`${pkg} loaded but the tensorflow backend did not start`);
+      return {
+        name: "tensorflow",
+        version: packageVersion(pkg) ?? "?",
+        threads: null,
+        device: name === "tensorflow-gpu" ? "cuda" : null,
+      };
+    }
+    case "webgpu": {
+      const mod = await importSibling<WebgpuModule>("webgpu/index");
+      if (!mod) throw new Error("the webgpu backend module (runner/src/backend/webgpu) is not built yet");
+      const info = await mod.prepareWebgpuBackend({ allowFallback: !auto });
+      const device = [info.vendor, info.device || info.description].filter(Boolean).join(" ") || "unknown adapter";
+      return {
+        name: "webgpu",
+        version: packageVersion("@tensorflow/tfjs-backend-webgpu") ?? "?",
+        threads: null,
+        device,
+      };
+    }
+    case "wasm": {
+      const mod = await importSibling<WasmModule>("wasm/index");
+      let threads = 1;
+      if (mod) {
+        threads = (await mod.prepareWasmBackend({ threads: opts.threads })).threads;
+      } else {
+        // Without backend/wasm's gradient kernels wasm can run inference but not train convolutions.
+        await import("@tensorflow/tfjs-backend-wasm");
+        if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not start");
+      }
+      return { name: "wasm", version: packageVersion("@tensorflow/tfjs-backend-wasm") ?? "?", threads, device: null };
+    }
+    case "cpu":
+      await tf.setBackend("cpu");
+      return { name: "cpu", version: packageVersion("@tensorflow/tfjs-backend-cpu") ?? "?", threads: 1, device: null };
+  }
+}
+
+function installHint(name: Concrete): string {
+  switch (name) {
+    case "tensorflow-gpu":
+    case "tensorflow":
+      return nativeInstallHint(NATIVE_PACKAGES[name]);
+    case "webgpu":
+      return "it needs a GPU with Vulkan/Metal/D3D12 drivers and the `webgpu` package (optional dependency); or use --backend wasm";
+    case "wasm":
+      return "reinstall @tensorflow/tfjs-backend-wasm (`pnpm install`), or use --backend cpu";
+    case "cpu":
+      return "reinstall @tensorflow/tfjs-backend-cpu (`pnpm install`)";
+  }
+}
+
+/**
+ * Starts the named backend (or the first that works, for `auto`) and makes it tfjs's active one.
+ * @throws ExitError when a named backend cannot start (with how to install it)
+ */
+export async function selectBackend(name: BackendName, opts: SelectOptions = {}): Promise<BackendInfo> {
+  if (name !== "auto") {
+    try {
+      const info = await start(name, false, opts);
+      await tf.ready();
+      return info;
+    } catch (error) {
+      throw new ExitError(`backend "${name}" is not available: ${(error as Error).message}; ${installHint(name)}`);
+    }
+  }
+  const problems: string[] = [];
+  for (const candidate of AUTO_ORDER) {
+    try {
+      const info = await start(candidate, true, opts);
+      await tf.ready();
+      return info;
+    } catch (error) {
+      problems.push(`${candidate}: ${(error as Error).message}`);
+    }
+  }
+  throw new ExitError(`no TensorFlow.js backend could start:\n  ${problems.join("\n  ")}`);
+}

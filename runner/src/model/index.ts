@@ -1,0 +1,107 @@
+/**
+ * The model API the training engine uses: build a ResNet (+ pretrained weights) with the configured
+ * head, sort its layers into named groups, freeze/unfreeze groups, run it in training mode.
+ *
+ * Output: the model outputs LOGITS `[batch, numClasses]` (no softmax layer). Train with
+ * `tf.losses.softmaxCrossEntropy(oneHot, logits)`, predict with `tf.softmax(logits)`.
+ * Input: `[batch, height, width, 3]` float32, any size, already normalised with
+ * `built.preprocessing` (caffe for Keras ImageNet weights, imagenet mean/std otherwise).
+ */
+import * as tf from "../tf";
+import type { ResNetPart, ResolvedModel } from "@tessera/shared";
+import { ConfigError } from "../errors";
+import { buildBackbone } from "./resnet";
+import { buildHead } from "./head";
+import { isBatchNorm, makeGroups, setBnInferenceMode, type LayerGroup } from "./groups";
+
+export { RESNET_SPECS, scaledChannels } from "./resnet";
+export { LOGITS_LAYER } from "./head";
+export { partOfLayer, isBatchNorm, isBnInferenceMode, type LayerGroup } from "./groups";
+
+/** How input pixels (0..255 RGB) must be normalised for this model's weights. */
+export type Preprocessing = "caffe" | "imagenet" | "none";
+
+/** A built model and what the engine needs to know about it. */
+export interface BuiltModel {
+  /** Input `[null, null, null, 3]`, output logits `[null, numClasses]`. */
+  model: tf.LayersModel;
+  /** The configured layer groups, in network order. */
+  groups: LayerGroup[];
+  /** What the weights expect (`normalize: auto` resolves to this). */
+  preprocessing: Preprocessing;
+  /** Where the weights came from: `none` (random init) or the source that was loaded. */
+  weightsSource: string;
+}
+
+/** Options of {@link buildModel}. */
+export interface BuildOptions {
+  /** Seed of the initialisers (the experiment's `seed`). @default 42 */
+  seed?: number;
+}
+
+/**
+ * Builds the configured backbone with an N-way head and its layer groups. Pretrained weights
+ * (`model.pretrained`: `imagenet` or a path/URL) are not loadable yet: that path throws.
+ */
+export async function buildModel(
+  model: ResolvedModel,
+  numClasses: number,
+  opts: BuildOptions = {},
+): Promise<BuiltModel> {
+  const seed = opts.seed ?? 42;
+  if (model.pretrained !== "none") {
+    throw new ConfigError(`model.pretrained: loading "${model.pretrained}" is not built yet; use "none"`);
+  }
+  const { input, output } = buildBackbone(model.backbone, { width: model.width, seed });
+  const logits = buildHead(output, numClasses, model.head, seed + 100_000);
+  const net = tf.model({ inputs: input, outputs: logits, name: model.backbone });
+  return { model: net, groups: makeGroups(net, model.groups), preprocessing: "imagenet", weightsSource: "none" };
+}
+
+/**
+ * Makes the layers of `trainable` groups trainable and freezes every other layer. With
+ * `trainBn`, BatchNorm layers of frozen groups keep training (gamma/beta and moving statistics,
+ * fastai's default); without it they are frozen and run in inference mode.
+ * @throws ConfigError when a group name is unknown
+ */
+export function setTrainable(built: BuiltModel, trainable: string[], trainBn: boolean): void {
+  const names = built.groups.map((g) => g.name);
+  for (const name of trainable) {
+    if (!names.includes(name)) {
+      throw new ConfigError(`trainable: unknown layer group "${name}", expected one of ${names.join(", ")}`);
+    }
+  }
+  const inGroup = new Set<tf.layers.Layer>();
+  for (const group of built.groups) {
+    const on = trainable.includes(group.name);
+    for (const layer of group.layers) {
+      inGroup.add(layer);
+      const bnStillTrains = trainBn && isBatchNorm(layer);
+      layer.trainable = on || bnStillTrains;
+      if (isBatchNorm(layer)) setBnInferenceMode(layer, !layer.trainable);
+    }
+  }
+  for (const layer of built.model.layers) {
+    if (inGroup.has(layer)) continue;
+    layer.trainable = false;
+    if (isBatchNorm(layer)) setBnInferenceMode(layer, true);
+  }
+}
+
+/** The trainable variables of each group (group order; empty list for a frozen group). */
+export function trainableVariablesByGroup(built: BuiltModel): Map<string, tf.LayerVariable[]> {
+  return new Map(built.groups.map((g) => [g.name, g.layers.flatMap((l) => l.trainableWeights)]));
+}
+
+/**
+ * Runs the model in training mode (dropout on, BatchNorm on batch statistics and updating its
+ * moving mean/variance, except BN layers frozen by `setTrainable`). Use inside `tf.variableGrads`.
+ */
+export function applyTraining(built: BuiltModel, x: tf.Tensor4D): tf.Tensor2D {
+  return built.model.apply(x, { training: true }) as tf.Tensor2D;
+}
+
+/** The parts each group covers, for events and `plan`. */
+export function groupParts(built: BuiltModel): Record<string, ResNetPart[]> {
+  return Object.fromEntries(built.groups.map((g) => [g.name, g.parts]));
+}
