@@ -15,7 +15,8 @@ export function TaggedUnion<T extends TObject[]>(tag: string, members: [...T], o
   return Type.Unsafe<Static<TUnion<T>>>({
     ...options,
     type: "object",
-    required: [tag],
+    // No top-level `required: [tag]`: every member requires its tag already, and Ajv's strict mode
+    // rejects a `required` key that no sibling `properties` defines.
     oneOf: members,
     discriminator: { propertyName: tag },
   });

@@ -1,0 +1,226 @@
+/**
+ * What a schema cannot say, as a flat list of small named rules (changesets' `rules.ts`, Ludwig's
+ * `checks.py`). Each looks at the resolved config (defaults filled) and returns findings at
+ * config paths; the loader pins them to lines. They run once the schema pass is clean.
+ */
+import { existsSync, statSync } from "node:fs";
+import { RESNET_PARTS, sgdrEpochs, type PathSegment, type ResolvedConfig } from "@tessera/shared";
+import { fmtNum } from "./problems";
+import { didYouMean } from "./suggest";
+
+/** One thing a rule found. */
+export interface Finding {
+  path: PathSegment[];
+  message: string;
+  severity?: "error" | "warning";
+}
+
+/** What a rule sees. */
+export interface RuleContext {
+  config: ResolvedConfig;
+  /** Check that the data exists (`--check-data`, and at run time). */
+  checkData: boolean;
+}
+
+export type Rule = (ctx: RuleContext) => Finding[];
+
+/** The smallest square input a ResNet takes: five stride-2 steps leave a 1x1 map at 32 px. */
+export const MIN_SIZE = 32;
+
+const stages = (c: ResolvedConfig) =>
+  c.train.stages.map((s, i) => ({ s, at: ["train", "stages", i] as PathSegment[] }));
+
+export const lrRangeOrdered: Rule = ({ config }) =>
+  stages(config).flatMap(({ s, at }) => {
+    if (s.lr.kind === "fixed" && s.lr.min > s.lr.max) {
+      return [
+        {
+          path: [...at, "lr", "min"],
+          message: `must be <= lr.max (${fmtNum(s.lr.max)}), received ${fmtNum(s.lr.min)}`,
+        },
+      ];
+    }
+    if (s.lr.kind === "find" && s.lr.start >= s.lr.end) {
+      return [
+        {
+          path: [...at, "lr", "start"],
+          message: `must be < lr.end (${fmtNum(s.lr.end)}), received ${fmtNum(s.lr.start)}`,
+        },
+      ];
+    }
+    return [];
+  });
+
+export const trainableGroupsExist: Rule = ({ config }) => {
+  const groups = Object.keys(config.model.groups);
+  return stages(config).flatMap(({ s, at }) =>
+    s.trainable.flatMap((name, j) =>
+      groups.includes(name)
+        ? []
+        : [
+            {
+              path: [...at, "trainable", j],
+              message: `no layer group ${JSON.stringify(name)}; groups are ${groups.join(", ")}${didYouMean(name, groups)}`,
+            },
+          ],
+    ),
+  );
+};
+
+export const groupsCoverParts: Rule = ({ config }) => {
+  const findings: Finding[] = [];
+  const owner = new Map<string, string>();
+  let lastIndex = -1;
+  let lastGroup = "";
+  for (const [group, parts] of Object.entries(config.model.groups)) {
+    const indices = parts.map((p) => RESNET_PARTS.indexOf(p));
+    for (const [j, part] of parts.entries()) {
+      const prev = owner.get(part);
+      if (prev !== undefined) {
+        findings.push({ path: ["model", "groups", group, j], message: `part "${part}" is already in group "${prev}"` });
+      }
+      owner.set(part, group);
+    }
+    const first = Math.min(...indices);
+    if (first < lastIndex) {
+      findings.push({
+        path: ["model", "groups", group],
+        message: `groups must follow the network order (${RESNET_PARTS.join(", ")}): "${group}" starts before the end of "${lastGroup}"`,
+      });
+    }
+    lastIndex = Math.max(lastIndex, ...indices);
+    lastGroup = group;
+  }
+  const missing = RESNET_PARTS.filter((p) => !owner.has(p));
+  if (missing.length > 0) {
+    findings.push({
+      path: ["model", "groups"],
+      message: `every part must be in a group; missing ${missing.join(", ")}`,
+    });
+  }
+  return findings;
+};
+
+export const sizeFitsBackbone: Rule = ({ config }) =>
+  stages(config).flatMap(({ s, at }) =>
+    s.size < MIN_SIZE
+      ? [{ path: [...at, "size"], message: `must be >= ${MIN_SIZE} for a ResNet, received ${s.size}` }]
+      : [],
+  );
+
+export const uniqueStageNames: Rule = ({ config }) => {
+  const seen = new Map<string, number>();
+  return stages(config).flatMap(({ s, at }) => {
+    const first = seen.get(s.name);
+    seen.set(s.name, first ?? s.index);
+    return first === undefined
+      ? []
+      : [{ path: [...at, "name"], message: `duplicate stage name "${s.name}" (also stage ${first})` }];
+  });
+};
+
+export const splitIsUsable: Rule = ({ config }) => {
+  const { split } = config.data;
+  const findings: Finding[] = [];
+  if (split.protocol === "kfold" && split.folds) {
+    split.folds.forEach((f, j) => {
+      if (f >= split.k)
+        findings.push({ path: ["data", "split", "folds", j], message: `must be < k (${split.k}), received ${f}` });
+    });
+  }
+  if (config.data.source === "synthetic" && split.protocol === "holdout") {
+    const valid = Math.round(config.data.classes * config.data.per_class * split.valid);
+    if (valid < config.data.classes) {
+      findings.push({
+        path: ["data", "split", "valid"],
+        message: `leaves ${valid} validation images for ${config.data.classes} classes; raise valid or per_class`,
+      });
+    }
+  }
+  if (config.data.source === "csv" && split.protocol === "predefined" && config.data.columns.split === null) {
+    findings.push({
+      path: ["data", "columns", "split"],
+      message: "missing; a predefined split of a CSV needs its split column",
+    });
+  }
+  return findings;
+};
+
+export const batchesFit: Rule = ({ config }) => {
+  const { micro_batch, batch_size } = config.train;
+  return micro_batch > batch_size
+    ? [
+        {
+          path: ["train", "micro_batch"],
+          message: `must be <= train.batch_size (${batch_size}), received ${micro_batch}`,
+        },
+      ]
+    : [];
+};
+
+export const cropScaleOrdered: Rule = ({ config }) => {
+  const crop = config.data.augment.crop;
+  return crop && crop.scale[0] > crop.scale[1]
+    ? [
+        {
+          path: ["data", "augment", "crop", "scale"],
+          message: `must be [low, high], received [${crop.scale.join(", ")}]`,
+        },
+      ]
+    : [];
+};
+
+export const pretrainedNeedsFullWidth: Rule = ({ config }) =>
+  config.model.pretrained !== "none" && config.model.width !== 1
+    ? [
+        {
+          path: ["model", "width"],
+          message: `must be 1 with pretrained weights (${config.model.pretrained}), received ${config.model.width}`,
+        },
+      ]
+    : [];
+
+export const sgdrWholeCycles: Rule = ({ config }) =>
+  stages(config).flatMap(({ s, at }) => {
+    if (s.schedule.name !== "sgdr") return [];
+    const { cycle_epochs, cycle_mult } = s.schedule;
+    for (let n = 1; n < 50; n++) {
+      const total = sgdrEpochs(n, cycle_epochs, cycle_mult);
+      if (Math.abs(total - s.epochs) < 1e-9) return [];
+      if (total > s.epochs) break;
+    }
+    return [
+      {
+        path: [...at, "epochs"],
+        message: `${s.epochs} epochs end inside an SGDR cycle (cycles of ${cycle_epochs} x ${cycle_mult}^i)`,
+        severity: "warning" as const,
+      },
+    ];
+  });
+
+export const dataPathExists: Rule = ({ config, checkData }) => {
+  const { data } = config;
+  if (!checkData || data.source === "synthetic") return [];
+  if (!existsSync(data.path)) return [{ path: ["data", "path"], message: `not found: ${data.path}` }];
+  const isDir = statSync(data.path).isDirectory();
+  if (data.source === "folder" && !isDir)
+    return [{ path: ["data", "path"], message: `must be a folder, received the file ${data.path}` }];
+  if (data.source === "csv" && isDir)
+    return [{ path: ["data", "path"], message: `must be a CSV file, received the folder ${data.path}` }];
+  return [];
+};
+
+/** Every rule, by name (the name is the `source` of its problems). */
+export const RULES = {
+  lrRangeOrdered,
+  trainableGroupsExist,
+  groupsCoverParts,
+  sizeFitsBackbone,
+  uniqueStageNames,
+  splitIsUsable,
+  batchesFit,
+  cropScaleOrdered,
+  pretrainedNeedsFullWidth,
+  sgdrWholeCycles,
+  dataPathExists,
+} satisfies Record<string, Rule>;

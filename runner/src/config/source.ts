@@ -1,0 +1,143 @@
+/**
+ * Reads one YAML file into a plain value, keeping its `Document` and `LineCounter` so every later
+ * problem can name its line and column. Anything odd about the file itself (missing, too big,
+ * binary, empty, YAML syntax, tabs, duplicate keys, several documents) becomes a `Problem`.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { relative } from "node:path";
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type { PathSegment } from "@tessera/shared";
+import type { Problem } from "./problems";
+
+/** An experiment file is a page of YAML; refuse anything far larger before parsing it. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** A parsed YAML file with its positions. */
+export interface SourceFile {
+  /** Absolute path. */
+  path: string;
+  /** How problems name it: relative to the working directory when inside it. */
+  display: string;
+  doc: Document;
+  lines: LineCounter;
+  value: unknown;
+}
+
+/** How problems name a file: relative to the working directory when it is inside it. */
+export function displayName(absolute: string): string {
+  const rel = relative(process.cwd(), absolute);
+  return rel && !rel.startsWith("..") ? rel : absolute;
+}
+
+/** Reads and parses `absolute`; returns the file or the problems that stop it being read. */
+export async function readSource(absolute: string): Promise<{ file?: SourceFile; problems: Problem[] }> {
+  const display = displayName(absolute);
+  const fail = (message: string, line?: number, col?: number): { problems: Problem[] } => ({
+    problems: [{ file: display, line, col, path: "(root)", message, source: "file", severity: "error" }],
+  });
+  let bytes: Buffer;
+  try {
+    const info = await stat(absolute);
+    if (info.isDirectory()) return fail("is a folder, expected a YAML file");
+    if (info.size > MAX_CONFIG_BYTES) {
+      return fail(`file is too large (${(info.size / 1048576).toFixed(1)} MB); an experiment file is at most 1 MB`);
+    }
+    bytes = await readFile(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return fail(code === "ENOENT" ? "file not found" : `cannot read the file (${code ?? String(error)})`);
+  }
+  if (bytes.includes(0)) return fail("not a text file (it contains NUL bytes); expected YAML");
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return fail("not UTF-8 text; expected a YAML file");
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      problems: doc.errors.map((e) => {
+        const { line, col } = lines.linePos(e.pos[0]);
+        return {
+          file: display,
+          line,
+          col,
+          path: "(root)",
+          message: yamlMessage(e.code, e.message),
+          source: "yaml",
+          severity: "error" as const,
+        };
+      }),
+    };
+  }
+  if (doc.contents === null) return fail("the file is empty; expected an experiment (name, data, model, train)");
+  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (!isMap(doc.contents)) {
+    const { line, col } = lines.linePos(doc.contents.range?.[0] ?? 0);
+    return fail(
+      `the document must be a mapping of keys (name, data, model, train), received ${kind(value)}`,
+      line,
+      col,
+    );
+  }
+  return { file: { path: absolute, display, doc, lines, value }, problems: [] };
+}
+
+function yamlMessage(code: string, message: string): string {
+  switch (code) {
+    case "TAB_AS_INDENT":
+      return "YAML syntax: tabs are not allowed for indentation; indent with spaces";
+    case "DUPLICATE_KEY":
+      return "YAML syntax: duplicate key; each key may appear once in a mapping";
+    case "MULTIPLE_DOCS":
+      return "YAML syntax: more than one document (---); an experiment file holds one";
+    default:
+      return `YAML syntax: ${message.split("\n")[0]}`;
+  }
+}
+
+function kind(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return `the text ${JSON.stringify(value.slice(0, 40))}`;
+  return `a ${typeof value}`;
+}
+
+/**
+ * The deepest node along `path` in `file`, and how many segments it matched. `at: "key"` asks for
+ * the key node of the last segment (for unknown keys), not its value.
+ */
+export function findNode(
+  file: SourceFile,
+  path: readonly PathSegment[],
+  at: "key" | "value" = "value",
+): { node: Node | null; depth: number } {
+  let node: unknown = file.doc.contents;
+  let best: Node | null = isNode(node) ? node : null;
+  let depth = 0;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i] as PathSegment;
+    let next: unknown = undefined;
+    let keyNode: unknown = undefined;
+    if (isMap(node) && typeof segment === "string") {
+      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === segment);
+      next = pair?.value ?? (pair ? pair.key : undefined);
+      keyNode = pair?.key;
+    } else if (isSeq(node) && typeof segment === "number") {
+      next = node.items[segment];
+    } else if (isSeq(node) && typeof segment === "object") {
+      next = node.items.find((item) => isMap(item) && item.get("name") === segment.name);
+    }
+    if (!isNode(next)) break;
+    depth = i + 1;
+    best = at === "key" && i === path.length - 1 && isNode(keyNode) ? keyNode : next;
+    node = next;
+  }
+  return { node: best, depth };
+}
+
+/** 1-based line and column of a node's start. */
+export function nodePos(file: SourceFile, node: Node | null): { line: number; col: number } {
+  return file.lines.linePos(node?.range?.[0] ?? 0);
+}
