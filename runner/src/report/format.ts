@@ -1,0 +1,55 @@
+/** Number and Markdown formatting shared by the diff and report renderers. */
+
+/** `0.97416` -> `97.42%`. */
+export function pct(value: number | null, digits = 2): string {
+  return value === null ? "—" : `${(value * 100).toFixed(digits)}%`;
+}
+
+/** A fraction delta in percentage points: `0.007` -> `+0.70 pp`. */
+export function pp(delta: number | null, digits = 2): string {
+  if (delta === null) return "—";
+  const v = delta * 100;
+  return `${v > 0 ? "+" : v < 0 ? "−" : "±"}${Math.abs(v).toFixed(digits)} pp`;
+}
+
+/** A plain number with a fixed number of decimals, `—` for missing. */
+export function num(value: number | null, digits = 4): string {
+  return value === null ? "—" : value.toFixed(digits);
+}
+
+/** A signed delta: `+0.0123`, `−0.5`. */
+export function signed(delta: number | null, digits = 4): string {
+  if (delta === null) return "—";
+  return `${delta > 0 ? "+" : delta < 0 ? "−" : "±"}${Math.abs(delta).toFixed(digits)}`;
+}
+
+/** Seconds as `1h 02m`, `3m 05s` or `12.3s`. */
+export function duration(seconds: number | null): string {
+  if (seconds === null) return "—";
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m}m ${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
+/** Text safe inside a Markdown table cell (pipes escaped, no line breaks). */
+export function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+/** Inline code that survives backticks in the text. */
+export function code(text: string): string {
+  const fence = text.includes("`") ? "``" : "`";
+  return `${fence}${text.includes("`") ? ` ${text} ` : text}${fence}`;
+}
+
+/** A GitHub-flavoured Markdown table. */
+export function mdTable(head: string[], rows: string[][], align: ("l" | "r")[] = []): string {
+  const sep = head.map((_, i) => (align[i] === "r" ? "---:" : "---"));
+  return [head, sep, ...rows].map((r) => `| ${r.map(cell).join(" | ")} |`).join("\n");
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}

@@ -1,0 +1,105 @@
+/**
+ * The numbers a diff or a report needs, derived once from a run's events and summary: epoch
+ * curves, best/final validation metrics, per-class scores, the confusion matrix and its most
+ * confused pairs, LR-finder sweeps. A run that has not finished (no summary.json) still yields
+ * its metrics from its last `epoch` event.
+ */
+import type { EventOf, PerClass, RunEvent, RunSummary } from "@tessera/shared";
+
+/** One finished epoch, in the order the run logged them. */
+export interface EpochPoint {
+  fold: number | null;
+  stage: string;
+  epoch: number;
+  step: number;
+  train_loss: number;
+  valid_loss: number;
+  valid_accuracy: number;
+}
+
+/** A confusion pair: images of class `actual` predicted as `predicted`. */
+export interface ConfusedPair {
+  actual: string;
+  predicted: string;
+  count: number;
+}
+
+/** What `diff` and `report` read from one run. */
+export interface RunMetrics {
+  classes: string[];
+  epochs: EpochPoint[];
+  /** Best validation accuracy over all epochs (k-fold runs: the mean over folds). */
+  best: { value: number; stage: string; epoch: number; fold: number | null } | null;
+  /** The last epoch's metrics. */
+  final: { valid_accuracy: number; valid_loss: number; train_loss: number } | null;
+  /** Lowest validation loss over all epochs. */
+  bestLoss: number | null;
+  tta: number | null;
+  perClass: PerClass[];
+  /** rows = true class, cols = predicted, in `classes` order; empty when no epoch finished. */
+  confusion: number[][];
+  mostConfused: ConfusedPair[];
+  lrFinds: EventOf<"lr_find">[];
+  /** Stages in the order they started: name, size, epochs, per-group max LR. */
+  stages: EventOf<"stage_started">[];
+  folds: { fold: number; valid_accuracy: number }[] | null;
+  seconds: number | null;
+}
+
+/** Off-diagonal cells of a confusion matrix, largest first (ties by class order). */
+export function confusedPairs(classes: string[], confusion: number[][]): ConfusedPair[] {
+  const pairs: ConfusedPair[] = [];
+  confusion.forEach((row, i) =>
+    row.forEach((count, j) => {
+      if (i !== j && count > 0) pairs.push({ actual: classes[i] ?? `#${i}`, predicted: classes[j] ?? `#${j}`, count });
+    }),
+  );
+  return pairs.sort((x, y) => y.count - x.count);
+}
+
+/** Derives a run's metrics from its (already superseded-filtered) events and its summary. */
+export function runMetrics(events: RunEvent[], summary: RunSummary | null): RunMetrics {
+  // After a resume each (fold, stage, epoch) must have one epoch event; keep the latest if not.
+  const byKey = new Map<string, EventOf<"epoch">>();
+  for (const e of events) if (e.type === "epoch") byKey.set(`${e.fold ?? ""}/${e.stage}/${e.epoch}`, e);
+  const epochEvents = [...byKey.values()].sort((x, y) => x.seq - y.seq);
+  const epochs: EpochPoint[] = epochEvents.map((e) => ({
+    fold: e.fold ?? null,
+    stage: e.stage,
+    epoch: e.epoch,
+    step: e.step,
+    train_loss: e.train_loss,
+    valid_loss: e.valid_loss,
+    valid_accuracy: e.valid_accuracy,
+  }));
+  const started = events.find((e): e is EventOf<"run_started"> => e.type === "run_started");
+  const last = epochEvents.at(-1);
+  const classes = summary?.classes ?? started?.classes ?? [];
+  const confusion = summary?.confusion ?? last?.confusion ?? [];
+  let best: RunMetrics["best"] = null;
+  for (const p of epochs) {
+    if (!best || p.valid_accuracy > best.value) {
+      best = { value: p.valid_accuracy, stage: p.stage, epoch: p.epoch, fold: p.fold };
+    }
+  }
+  if (summary?.folds_mean != null && best) best = { ...best, value: summary.folds_mean };
+  return {
+    classes,
+    epochs,
+    best,
+    final: summary?.final ?? (last ? pick(last) : null),
+    bestLoss: epochs.length ? Math.min(...epochs.map((p) => p.valid_loss)) : null,
+    tta: summary?.tta_accuracy ?? null,
+    perClass: summary?.per_class ?? last?.per_class ?? [],
+    confusion,
+    mostConfused: summary?.most_confused ?? confusedPairs(classes, confusion),
+    lrFinds: events.filter((e): e is EventOf<"lr_find"> => e.type === "lr_find"),
+    stages: events.filter((e): e is EventOf<"stage_started"> => e.type === "stage_started"),
+    folds: summary?.folds ?? null,
+    seconds: summary?.seconds ?? null,
+  };
+}
+
+function pick(e: EventOf<"epoch">): NonNullable<RunMetrics["final"]> {
+  return { valid_accuracy: e.valid_accuracy, valid_loss: e.valid_loss, train_loss: e.train_loss };
+}
