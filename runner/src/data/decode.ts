@@ -15,7 +15,7 @@ const FIT = { squish: "fill", crop: "cover", pad: "contain" } as const;
 
 /** Decodes encoded image bytes to `size`x`size` RGB (HWC uint8). Transparent pixels become white. */
 export async function decodeToRgb(input: Buffer, size: number, resize: ResizeMode): Promise<Uint8Array> {
-  const { data, info } = await sharp(input, { failOn: "error" })
+  const { data, info } = await sharp(input, { failOn: "truncated" })
     .flatten({ background: "#ffffff" })
     .resize(size, size, { fit: FIT[resize], position: "centre", background: "#000000", kernel: "lanczos3" })
     .toColourspace("srgb")

@@ -1,0 +1,262 @@
+/** Folder and CSV sources on files made in a temp dir: every format, broken files, CSV edge cases. */
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ResolvedData } from "@tessera/shared";
+import { DataError } from "../errors";
+import { loadDataset, loadImages, tileStats } from "./index";
+
+let dir: string;
+const common = {
+  split: { protocol: "holdout", valid: 0.5, k: 2, folds: null, stratify: true, seed: 1 },
+  resize: "squish",
+  normalize: "auto",
+  augment: { dihedral: false, crop: null, brightness: 0, contrast: 0, stain_jitter: 0 },
+  on_bad_image: "error",
+} as const;
+const folder = (path: string, over: Partial<ResolvedData> = {}): ResolvedData =>
+  ({ ...common, source: "folder", path, label: { from: "folder" }, ...over }) as ResolvedData;
+const csv = (path: string, over: Partial<ResolvedData> = {}): ResolvedData =>
+  ({ ...common, source: "csv", path, columns: { file: "file", label: "label", split: null }, ...over }) as ResolvedData;
+const opts = () => ({ seed: 1, baseDir: dir, cacheDir: join(dir, "cache") });
+
+/** A 12x8 image of one colour (distinct per `shade` so contents differ), in a format. */
+async function image(file: string, shade: number, format: "png" | "jpeg" | "webp" | "tiff", channels: 1 | 3 | 4 = 3) {
+  await mkdir(join(file, ".."), { recursive: true });
+  const background = channels === 1 ? { r: shade, g: shade, b: shade } : { r: shade, g: 100, b: 200, alpha: 1 };
+  let img = sharp({ create: { width: 12, height: 8, channels: channels === 1 ? 3 : channels, background } });
+  if (channels === 1) img = img.greyscale();
+  await img.toFormat(format).toFile(file);
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tessera-data-"));
+  // Good set: two classes, every format and channel layout.
+  await image(join(dir, "good/cat/a.png"), 10, "png");
+  await image(join(dir, "good/cat/b.jpg"), 20, "jpeg");
+  await image(join(dir, "good/cat/c.webp"), 30, "webp");
+  await image(join(dir, "good/cat/d.tif"), 40, "tiff");
+  await image(join(dir, "good/dog/e.png"), 50, "png", 1);
+  await image(join(dir, "good/dog/f.png"), 60, "png", 4);
+  await image(join(dir, "good/dog/g.tiff"), 70, "tiff", 1);
+  await sharp({ create: { width: 8, height: 8, channels: 3, background: "#808080" } })
+    .png({ palette: false })
+    .toColourspace("rgb16")
+    .toFile(join(dir, "good/dog/h16.png"));
+  await writeFile(join(dir, "good/dog/scan.bmp"), "BM not really");
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe("folder source", () => {
+  it("reads every format and channel layout as RGB, classes sorted", async () => {
+    const ds = await loadDataset(folder("good"), opts());
+    expect(ds.classes).toEqual(["cat", "dog"]);
+    expect(ds.items.map((i) => i.key)).toEqual([
+      "cat/a.png",
+      "cat/b.jpg",
+      "cat/c.webp",
+      "cat/d.tif",
+      "dog/e.png",
+      "dog/f.png",
+      "dog/g.tiff",
+      "dog/h16.png",
+    ]);
+    expect(ds.warnings.some((w) => w.includes("scan.bmp") && w.includes("not an image extension"))).toBe(true);
+    const px = await loadImages(
+      ds,
+      ds.items.map((_, i) => i),
+      4,
+      "squish",
+    );
+    expect(px).toHaveLength(8 * 4 * 4 * 3);
+    // the grey PNG (shade 50) decodes to R=G=B=50
+    const grey = px.subarray(4 * 48, 4 * 48 + 3);
+    expect([...grey]).toEqual([50, 50, 50]);
+  });
+
+  it("caches decoded tiles on disk: a fresh process state reads them back instead of decoding", async () => {
+    const ds = await loadDataset(folder("good"), opts());
+    const { memoryCache } = await import("./cache");
+    await loadImages(ds, [0, 1], 6, "crop");
+    memoryCache.clear();
+    const before = { ...tileStats };
+    await loadImages(ds, [0, 1], 6, "crop");
+    expect(tileStats.disk - before.disk).toBe(2);
+    expect(tileStats.decoded - before.decoded).toBe(0);
+  });
+
+  it("resize modes: pad letterboxes with black, crop and squish fill", async () => {
+    await image(join(dir, "wide/x/w.png"), 255, "png");
+    await image(join(dir, "wide/x/w3.png"), 253, "png");
+    await image(join(dir, "wide/y/w2.png"), 254, "png");
+    await image(join(dir, "wide/y/w4.png"), 252, "png");
+    const ds = await loadDataset(folder("wide"), opts());
+    const pad = await loadImages(ds, [0], 12, "pad");
+    expect([...pad.subarray(0, 3)]).toEqual([0, 0, 0]); // top row is padding (12x8 -> 12x12)
+    const crop = await loadImages(ds, [0], 12, "crop");
+    expect([...crop.subarray(0, 3)]).toEqual([255, 100, 200]);
+  });
+
+  it("labels by a file-name pattern (Kimia style)", async () => {
+    await image(join(dir, "kimia/A1.tif"), 1, "tiff");
+    await image(join(dir, "kimia/A2.tif"), 2, "tiff");
+    await image(join(dir, "kimia/sub/B1.tif"), 3, "tiff");
+    await image(join(dir, "kimia/B2.tif"), 4, "tiff");
+    const pattern = { from: "filename", pattern: "^([A-T])\\d+\\.tif$" } as const;
+    const ds = await loadDataset(folder("kimia", { label: pattern }), opts());
+    expect(ds.classes).toEqual(["A", "B"]);
+    await image(join(dir, "kimia/zz.tif"), 5, "tiff");
+    await expect(loadDataset(folder("kimia", { label: pattern }), opts())).rejects.toThrow(
+      /zz\.tif: file name does not match/,
+    );
+    const skipped = await loadDataset(folder("kimia", { label: pattern, on_bad_image: "skip" }), opts());
+    expect(skipped.skipped.map((s) => s.file)).toEqual([join(dir, "kimia/zz.tif")]);
+  });
+
+  it("names the broken file: corrupt, zero-byte, or not an image at all; skip counts them", async () => {
+    const bad = join(dir, "bad");
+    await image(join(bad, "a/1.png"), 1, "png");
+    await image(join(bad, "a/2.png"), 2, "png");
+    await image(join(bad, "b/3.png"), 3, "png");
+    await image(join(bad, "b/4.png"), 4, "png");
+    await writeFile(join(bad, "b/empty.png"), "");
+    await writeFile(join(bad, "b/text.jpg"), "hello, I am text");
+    const err = await loadDataset(folder("bad"), opts()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toMatch(/empty\.png: zero-byte file/);
+    expect((err as Error).message).toMatch(/text\.jpg: not a readable image/);
+    const ds = await loadDataset(folder("bad", { on_bad_image: "skip" }), opts());
+    expect(ds.items).toHaveLength(4);
+    expect(ds.skipped).toHaveLength(2);
+  });
+
+  it("warns about content/extension mismatch, and duplicates across classes", async () => {
+    const d = join(dir, "odd");
+    await image(join(d, "a/1.png"), 1, "png");
+    await image(join(d, "a/really-jpeg.png"), 2, "jpeg");
+    await image(join(d, "b/3.png"), 3, "png");
+    await copyFile(join(d, "a/1.png"), join(d, "b/copy.png"));
+    const ds = await loadDataset(folder("odd"), opts());
+    expect(ds.warnings.join("\n")).toMatch(/really-jpeg\.png: the extension says png but the content is jpeg/);
+    expect(ds.warnings.join("\n")).toMatch(
+      /identical images in different classes: a\/1\.png \(a\), b\/copy\.png \(b\)/,
+    );
+  });
+
+  it("a truncated image that passes the header check fails at decode, naming the file", async () => {
+    const d = join(dir, "trunc");
+    for (const [cls, n] of [
+      ["a", 1],
+      ["a", 2],
+      ["b", 3],
+      ["b", 4],
+    ] as const) {
+      await mkdir(join(d, cls), { recursive: true });
+      const noisy = Buffer.from(Array.from({ length: 64 * 64 * 3 }, (_, i) => (i * 7919 * n) % 251));
+      await sharp(noisy, { raw: { width: 64, height: 64, channels: 3 } })
+        .png()
+        .toFile(join(d, cls, `${n}.png`));
+    }
+    const whole = await readFile(join(d, "b/4.png"));
+    await writeFile(join(d, "b/4.png"), whole.subarray(0, Math.floor(whole.length / 2)));
+    const ds = await loadDataset(folder("trunc"), { ...opts(), cacheDir: false as const });
+    const broken = ds.items.findIndex((i) => i.key === "b/4.png");
+    await expect(loadImages(ds, [broken], 8, "squish")).rejects.toThrow(/trunc\/b\/4\.png: cannot decode the image/);
+  });
+
+  it("fails clearly on a missing folder, an empty class folder, a single class, a too-small class", async () => {
+    await expect(loadDataset(folder("nope"), opts())).rejects.toThrow(/nope: data folder \(data.path\) not found/);
+    await mkdir(join(dir, "emptyclass/a"), { recursive: true });
+    await mkdir(join(dir, "emptyclass/b"), { recursive: true });
+    await image(join(dir, "emptyclass/a/1.png"), 1, "png");
+    await expect(loadDataset(folder("emptyclass"), opts())).rejects.toThrow(/class folder 'b' has no images/);
+    await image(join(dir, "one/a/1.png"), 1, "png");
+    await expect(loadDataset(folder("one"), opts())).rejects.toThrow(/one class/);
+    await image(join(dir, "small/a/1.png"), 1, "png");
+    await image(join(dir, "small/a/2.png"), 2, "png");
+    await image(join(dir, "small/b/3.png"), 3, "png");
+    await expect(loadDataset(folder("small"), opts())).rejects.toThrow(/class 'b' has 1 image/);
+  });
+
+  it("predefined split from train/ and valid/ folders", async () => {
+    for (const [split, n] of [
+      ["train", 0],
+      ["valid", 10],
+    ] as const) {
+      await image(join(dir, `pre/${split}/a/${split}1.png`), n + 1, "png");
+      await image(join(dir, `pre/${split}/b/${split}2.png`), n + 2, "png");
+    }
+    const ds = await loadDataset(folder("pre", { split: { ...common.split, protocol: "predefined" } }), opts());
+    expect(ds.folds[0]!.valid.map((i) => ds.items[i]!.key)).toEqual(["valid/a/valid1.png", "valid/b/valid2.png"]);
+    await expect(
+      loadDataset(folder("good", { split: { ...common.split, protocol: "predefined" } }), opts()),
+    ).rejects.toThrow(/needs a 'train\/' folder/);
+  });
+});
+
+describe("csv source", () => {
+  const write = (name: string, text: string) => writeFile(join(dir, "good", name), text);
+
+  it("reads quoted paths, a BOM, CRLF and blank lines; paths are relative to the CSV", async () => {
+    await copyFile(join(dir, "good/cat/a.png"), join(dir, "good/with, comma.png"));
+    await write(
+      "ok.csv",
+      '\ufeffpath,kind\r\n"with, comma.png",cat\r\n\r\ncat/b.jpg,cat\r\ndog/e.png,dog\r\ndog/f.png,dog\r\n',
+    );
+    const ds = await loadDataset(csv("good/ok.csv", { columns: { file: "path", label: "kind", split: null } }), opts());
+    expect(ds.classes).toEqual(["cat", "dog"]);
+    expect(ds.items.map((i) => i.key)).toContain("with, comma.png");
+  });
+
+  it("names a missing column with the nearest one", async () => {
+    await write("cols.csv", "file,lable\ncat/a.png,cat\n");
+    await expect(loadDataset(csv("good/cols.csv"), opts())).rejects.toThrow(
+      /data.columns.label: no column 'label'; columns are 'file', 'lable' \(did you mean 'lable'\?\)/,
+    );
+  });
+
+  it("names the row of an empty label, a missing file, a non-image and a bad split value", async () => {
+    await write("rows.csv", "file,label\ncat/a.png,cat\ncat/b.jpg,\n");
+    await expect(loadDataset(csv("good/rows.csv"), opts())).rejects.toThrow(
+      /rows\.csv row 3: 'cat\/b.jpg': empty 'label' cell/,
+    );
+    await write("missing.csv", "file,label\ncat/zzz.png,cat\n");
+    await expect(loadDataset(csv("good/missing.csv"), opts())).rejects.toThrow(/row 2: 'cat\/zzz.png': file not found/);
+    await write("ext.csv", "file,label\ndog/scan.bmp,dog\n");
+    await expect(loadDataset(csv("good/ext.csv"), opts())).rejects.toThrow(
+      /row 2: 'dog\/scan.bmp': not an image extension/,
+    );
+    await write("split.csv", "file,label,split\ncat/a.png,cat,train\ndog/e.png,dog,test\n");
+    const predefined = { split: { ...common.split, protocol: "predefined" as const } };
+    await expect(loadDataset(csv("good/split.csv", predefined), opts())).rejects.toThrow(
+      /row 3: 'split' is 'test', expected train or valid/,
+    );
+  });
+
+  it("uses the split column, and rejects a label that only valid rows have", async () => {
+    const predefined = { split: { ...common.split, protocol: "predefined" as const } };
+    await write(
+      "s.csv",
+      "file,label,split\ncat/a.png,cat,train\ncat/b.jpg,cat,valid\ndog/e.png,dog,train\ndog/f.png,dog,val\n",
+    );
+    const ds = await loadDataset(csv("good/s.csv", predefined), opts());
+    expect(ds.folds[0]!.valid.map((i) => ds.items[i]!.key)).toEqual(["cat/b.jpg", "dog/f.png"]);
+    await write("u.csv", "file,label,split\ncat/a.png,cat,train\ndog/e.png,dog,train\ncat/b.jpg,bird,valid\n");
+    await expect(loadDataset(csv("good/u.csv", predefined), opts())).rejects.toThrow(
+      /unknown label 'bird' for 'cat\/b.jpg' in valid rows/,
+    );
+  });
+
+  it("skips bad rows under on_bad_image: skip and warns about repeats", async () => {
+    await write(
+      "skip.csv",
+      "file,label\ncat/a.png,cat\ncat/a.png,cat\ncat/b.jpg,cat\ncat/nope.png,cat\ndog/e.png,dog\ndog/f.png,dog\n",
+    );
+    const ds = await loadDataset(csv("good/skip.csv", { on_bad_image: "skip" }), opts());
+    expect(ds.items).toHaveLength(4);
+    expect(ds.skipped).toHaveLength(1);
+    expect(ds.warnings.join()).toMatch(/row 3: 'cat\/a.png' is listed again \(first at row 2\)/);
+  });
+});
