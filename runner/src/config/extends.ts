@@ -6,7 +6,7 @@
  */
 import { dirname, isAbsolute, resolve } from "node:path";
 import { problemAt, type Problem } from "./problems";
-import { findNode, nodePos, readSource, type SourceFile } from "./source";
+import { displayName, findNode, nodePos, readSource, type SourceFile } from "./source";
 
 /** Files from the most derived (the one named on the command line) to the last base. */
 export interface Layers {
@@ -26,7 +26,8 @@ export async function loadLayers(absolute: string): Promise<{ layers?: Layers; p
     if (!file) {
       const parent = files.at(-1);
       if (parent && problems[0]?.message === "file not found") {
-        return { problems: [extendsProblem(parent, `base file not found: ${next}`)] };
+        const written = String((parent.value as Record<string, unknown>).extends);
+        return { problems: [extendsProblem(parent, `base file not found: ${written} (${displayName(next)})`)] };
       }
       return { problems };
     }

@@ -7,7 +7,7 @@
 import Ajv, { type ErrorObject } from "ajv";
 import { ExperimentSchema, type ExperimentConfig, type PathSegment } from "@tessera/shared";
 import { type Locator, problemAt, received, type Problem } from "./problems";
-import { didYouMean } from "./suggest";
+import { didYouMean, nearest } from "./suggest";
 import { pruneUnionErrors } from "./union-errors";
 
 const ajv = new Ajv({ strict: true, allErrors: true, discriminator: true, verbose: true });
@@ -16,7 +16,7 @@ const validateSchema = ajv.compile<ExperimentConfig>(ExperimentSchema);
 /** Checks the merged config against the schema; returns its problems (none: it is an `ExperimentConfig`). */
 export function checkSchema(value: unknown, locate: Locator): Problem[] {
   if (validateSchema(value)) return [];
-  const errors = pruneUnionErrors(validateSchema.errors ?? []);
+  const errors = dropMisspeltRequired(pruneUnionErrors(validateSchema.errors ?? []));
   const seen = new Set<string>();
   const problems: Problem[] = [];
   for (const error of errors) {
@@ -26,6 +26,20 @@ export function checkSchema(value: unknown, locate: Locator): Problem[] {
     seen.add(key);
   }
   return problems;
+}
+
+/** `lr_range: 1e-3` is one mistake, not two: drop "lr missing" when an unknown sibling key suggests it. */
+function dropMisspeltRequired(errors: ErrorObject[]): ErrorObject[] {
+  const meant = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword !== "additionalProperties") continue;
+    const known = Object.keys(((e.parentSchema as Record<string, unknown>)?.properties as object | undefined) ?? {});
+    const hit = nearest(String((e.params as { additionalProperty: unknown }).additionalProperty), known);
+    if (hit !== null) meant.add(`${e.instancePath}/${hit}`);
+  }
+  return errors.filter(
+    (e) => e.keyword !== "required" || !meant.has(`${e.instancePath}/${String(e.params.missingProperty)}`),
+  );
 }
 
 /** `/train/stages/1/lr` -> `["train", "stages", 1, "lr"]`. */

@@ -4,11 +4,11 @@
  * (`3`, `1e-6`, `[head]`, `{min: 1e-6, max: 1e-4}`). Missing mappings on the way are created; a
  * missing list element or a path through a non-mapping is a problem naming the path.
  */
-import { closest } from "fastest-levenshtein";
 import { parse } from "yaml";
 import { formatPath, isNamedIndex, parsePath, PathSyntaxError, type PathSegment } from "@tessera/shared";
 import { isRecord } from "./extends";
 import type { Problem } from "./problems";
+import { didYouMean } from "./suggest";
 
 /** One applied `--set`, kept so problems under its path point at the flag. */
 export interface SetOverride {
@@ -71,8 +71,10 @@ function setAt(root: Record<string, unknown>, path: PathSegment[], value: unknow
         return null;
       }
       if (node[segment] === undefined) {
-        if (typeof path[i + 1] !== "string")
-          return missing(formatPath(path.slice(0, i + 1)), segment, Object.keys(node));
+        // Mappings on the way are created; list elements cannot be, so the path is missing here.
+        if (path.slice(i + 1).some((seg) => typeof seg !== "string")) {
+          return `no such path: ${formatPath(path.slice(0, i + 1))} does not exist${didYouMean(segment, Object.keys(node))}`;
+        }
         node[segment] = {};
       }
       node = node[segment];
@@ -91,11 +93,6 @@ function setAt(root: Record<string, unknown>, path: PathSegment[], value: unknow
     }
   }
   return null;
-}
-
-function missing(path: string, key: string, keys: string[]): string {
-  const hint = keys.length > 0 ? `; did you mean "${closest(key, keys)}"?` : "";
-  return `no such path: ${path} does not exist${hint}`;
 }
 
 /** Named segments become indices, so a `--set` matches the schema's error paths. */

@@ -5,7 +5,17 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { relative } from "node:path";
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import {
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+  type YAMLError,
+} from "yaml";
 import type { PathSegment } from "@tessera/shared";
 import type { Problem } from "./problems";
 
@@ -58,7 +68,7 @@ export async function readSource(absolute: string): Promise<{ file?: SourceFile;
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
-      problems: doc.errors.map((e) => {
+      problems: syntaxErrors(doc.errors, lines).map((e) => {
         const { line, col } = lines.linePos(e.pos[0]);
         return {
           file: display,
@@ -83,6 +93,26 @@ export async function readSource(absolute: string): Promise<{ file?: SourceFile;
     );
   }
   return { file: { path: absolute, display, doc, lines, value }, problems: [] };
+}
+
+/**
+ * One broken bracket makes the parser report every later line; keep the first error of that kind
+ * (plus every tab and duplicate key, which are independent, without the noise they cause on their line).
+ */
+function syntaxErrors(errors: readonly YAMLError[], lines: LineCounter): YAMLError[] {
+  const independent = new Set(["TAB_AS_INDENT", "DUPLICATE_KEY"]);
+  const line = (e: YAMLError) => lines.linePos(e.pos[0]).line;
+  const flagged = new Set(errors.filter((e) => independent.has(e.code)).map(line));
+  const kept: YAMLError[] = [];
+  let cascade = false;
+  for (const e of errors) {
+    if (!independent.has(e.code)) {
+      if (cascade || flagged.has(line(e))) continue;
+      cascade = true;
+    }
+    kept.push(e);
+  }
+  return kept;
 }
 
 function yamlMessage(code: string, message: string): string {

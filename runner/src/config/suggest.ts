@@ -4,7 +4,7 @@ import { distance } from "fastest-levenshtein";
 /**
  * The candidate a user most likely meant by `word`, or `null` when none is close: a candidate that
  * is a prefix of the word or starts with it (`lr_range` -> `lr`), else the nearest by edit
- * distance within about half the word's length.
+ * distance within 2 edits (a third of the word's length for long words).
  */
 export function nearest(word: string, candidates: readonly string[]): string | null {
   const lower = word.toLowerCase();
@@ -21,7 +21,7 @@ export function nearest(word: string, candidates: readonly string[]): string | n
       bestDistance = d;
     }
   }
-  return best !== null && bestDistance <= Math.max(2, Math.ceil(word.length / 2)) ? best : null;
+  return best !== null && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
 }
 
 /** `; did you mean "x"?` or the empty string. */
