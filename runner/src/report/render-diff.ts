@@ -91,12 +91,12 @@ export function renderDiffMarkdown(result: DiffResult): string {
     const rows = result.config.map((ch) => [
       code(ch.path) + (ch.defining ? "" : " (machine)"),
       ch.kind === "added"
-        ? "—"
+        ? "(not in a)"
         : ch.kind === "moved"
           ? `position/order ${formatValue(ch.before)}`
           : formatValue(ch.before),
       ch.kind === "removed"
-        ? "—"
+        ? "(removed)"
         : ch.kind === "moved"
           ? `position/order ${formatValue(ch.after)}`
           : formatValue(ch.after),

@@ -1,5 +1,28 @@
-// Not built yet: the issue that owns this command replaces this file.
-import { ExitError } from "../../errors";
-export async function reportCommand(..._args: unknown[]): Promise<void> {
-  throw new ExitError("tessera: 'reportCommand' is not built yet", 1);
+/**
+ * `tessera report <run> [--vs <run>] [--out dir] [--format md|html]`: maps flags onto
+ * `writeReport`. The default output folder is the run folder itself (report.md, charts/).
+ */
+import { UsageError } from "../../errors";
+import { resolveRunRef, runsDirFrom } from "../../runs";
+import { writeReport } from "../../report/report";
+import { loadRunSide } from "../../report/run-side";
+
+export interface ReportCommandOptions {
+  vs?: string;
+  out?: string;
+  format?: string;
+  runsDir?: string;
+}
+
+export async function reportCommand(ref: string, opts: ReportCommandOptions): Promise<void> {
+  const format = opts.format ?? "md";
+  if (format !== "md" && format !== "html")
+    throw new UsageError(`tessera report: unknown --format "${format}" (md, html)`);
+  const runsDir = runsDirFrom(opts.runsDir);
+  const dir = resolveRunRef(ref, runsDir);
+  const run = await loadRunSide(dir, ref);
+  const baseline = opts.vs === undefined ? null : await loadRunSide(resolveRunRef(opts.vs, runsDir), opts.vs);
+  const written = writeReport({ run, baseline, outDir: opts.out ?? dir, format });
+  process.stderr.write(`wrote ${written.file}${written.charts.length ? ` and ${written.charts.length} charts` : ""}\n`);
+  process.stdout.write(`${written.file}\n`);
 }

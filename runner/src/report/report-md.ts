@@ -1,0 +1,182 @@
+/**
+ * report.md: reads well on GitHub — a one-paragraph summary, a metrics table, the stages, the
+ * charts (as image links to files next to it), the most confused pairs, per-class scores and the
+ * config collapsed in `<details>`. With a baseline, the metric deltas and config changes too.
+ */
+import { formatChange, formatValue } from "@tessera/shared";
+import type { Chart } from "./charts";
+import type { DiffResult } from "./diff";
+import { code, duration, mdTable, num, pct, pp, signed } from "./format";
+import type { RunSide } from "./run-side";
+
+export interface ReportInput {
+  run: RunSide;
+  baseline: RunSide | null;
+  /** The diff of baseline -> run when there is a baseline. */
+  diff: DiffResult | null;
+  charts: Chart[];
+  /** Folder of the chart files relative to report.md, e.g. `charts`. */
+  chartsDir: string;
+}
+
+function summaryParagraph({ run, baseline, diff }: ReportInput): string {
+  const { config, meta, metrics: m } = run;
+  const stages = config.train.stages;
+  const epochs = stages.reduce((s, x) => s + x.epochs, 0);
+  const valid = m.confusion.reduce((s, row) => s + row.reduce((t, x) => t + x, 0), 0);
+  const parts: string[] = [];
+  parts.push(
+    `${code(config.name)} fine-tuned a ${config.model.backbone} (weights: ${config.model.pretrained}) in ${stages.length} stage${stages.length === 1 ? "" : "s"} (${stages.map((s) => s.name).join(", ")}; ${epochs} epochs planned)`,
+  );
+  if (m.best) {
+    const where = `stage ${m.best.stage}, epoch ${m.best.epoch}${m.best.fold === null ? "" : `, fold ${m.best.fold}`}`;
+    const what = m.folds
+      ? `a mean validation accuracy over ${m.folds.length} folds of ${pct(m.best.value)}`
+      : `a best validation accuracy of ${pct(m.best.value)} (${where})`;
+    parts[0] += ` and reached ${what}, ending at ${pct(m.final?.valid_accuracy ?? null)} with validation loss ${num(m.final?.valid_loss ?? null)}`;
+  } else {
+    parts[0] += " and has no finished epoch yet";
+  }
+  parts[0] += `, on ${m.classes.length} classes${valid ? ` and ${valid} validation images` : ""}, in ${duration(m.seconds)} on the ${meta.backend?.name ?? "unknown"} backend.`;
+  if (meta.status !== "finished")
+    parts.push(`The run is **${meta.status}**: its numbers are from its last finished epoch.`);
+  const worst = m.mostConfused[0];
+  if (worst)
+    parts.push(
+      `The most confused pair is ${worst.actual} → ${worst.predicted} (${worst.count} image${worst.count === 1 ? "" : "s"}).`,
+    );
+  else if (m.confusion.length) parts.push("No validation image was misclassified.");
+  if (baseline && diff?.metrics) {
+    const best = diff.metrics.metrics.find((x) => x.name === "valid.accuracy");
+    const changes = diff.config.length;
+    parts.push(
+      `Against the baseline ${code(baseline.label)}: ${best ? `${pp(best.delta)} best validation accuracy` : "no comparable accuracy"}, with ${changes} config change${changes === 1 ? "" : "s"}${diff.warnings.length ? ` and ${diff.warnings.length} warning${diff.warnings.length === 1 ? "" : "s"} below` : ""}.`,
+    );
+  }
+  return parts.join(" ");
+}
+
+function metricsTable({ run, diff }: ReportInput): string {
+  const rows = diff?.metrics
+    ? diff.metrics.metrics.map((x) => {
+        const v = (n: number | null) => (x.fraction ? pct(n) : num(n));
+        return [x.label, v(x.b), v(x.a), x.fraction ? pp(x.delta) : signed(x.delta)];
+      })
+    : [
+        ["best valid accuracy", pct(run.metrics.best?.value ?? null)],
+        ["final valid accuracy", pct(run.metrics.final?.valid_accuracy ?? null)],
+        ["best valid loss", num(run.metrics.bestLoss)],
+        ["final valid loss", num(run.metrics.final?.valid_loss ?? null)],
+        ["final train loss", num(run.metrics.final?.train_loss ?? null)],
+        ...(run.metrics.tta === null ? [] : [["TTA accuracy", pct(run.metrics.tta)]]),
+      ];
+  return diff?.metrics
+    ? mdTable(["metric", "this run", "baseline", "Δ"], rows, ["l", "r", "r", "r"])
+    : mdTable(["metric", "value"], rows, ["l", "r"]);
+}
+
+function stagesTable(run: RunSide): string {
+  const rows = run.config.train.stages.map((s) => {
+    const started = run.metrics.stages.find((e) => e.stage === s.name);
+    const lrs = started
+      ? Object.entries(started.lr)
+          .map(([g, lr]) => `${g} ${formatValue(lr)}`)
+          .join(", ")
+      : formatValue(s.lr);
+    return [s.name, String(s.size), String(s.epochs), s.trainable.join(", "), lrs, formatValue(s.schedule)];
+  });
+  return mdTable(["stage", "size", "epochs", "trainable", "max LR per group", "schedule"], rows, ["l", "r", "r"]);
+}
+
+/** A fence longer than any backtick run in `text`. */
+const fenceFor = (text: string) => "`".repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+
+/** The whole report.md text. */
+export function renderReportMarkdown(input: ReportInput): string {
+  const { run, baseline, diff, charts, chartsDir } = input;
+  const m = run.metrics;
+  const out: string[] = [`# Run ${code(run.meta.id)}`, "", summaryParagraph(input), ""];
+  for (const w of diff?.warnings ?? []) out.push("> [!WARNING]", `> ${w}`, "");
+  out.push("## Metrics", "", metricsTable(input), "", "## Stages", "", stagesTable(run), "");
+  if (charts.length) {
+    out.push("## Charts", "");
+    for (const c of charts) out.push(`![${c.title}](${chartsDir}/${c.file})`, "");
+  }
+  out.push("## Most confused pairs", "");
+  if (m.mostConfused.length) {
+    out.push(
+      mdTable(
+        ["true", "predicted", "images"],
+        m.mostConfused.slice(0, 10).map((p) => [p.actual, p.predicted, String(p.count)]),
+        ["l", "l", "r"],
+      ),
+      "",
+    );
+  } else {
+    out.push(
+      m.confusion.length ? "None: every validation image was classified correctly." : "No confusion matrix yet.",
+      "",
+    );
+  }
+  if (m.perClass.length) {
+    out.push("<details>", "<summary>Per-class precision, recall and F1</summary>", "");
+    const rows = m.perClass.map((p) => [
+      p.class,
+      num(p.precision, 3),
+      num(p.recall, 3),
+      num(p.f1, 3),
+      String(p.support),
+    ]);
+    out.push(
+      mdTable(["class", "precision", "recall", "F1", "images"], rows, ["l", "r", "r", "r", "r"]),
+      "",
+      "</details>",
+      "",
+    );
+  }
+  if (baseline && diff) {
+    out.push(`## Changes against ${code(baseline.label)}`, "");
+    if (diff.config.length) for (const c of diff.config) out.push(`- ${code(formatChange(c))}`);
+    else out.push("No config changes.");
+    out.push("");
+  }
+  const fence = fenceFor(run.configYaml);
+  out.push(
+    "<details>",
+    `<summary>Config (<code>config.yaml</code>, hash <code>${run.configHash.slice(0, 16)}</code>)</summary>`,
+    "",
+  );
+  out.push(`${fence}yaml`, run.configYaml.trimEnd(), fence, "", "</details>", "");
+  const b = run.meta.backend;
+  out.push("<details>", "<summary>Provenance</summary>", "");
+  out.push(
+    mdTable(
+      ["", ""],
+      [
+        ["run", code(run.meta.id)],
+        ["status", run.meta.status],
+        ["started", run.meta.started],
+        ["ended", run.meta.ended ?? "—"],
+        [
+          "backend",
+          b
+            ? `${b.name} ${b.version}${b.threads ? `, ${b.threads} threads` : ""}${b.device ? `, ${b.device}` : ""}`
+            : "—",
+        ],
+        ["git commit", run.meta.git_commit ? code(run.meta.git_commit) : "—"],
+        ["split hash", run.meta.split_hash ? code(run.meta.split_hash) : "—"],
+        ["data hash", run.meta.data_hash ? code(run.meta.data_hash) : "—"],
+        ["host", run.meta.host],
+        [
+          "versions",
+          Object.entries(run.meta.versions)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", "),
+        ],
+      ],
+    ),
+    "",
+    "</details>",
+  );
+  return `${out.join("\n")}\n`;
+}

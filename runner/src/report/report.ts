@@ -1,0 +1,89 @@
+/**
+ * `tessera report` as an API: writes report.md plus its chart files, or one self-contained
+ * report.html (the same content through `marked`, every chart inlined as SVG, no network).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { marked } from "marked";
+import { reportCharts } from "./charts";
+import { diffLoaded } from "./diff";
+import { escapeHtml } from "./format";
+import { renderReportMarkdown } from "./report-md";
+import type { RunSide } from "./run-side";
+
+export interface ReportOptions {
+  run: RunSide;
+  baseline?: RunSide | null;
+  /** Output folder; created if missing. */
+  outDir: string;
+  format?: "md" | "html";
+}
+
+export interface ReportOutput {
+  /** report.md or report.html. */
+  file: string;
+  /** Chart files written beside report.md (none for html: they are inline). */
+  charts: string[];
+}
+
+/** Folder of the chart files, relative to report.md. */
+export const CHARTS_DIR = "charts";
+
+/** Writes the report; returns what it wrote. */
+export function writeReport(opts: ReportOptions): ReportOutput {
+  const { run } = opts;
+  const baseline = opts.baseline ?? null;
+  const outDir = resolve(opts.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const diff = baseline ? diffLoaded(baseline, run) : null;
+  const charts = reportCharts(run.metrics, baseline?.metrics ?? null, {
+    run: "this run",
+    baseline: baseline ? "baseline" : "",
+  });
+  const markdown = renderReportMarkdown({ run, baseline, diff, charts, chartsDir: CHARTS_DIR });
+  if ((opts.format ?? "md") === "md") {
+    mkdirSync(join(outDir, CHARTS_DIR), { recursive: true });
+    const files = charts.map((c) => {
+      const file = join(outDir, CHARTS_DIR, c.file);
+      writeFileSync(file, c.svg);
+      return file;
+    });
+    const file = join(outDir, "report.md");
+    writeFileSync(file, markdown);
+    return { file, charts: files };
+  }
+  const file = join(outDir, "report.html");
+  writeFileSync(
+    file,
+    renderReportHtml(markdown, new Map(charts.map((c) => [`${CHARTS_DIR}/${c.file}`, c.svg])), run.meta.id),
+  );
+  return { file, charts: [] };
+}
+
+const STYLE = `body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#1f2328;line-height:1.5}
+table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #d0d7de;padding:4px 10px}th{background:#f6f8fa}
+code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:90%}pre{background:#f6f8fa;padding:1em;overflow:auto}
+blockquote{border-left:4px solid #d29922;margin:1em 0;padding:.2em 1em;background:#fff8c5}.chart{display:block;margin:1em 0}svg{max-width:100%;height:auto}`;
+
+/** One HTML file: the Markdown rendered, chart images replaced by their inline SVG. */
+export function renderReportHtml(markdown: string, svgs: Map<string, string>, title: string): string {
+  // GitHub's alert syntax is not Markdown proper; keep its text as a plain blockquote.
+  const body = (
+    marked.parse(markdown.replace(/^> \[!WARNING\]\n/gm, "> **Warning**\n"), { async: false }) as string
+  ).replace(/<img src="([^"]+)" alt="([^"]*)"\s*\/?>/g, (tag, src: string, alt: string) => {
+    const svg = svgs.get(src);
+    return svg === undefined ? tag : `<span class="chart" role="img" aria-label="${alt}">${svg}</span>`;
+  });
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>tessera report ${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+${body}</body>
+</html>
+`;
+}
