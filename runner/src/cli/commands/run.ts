@@ -1,5 +1,54 @@
-// Not built yet: the issue that owns this command replaces this file.
-import { ExitError } from "../../errors";
-export async function runCommand(..._args: unknown[]): Promise<void> {
-  throw new ExitError("tessera: 'runCommand' is not built yet", 1);
+/** `tessera run <config> [--set k=v]... [--backend b] [--runs-dir d] [--json]`: train and write a run folder. */
+import type { BackendName } from "@tessera/shared";
+import { UsageError } from "../../errors";
+import { runExperiment } from "../../train";
+import { progressHooks } from "./run-progress";
+
+export interface RunCommandOptions {
+  set?: string[];
+  backend?: BackendName;
+  runsDir?: string;
+  resume?: string;
+  open?: boolean;
+  json?: boolean;
+}
+
+/** Maps flags to `runExperiment`; progress on stderr, `--json` prints the summary on stdout. */
+export async function runCommand(config: string | undefined, opts: RunCommandOptions = {}): Promise<void> {
+  if (opts.resume) throw new UsageError("tessera run --resume: not built yet (Training engine II adds it)");
+  if (!config) throw new UsageError("tessera run: missing <config> (a YAML experiment file)");
+  const progress = progressHooks();
+  const abort = new AbortController();
+  const onSigint = () => {
+    process.stderr.write("\nstopping after this batch (Ctrl-C again to kill)...\n");
+    abort.abort();
+    process.off("SIGINT", onSigint);
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    const result = await runExperiment({
+      configFile: config,
+      set: opts.set ?? [],
+      ...(opts.backend ? { backend: opts.backend } : {}),
+      ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
+      hooks: [progress],
+      signal: abort.signal,
+    });
+    progress.close();
+    const s = result.summary;
+    const best = s.best
+      ? `best ${s.best.monitor} ${s.best.value.toFixed(4)} (${s.best.stage} epoch ${s.best.epoch})`
+      : "";
+    process.stderr.write(
+      `${result.status}: ${result.runDir}\n  valid_accuracy ${s.final.valid_accuracy.toFixed(4)}  ${best}` +
+        `${s.tta_accuracy === null ? "" : `  tta ${s.tta_accuracy.toFixed(4)}`}  ${s.seconds.toFixed(1)} s\n`,
+    );
+    if (opts.json)
+      process.stdout.write(
+        `${JSON.stringify({ run_dir: result.runDir, id: result.runId, status: result.status, summary: s }, null, 2)}\n`,
+      );
+  } finally {
+    progress.close();
+    process.off("SIGINT", onSigint);
+  }
 }

@@ -1,0 +1,183 @@
+// The cached path must train to the same weights as the uncached one (it is a speed-up, not an
+// approximation), through the real loop (`runStage`) on a tiny ResNet.
+import { describe, expect, it } from "vitest";
+import type { ResolvedAugment, ResolvedOptimizer, ResolvedStage } from "@tessera/shared";
+import * as tf from "../tf";
+import { augmentBatch, normalizeBatch } from "../data";
+import { buildModel, setTrainable, trainableVariablesByGroup, type BuiltModel } from "../model";
+import { dihedralViewsForSeed, prepareActivationCache } from "./activation-cache";
+import type { TrainData } from "./data";
+import { runStage } from "./stage";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const N = 24;
+const SIZE = 32;
+const AUG: ResolvedAugment = { dihedral: true, crop: null, brightness: 0, contrast: 0, stain_jitter: 0 };
+const OPT: ResolvedOptimizer = { name: "adam", weight_decay: 0.01, momentum: 0.9, beta1: 0.9, beta2: 0.99, eps: 1e-5 };
+
+function fakeData(): TrainData {
+  const pixels = new Uint8Array(N * SIZE * SIZE * 3);
+  let s = 12345;
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+  const labels = Array.from({ length: N }, (_, i) => i % 3);
+  const rows = (indices: number[]) => {
+    const out = new Uint8Array(indices.length * SIZE * SIZE * 3);
+    indices.forEach((item, k) =>
+      out.set(pixels.subarray(item * SIZE * SIZE * 3, (item + 1) * SIZE * SIZE * 3), k * SIZE * SIZE * 3),
+    );
+    return out;
+  };
+  return {
+    classes: ["a", "b", "c"],
+    labels,
+    keys: labels.map((_, i) => `img${i}`),
+    folds: [{ id: null, train: Array.from({ length: 18 }, (_, i) => i), valid: [18, 19, 20, 21, 22, 23] }],
+    dataHash: "d",
+    splitHash: "s",
+    skipped: 0,
+    pixels: async (indices) => rows(indices),
+    async input(indices, size, augment) {
+      return tf.tidy(() => {
+        const x = tf.tensor4d(rows(indices), [indices.length, size, size, 3], "float32");
+        return normalizeBatch(augment ? augmentBatch(x, AUG, augment.seed) : x, "imagenet");
+      });
+    },
+  };
+}
+
+async function tinyModel(): Promise<BuiltModel> {
+  return buildModel(
+    {
+      backbone: "resnet18",
+      pretrained: "none",
+      width: 0.125,
+      head: { dropout: 0, hidden: 0 },
+      groups: { body: ["stem", "conv2", "conv3", "conv4"], late: ["conv5"], head: ["head"] },
+    },
+    3,
+    { seed: 3 },
+  );
+}
+
+function stageOf(trainable: string[]): ResolvedStage {
+  return {
+    name: "s",
+    index: 0,
+    trainable,
+    train_bn: false,
+    epochs: 2,
+    size: SIZE,
+    batch_size: 6,
+    lr: { kind: "fixed", min: 1e-3, max: 1e-2 },
+    schedule: { name: "constant" },
+  };
+}
+
+async function train(built: BuiltModel, model: tf.LayersModel, data: TrainData, stage: ResolvedStage) {
+  return runStage({
+    model,
+    groups: built.groups.map((g) => g.name),
+    setTrainable: (trainable, trainBn) => {
+      setTrainable(built, trainable, trainBn);
+      const vars = trainableVariablesByGroup(built);
+      return new Map(
+        [...vars].filter(([, v]) => v.length > 0).map(([g, v]) => [g, v.map((lv) => lv.read() as tf.Variable)]),
+      );
+    },
+    stage,
+    optimizer: OPT,
+    microBatch: 6,
+    data,
+    fold: data.folds[0]!,
+    seed: 9,
+    hooks: [],
+    monitor: "valid.accuracy",
+    mode: "max",
+  });
+}
+
+describe("activation cache", () => {
+  it("draws the same dihedral views as augmentBatch", () => {
+    const x = tf.tensor4d(
+      Array.from({ length: 5 * 4 * 4 * 3 }, (_, i) => i % 251),
+      [5, 4, 4, 3],
+    );
+    const aug = augmentBatch(x, AUG, 77);
+    const views = dihedralViewsForSeed(77, 5);
+    for (let k = 0; k < 5; k++) {
+      const item = x.slice([k, 0, 0, 0], [1, -1, -1, -1]);
+      const expected = tf.tidy(() => {
+        let y: tf.Tensor = views[k]! >= 4 ? tf.reverse(item, 2) : item;
+        for (let r = 0; r < views[k]! % 4; r++) y = tf.reverse(tf.transpose(y, [0, 2, 1, 3]), 2);
+        return y;
+      });
+      expect(Array.from(aug.slice([k, 0, 0, 0], [1, -1, -1, -1]).dataSync())).toEqual(Array.from(expected.dataSync()));
+    }
+  });
+
+  it("says why a stage cannot be cached", async () => {
+    const built = await tinyModel();
+    const data = fakeData();
+    const fold = data.folds[0]!;
+    const run = (stage: ResolvedStage, augment: ResolvedAugment) =>
+      prepareActivationCache({ built, stage, augment, data, fold });
+    expect(await run({ ...stageOf(["head"]), train_bn: true }, AUG)).toEqual({
+      reason: expect.stringMatching(/train_bn/),
+    });
+    expect(await run(stageOf(["head"]), { ...AUG, crop: { scale: [0.5, 1] } })).toEqual({
+      reason: expect.stringMatching(/crop/),
+    });
+    expect(await run(stageOf(["head"]), { ...AUG, stain_jitter: 0.05 })).toEqual({
+      reason: expect.stringMatching(/jitter/),
+    });
+    expect(await run(stageOf(["body", "late", "head"]), AUG)).toEqual({
+      reason: expect.stringMatching(/no frozen prefix/),
+    });
+  });
+
+  for (const trainable of [["head"], ["late", "head"]]) {
+    it(`trains ${trainable.join("+")} to the same weights and metrics as the uncached path`, async () => {
+      const data = fakeData();
+      const stage = stageOf(trainable);
+      const plain = await tinyModel();
+      const plainEnd = await train(plain, plain.model, data, stage);
+
+      const cachedModel = await tinyModel();
+      const runDir = mkdtempSync(join(tmpdir(), "tessera-cache-"));
+      const cached = await prepareActivationCache({
+        built: cachedModel,
+        stage,
+        augment: AUG,
+        data,
+        fold: data.folds[0]!,
+        runDir,
+      });
+      if ("reason" in cached) throw new Error(cached.reason);
+      expect(cached.record).toMatchObject({ views: 8, items: 24, rows: 18 * 8 + 6, storage: "memory" });
+      expect(cached.record.cut_layer).toBe(trainable.length === 1 ? "conv5_block2_out" : "conv4_block2_out");
+      expect(cached.record.pooled).toBe(trainable.length === 1);
+      const cachedEnd = await train(cachedModel, cached.model, cached.data, stage);
+      cached.dispose();
+      const recorded = JSON.parse(readFileSync(join(runDir, "activation_cache.json"), "utf8"));
+      expect(recorded[0].cached_groups).toEqual(trainable.length === 1 ? ["body", "late"] : ["body"]);
+
+      expect(cachedEnd.best?.value).toBe(plainEnd.best?.value);
+      // Layer by layer: a model's weight list puts trainable ones first, so its order follows freezing.
+      const weightsOf = (m: tf.LayersModel) => m.layers.flatMap((l) => l.getWeights());
+      const a = weightsOf(plain.model);
+      const b = weightsOf(cachedModel.model);
+      expect(b.length).toBe(a.length);
+      let maxDiff = 0;
+      let changed = 0;
+      const initial = weightsOf((await tinyModel()).model);
+      a.forEach((w, i) => {
+        maxDiff = Math.max(maxDiff, tf.max(tf.abs(tf.sub(w, b[i]!))).dataSync()[0]!);
+        if (tf.max(tf.abs(tf.sub(w, initial[i]!))).dataSync()[0]! > 1e-6) changed++;
+      });
+      expect(changed).toBeGreaterThan(0); // the stage really trained something
+      expect(maxDiff).toBeLessThan(1e-4);
+    });
+  }
+});

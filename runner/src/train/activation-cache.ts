@@ -1,0 +1,176 @@
+/**
+ * The frozen-prefix activation cache (fastai 0.7's `precompute=True`, generalised): when the first
+ * layer groups of a stage are frozen with `train_bn: false`, their output cannot change during the
+ * stage, so it is computed once per image and per dihedral view, kept outside the wasm heap, and
+ * the stage trains only the suffix on it. Same numbers as the uncached path (the dihedral view of
+ * the normalised image equals the normalised view, and frozen BN runs in inference mode either
+ * way); random crops, stain/brightness/contrast jitter make every epoch's input new, so they rule
+ * the cache out. `prepareActivationCache` returns the model and data `runStage` should use.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ResolvedAugment, ResolvedStage } from "@tessera/shared";
+import * as tf from "../tf";
+import { dihedralView, rngFor } from "../data";
+import { setTrainable, type BuiltModel } from "../model";
+import { writeJsonAtomic } from "../runs";
+import { ActivationStore } from "./activation-store";
+import type { TrainData, TrainFold } from "./data";
+import { cutAtFrozenPrefix } from "./model-cut";
+
+/** File in the run folder listing what was cached, per stage (and fold). */
+export const ACTIVATION_CACHE_FILE = "activation_cache.json";
+
+/** What was cached for one stage: recorded in the run folder. */
+export interface ActivationCacheRecord {
+  stage: string;
+  fold: number | null;
+  cached_groups: string[];
+  cut_layer: string;
+  pooled: boolean;
+  views: number;
+  items: number;
+  rows: number;
+  row_shape: number[];
+  bytes: number;
+  storage: "memory" | "disk";
+  seconds: number;
+}
+
+/** Why a stage can or cannot use the cache. */
+export function cacheEligibility(stage: ResolvedStage, augment: ResolvedAugment): string | null {
+  if (stage.train_bn) return "train_bn is true: frozen BatchNorm layers still train";
+  if (augment.crop) return "random resized crops make every epoch's input new";
+  if (augment.stain_jitter > 0 || augment.brightness > 0 || augment.contrast > 0) {
+    return "colour/stain jitter makes every epoch's input new";
+  }
+  return null;
+}
+
+/**
+ * The dihedral view (0..7) `augmentBatch` gives each of `n` images for `seed` when dihedral is the
+ * only augmentation: the first `n` draws of its `rngFor(seed, "augment")` stream. A test checks it
+ * against augmentBatch itself, so the two cannot drift apart silently.
+ */
+export function dihedralViewsForSeed(seed: number, n: number): number[] {
+  const rng = rngFor(seed, "augment");
+  return Array.from({ length: n }, () => Math.floor(rng() * 8));
+}
+
+export interface PrepareOptions {
+  built: BuiltModel;
+  stage: ResolvedStage;
+  augment: ResolvedAugment;
+  data: TrainData;
+  fold: TrainFold;
+  /** Batch size of the prefix pass. @default stage.batch_size */
+  batchSize?: number;
+  /** Where a cache too big for memory goes (and where the record is written): the run folder. */
+  runDir?: string;
+  maxMemoryBytes?: number;
+}
+
+/** A cached stage: train with `model` and `data` in place of the originals, then `dispose()`. */
+export interface CachedStage {
+  model: tf.LayersModel;
+  data: TrainData;
+  record: ActivationCacheRecord;
+  dispose(): void;
+}
+
+/**
+ * Builds the cache for a stage, or returns `{ reason }` saying why this stage runs uncached.
+ * Sets the stage's trainable groups first (frozen BN must be in inference mode for the prefix pass).
+ */
+export async function prepareActivationCache(opts: PrepareOptions): Promise<CachedStage | { reason: string }> {
+  const { built, stage, data, fold } = opts;
+  const why = cacheEligibility(stage, opts.augment);
+  if (why) return { reason: why };
+  setTrainable(built, stage.trainable, stage.train_bn);
+  const cut = cutAtFrozenPrefix(built, stage.trainable);
+  if ("reason" in cut) return cut;
+  const started = performance.now();
+  const views = opts.augment.dihedral ? 8 : 1;
+  const size = stage.size;
+
+  // Row layout: each training item has `views` rows; a validation-only item has one (view 0).
+  const base = new Map<number, number>();
+  let rows = 0;
+  for (const i of fold.train) if (!base.has(i)) base.set(i, ((rows += views), rows - views));
+  for (const i of fold.valid) if (!base.has(i)) base.set(i, ((rows += 1), rows - 1));
+  const probe = tf.tidy(() => cut.prefix.predict(tf.zeros([1, size, size, 3])) as tf.Tensor4D);
+  const [, h, w, c] = probe.shape;
+  probe.dispose();
+  const rowShape = cut.pooled ? [1, 1, c] : [h, w, c];
+  const rowLength = rowShape.reduce((a, b) => a * b, 1);
+  const store = new ActivationStore(rows, rowLength, {
+    ...(opts.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: opts.maxMemoryBytes }),
+    ...(opts.runDir ? { spillDir: join(opts.runDir, "activation_cache") } : {}),
+  });
+
+  const train = new Set(fold.train);
+  const items = [...base.keys()];
+  const bs = opts.batchSize ?? stage.batch_size;
+  for (let start = 0; start < items.length; start += bs) {
+    const chunk = items.slice(start, start + bs);
+    const x = await data.input(chunk, size, null);
+    const chunkViews = chunk.some((i) => train.has(i)) ? views : 1;
+    for (let v = 0; v < chunkViews; v++) {
+      const out = tf.tidy(() => {
+        const y = cut.prefix.apply(v === 0 ? x : dihedralView(x, v), { training: false }) as tf.Tensor4D;
+        return cut.pooled ? tf.mean(y, [1, 2]) : y;
+      });
+      const values = (await out.data()) as Float32Array;
+      out.dispose();
+      chunk.forEach((item, k) => {
+        if (v > 0 && !train.has(item)) return;
+        store.write(base.get(item)! + v, values.subarray(k * rowLength, (k + 1) * rowLength));
+      });
+    }
+    x.dispose();
+  }
+
+  const prefixLayers = new Set(cut.prefix.layers);
+  const record: ActivationCacheRecord = {
+    stage: stage.name,
+    fold: fold.id,
+    cached_groups: built.groups
+      .filter((g) => g.layers.length > 0 && g.layers.every((l) => prefixLayers.has(l)))
+      .map((g) => g.name),
+    cut_layer: cut.cutLayer,
+    pooled: cut.pooled,
+    views,
+    items: items.length,
+    rows,
+    row_shape: rowShape,
+    bytes: store.bytes,
+    storage: store.storage,
+    seconds: (performance.now() - started) / 1000,
+  };
+  if (opts.runDir) appendRecord(opts.runDir, record);
+
+  const cachedData: TrainData = {
+    ...data,
+    async input(indices, _size, augment) {
+      const picked = augment && views > 1 ? dihedralViewsForSeed(augment.seed, indices.length) : null;
+      const rowsOf = indices.map((item, k) => {
+        const first = base.get(item);
+        if (first === undefined) throw new Error(`internal: item ${item} is not in the activation cache`);
+        return first + (picked && train.has(item) ? picked[k]! : 0);
+      });
+      return tf.tensor4d(store.gather(rowsOf), [indices.length, ...rowShape] as [number, number, number, number]);
+    },
+  };
+  return {
+    model: cut.suffix,
+    data: cachedData,
+    record,
+    dispose: () => store.dispose(),
+  };
+}
+
+function appendRecord(runDir: string, record: ActivationCacheRecord): void {
+  const file = join(runDir, ACTIVATION_CACHE_FILE);
+  const list = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as ActivationCacheRecord[]) : [];
+  writeJsonAtomic(file, [...list, record]);
+}

@@ -1,0 +1,130 @@
+/**
+ * `runExperiment`: config file -> run folder. Loads and resolves the config, starts the backend,
+ * loads the data, creates the run folder, trains each fold through every stage, writes the summary
+ * and the final event. Every failure after the folder exists is recorded as `run_failed` with the
+ * stage and epoch, and the folder is left `failed` (never `running`).
+ */
+import { dirname, join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { RUN_FILES, type BackendName, type RunEvent, type RunSummary } from "@tessera/shared";
+import { selectBackend } from "../backend";
+import { loadConfig } from "../config";
+import { loadDataset, splitRecord } from "../data";
+import { createRun, runsDirFrom } from "../runs";
+import type { Emit } from "./callbacks";
+import { trainFold, type FoldResult } from "./fold";
+import type { TrainHooks } from "./hooks";
+import { withSeededRandom } from "./seeded";
+import { DivergedError } from "./stage";
+import { buildSummary, writeTopLosses } from "./summary";
+
+export interface RunExperimentOptions {
+  configFile: string;
+  /** `--set path=value` overrides. */
+  set?: string[];
+  /** Overrides the config's `backend`. */
+  backend?: BackendName;
+  /** Default `./runs` or env `TESSERA_RUNS_DIR`. */
+  runsDir?: string;
+  /** Decoded-image cache root; `false` turns the disk cache off. */
+  cacheDir?: string | false;
+  /** Every event, right after it is written (progress bars, tests). */
+  onEvent?: (event: RunEvent) => void;
+  /** Extra loop hooks (progress, interrupt, resume). */
+  hooks?: TrainHooks[];
+  /** Aborting stops after the current batch; the run ends `interrupted`. */
+  signal?: AbortSignal;
+}
+
+export interface RunExperimentResult {
+  runDir: string;
+  runId: string;
+  summary: RunSummary;
+  status: "finished" | "interrupted";
+}
+
+/** Trains the experiment a config file describes and writes its run folder. */
+export async function runExperiment(opts: RunExperimentOptions): Promise<RunExperimentResult> {
+  const started = performance.now();
+  const loaded = await loadConfig(opts.configFile, { set: opts.set ?? [] });
+  const { config } = loaded;
+  const backend = await selectBackend(opts.backend ?? config.backend);
+  const dataset = await loadDataset(config.data, {
+    seed: config.seed,
+    baseDir: dirname(loaded.file),
+    ...(opts.cacheDir === undefined ? {} : { cacheDir: opts.cacheDir }),
+  });
+  const writer = await createRun({ runsDir: runsDirFrom(opts.runsDir), loaded });
+  const emit: Emit = (body) => {
+    const event = writer.append(body);
+    opts.onEvent?.(event);
+  };
+  writer.updateMeta({
+    data_hash: dataset.dataHash,
+    split_hash: dataset.splitHash,
+    backend,
+    skipped_images: dataset.skipped.length,
+  });
+  writeFileSync(join(writer.dir, RUN_FILES.split), `${JSON.stringify(splitRecord(dataset))}\n`);
+  emit({
+    type: "run_started",
+    run_id: writer.id,
+    config_hash: loaded.configHash,
+    data_hash: dataset.dataHash,
+    classes: dataset.classes,
+    backend: backend.name,
+    seed: config.seed,
+  });
+
+  let where: { stage: string | null; epoch: number | null } = { stage: null, epoch: null };
+  const track: TrainHooks = {
+    onStageBegin: (info) => {
+      where = { stage: info.stage.name, epoch: null };
+    },
+    onBatchEnd: (l, control) => {
+      where = { stage: l.stage, epoch: l.epoch };
+      if (opts.signal?.aborted) {
+        control.stopStage = true;
+        control.reason = "interrupted";
+      }
+    },
+  };
+  try {
+    const results: FoldResult[] = [];
+    for (let f = 0; f < dataset.folds.length && !opts.signal?.aborted; f++) {
+      const result = await withSeededRandom(config.seed + f, () =>
+        trainFold({
+          config,
+          dataset,
+          foldIndex: f,
+          runDir: writer.dir,
+          emit,
+          hooks: [track, ...(opts.hooks ?? [])],
+          stopRun: () => opts.signal?.aborted ?? false,
+        }),
+      );
+      results.push(result);
+    }
+    const summary = buildSummary(results, config.checkpoint.monitor, (performance.now() - started) / 1000);
+    const main = results.at(-1);
+    if (main) await writeTopLosses(writer.dir, main);
+    writer.writeSummary(summary);
+    if (opts.signal?.aborted) {
+      emit({ type: "run_interrupted", stage: where.stage ?? "", epoch: where.epoch ?? 0, step: 0 });
+      writer.finish("interrupted");
+      return { runDir: writer.dir, runId: writer.id, summary, status: "interrupted" };
+    }
+    emit({ type: "run_finished", summary });
+    writer.finish("finished");
+    return { runDir: writer.dir, runId: writer.id, summary, status: "finished" };
+  } catch (error) {
+    const message = (error as Error)?.message ?? String(error);
+    const at = error instanceof DivergedError ? { stage: error.stage, epoch: error.epoch } : where;
+    try {
+      emit({ type: "run_failed", error: message, stage: at.stage, epoch: at.epoch });
+    } finally {
+      writer.finish("failed");
+    }
+    throw error;
+  }
+}

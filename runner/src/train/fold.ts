@@ -1,0 +1,110 @@
+/**
+ * Trains one model through every stage on one train/valid partition (the only one for holdout, one
+ * per fold for k-fold), wiring the hooks: events, checkpoints, early stopping, and the caller's.
+ * Returns what the summary needs from it.
+ */
+import type { ResolvedConfig } from "@tessera/shared";
+import type * as tf from "../tf";
+import { buildModel, setTrainable, trainableVariablesByGroup } from "../model";
+import { earlyStopping, eventHooks, type Emit } from "./callbacks";
+import { checkpointing } from "./checkpointing";
+import { trainDataOf } from "./data-adapter";
+import type { TrainData, TrainFold } from "./data";
+import { evaluate, type EvalResult } from "./evaluate";
+import type { EpochLogs, TrainHooks } from "./hooks";
+import { runStage } from "./stage";
+import type { LoadedDataset } from "../data";
+
+export interface FoldResult {
+  fold: number | null;
+  /** The last finished epoch's logs, or null when no epoch finished. */
+  last: EpochLogs | null;
+  best: { stage: string; epoch: number; value: number } | null;
+  tta: EvalResult | null;
+  data: TrainData;
+  model: tf.LayersModel;
+  /** Why training stopped before the planned end (early stopping, interrupt), or null. */
+  stopped: string | null;
+}
+
+export interface FoldOptions {
+  config: ResolvedConfig;
+  dataset: LoadedDataset;
+  foldIndex: number;
+  runDir: string;
+  emit: Emit;
+  hooks: TrainHooks[];
+  /** Set by an interrupt: no further stage starts. */
+  stopRun: () => boolean;
+}
+
+/** Trains every stage on one fold; the model is fresh (seeded) for each fold. */
+export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
+  const { config } = opts;
+  const built = await buildModel(config.model, opts.dataset.classes.length, { seed: config.seed });
+  const data = trainDataOf(opts.dataset, config.data, built.preprocessing);
+  const fold: TrainFold = data.folds[opts.foldIndex]!;
+  const ckpt = checkpointing({
+    runDir: opts.runDir,
+    model: built.model,
+    monitor: config.checkpoint.monitor,
+    mode: config.checkpoint.mode,
+    classes: data.classes,
+    preprocessing: built.preprocessing,
+    sizes: Object.fromEntries(config.train.stages.map((s) => [s.name, s.size])),
+    emit: opts.emit,
+  });
+  let last: EpochLogs | null = null;
+  const keepLast: TrainHooks = {
+    onEpochEnd: (logs) => {
+      last = logs;
+    },
+  };
+  const hooks = [
+    eventHooks(opts.emit),
+    ckpt,
+    ...(config.early_stopping ? [earlyStopping(config.early_stopping)] : []),
+    keepLast,
+    ...opts.hooks,
+  ];
+  let stopped: string | null = null;
+  for (const stage of config.train.stages) {
+    if (opts.stopRun()) break;
+    const end = await runStage({
+      model: built.model,
+      groups: built.groups.map((g) => g.name),
+      setTrainable: (trainable, trainBn) => {
+        setTrainable(built, trainable, trainBn);
+        const vars = trainableVariablesByGroup(built);
+        return new Map(
+          [...vars].filter(([, v]) => v.length > 0).map(([g, v]) => [g, v.map((lv) => lv.read() as tf.Variable)]),
+        );
+      },
+      stage,
+      optimizer: config.train.optimizer,
+      microBatch: config.train.micro_batch,
+      data,
+      fold,
+      seed: config.seed,
+      hooks,
+      monitor: config.checkpoint.monitor,
+      mode: config.checkpoint.mode,
+    });
+    if (end.stopped) stopped = end.stopped;
+  }
+  let tta: EvalResult | null = null;
+  const finalStage = config.train.stages.at(-1)!;
+  if (config.tta && fold.valid.length > 0) {
+    tta = await evaluate({
+      model: built.model,
+      input: (indices, size) => data.input(indices, size, null),
+      indices: fold.valid,
+      labels: data.labels,
+      classes: data.classes,
+      size: finalStage.size,
+      batchSize: finalStage.batch_size,
+      tta: true,
+    });
+  }
+  return { fold: fold.id, last, best: ckpt.best(), tta, data, model: built.model, stopped };
+}
