@@ -4,7 +4,6 @@ import type {
   KernelBackend,
   KernelConfig,
   KernelFunc,
-  NamedTensorInfoMap,
   TensorInfo,
 } from "@tensorflow/tfjs-core";
 import { withScope } from "./scope";
@@ -16,8 +15,9 @@ import type { KernelScope } from "./scope";
  * Stride 1: a Conv2D (XNNPACK) of dy with the spatially flipped, in/out-swapped filter.
  * Stride s > 1 ("sub-pixel" decomposition): the rows with (ih+pt) mod s = r only see the taps
  * kh = r, r+s, r+2s, ..., so each of the s*s phases is a stride-1 Conv2D of dy with a sub-filter;
- * DepthToSpace interleaves the phases. Unlike convolving a zero-inserted dy, no multiply is wasted
- * on inserted zeros (a 3x3 stride-2 layer does 4x less work).
+ * one Conv2D computes all phases (stacked along its output channels) and a transpose interleaves
+ * them. Convolving a zero-inserted dy instead would spend s*s times the multiplies (3/4 of them on
+ * inserted zeros at stride 2); this spends (ceil(f/s)*s/f)^2 (16/9 for 3x3 stride 2).
  */
 export function conv2dBackpropInput(
   s: KernelScope,
@@ -38,55 +38,56 @@ export function conv2dBackpropInput(
   const { batchSize: n, inChannels: cin, inHeight: h, inWidth: w, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
-  // [fh,fw,Cin,Cout] -> [fh,fw,Cout,Cin], flipped in space: the filter of the transposed conv.
-  const wt = s.run("Reverse", { x: s.transpose(filter, [0, 1, 3, 2]) }, { dims: [0, 1] });
+  const cout = filter.shape[3]!;
 
   if (sh === 1 && sw === 1) {
-    return phaseConv(s, dy, wt, [fh - 1 - top, h - oh + top], [fw - 1 - left, w - ow + left]);
+    // [fh,fw,Cin,Cout] -> [fh,fw,Cout,Cin], flipped in space: the filter of the transposed conv.
+    // Flipping both spatial axes is reversing the combined tap axis fh*fw.
+    const swapped = s.reshape(s.transpose(filter, [0, 1, 3, 2]), [fh * fw, cout, cin]);
+    const wt = s.reshape(s.reverseFirstAxis(swapped), [fh, fw, cout, cin]);
+    return conv(s, dy, wt, [fh - 1 - top, h - oh + top], [fw - 1 - left, w - ow + left]);
   }
-  if (sh !== sw) throw new Error(`wasm Conv2DBackpropInput: unequal strides ${sh}x${sw} are not supported`);
-  const st = sh;
-  const qh = Math.ceil((top + h) / st);
-  const qw = Math.ceil((left + w) / st);
-  const phases: TensorInfo[] = [];
-  for (let rh = 0; rh < st; rh++) {
-    for (let rw = 0; rw < st; rw++) {
-      const jh = taps(fh, rh, st);
-      const jw = taps(fw, rw, st);
-      if (jh === 0 || jw === 0) {
-        phases.push(s.run("Fill", {}, { shape: [n, qh, qw, cin], value: 0, dtype: "float32" }));
-        continue;
-      }
-      // Taps r, r+s, ... of the original filter are, in the flipped one, fh-1-r, fh-1-r-s, ...:
-      // an ascending strided slice starting at (fh-1-r) mod s, already in flipped order.
-      const bh = (fh - 1 - rh) % st;
-      const bw = (fw - 1 - rw) % st;
-      const sub = s.run(
-        "StridedSlice",
-        { x: wt },
-        strided(
-          [bh, bw, 0, 0],
-          [bh + (jh - 1) * st + 1, bw + (jw - 1) * st + 1, filter.shape[3]!, cin],
-          [st, st, 1, 1],
-        ),
-      );
-      phases.push(phaseConv(s, dy, sub, [jh - 1, qh - oh], [jw - 1, qw - ow]));
-    }
+  if (fh === 1 && fw === 1) {
+    // Each dy pixel lands on one x pixel: a 1x1 conv, then spread over the stride grid by padding.
+    const small = conv(s, dy, s.transpose(filter, [0, 1, 3, 2]), [0, 0], [0, 0]);
+    const grid = s.padOrCrop(s.reshape(small, [n, oh, 1, ow, 1, cin]), [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
+    return s.padOrCrop(s.reshape(grid, [n, oh * sh, ow * sw, cin]), [
+      [0, 0],
+      [-top, h - oh * sh + top],
+      [-left, w - ow * sw + left],
+      [0, 0],
+    ]);
   }
-  // The Concat kernel takes its inputs as an array (as tfjs-core's concat op passes them).
-  const stacked = s.run("Concat", phases as unknown as NamedTensorInfoMap, { axis: 3 });
-  const full = s.run("DepthToSpace", { x: stacked }, { blockSize: st, dataFormat: "NHWC" });
-  return s.slice(full, [0, top, left, 0], [n, h, w, cin]);
+  // Phase (rh, rw) of the output, rows with (ih+top) mod sh = rh, uses taps rh, rh+sh, ... of the
+  // filter. All phases share one Conv2D: pad the filter to a multiple of the stride, split each
+  // spatial axis into (tap J, phase s), flip the taps and stack the phases along output channels.
+  const jh = Math.ceil(fh / sh);
+  const jw = Math.ceil(fw / sw);
+  const ext = s.padOrCrop(filter, [
+    [0, jh * sh - fh],
+    [0, jw * sw - fw],
+    [0, 0],
+    [0, 0],
+  ]);
+  const split = s.transpose(s.reshape(ext, [jh, sh, jw, sw, cin, cout]), [0, 2, 5, 1, 3, 4]);
+  const flipped = s.reverseFirstAxis(s.reshape(split, [jh * jw, cout, sh * sw * cin]));
+  const phased = s.reshape(flipped, [jh, jw, cout, sh * sw * cin]);
+  const qh = Math.ceil((top + h) / sh);
+  const qw = Math.ceil((left + w) / sw);
+  const out = conv(s, dy, phased, [jh - 1, qh - oh], [jw - 1, qw - ow]);
+  const interleaved = s.transpose(s.reshape(out, [n, qh, qw, sh, sw, cin]), [0, 1, 3, 2, 4, 5]);
+  return s.slice(s.reshape(interleaved, [n, qh * sh, qw * sw, cin]), [0, top, left, 0], [n, h, w, cin]);
 }
 
 /** Stride-1 Conv2D of dy with `wf`, padding (or cropping, when negative) rows/cols by [before, after]. */
-function phaseConv(
-  s: KernelScope,
-  dy: TensorInfo,
-  wf: TensorInfo,
-  ph: [number, number],
-  pw: [number, number],
-): TensorInfo {
+function conv(s: KernelScope, dy: TensorInfo, wf: TensorInfo, ph: [number, number], pw: [number, number]): TensorInfo {
   const crop = s.padOrCrop(dy, [
     [0, 0],
     [Math.min(0, ph[0]), Math.min(0, ph[1])],
@@ -100,15 +101,6 @@ function phaseConv(
     [0, 0],
   ];
   return s.run("Conv2D", { x: crop, filter: wf }, { strides: 1, pad: explicit, dilations: 1, dataFormat: "NHWC" });
-}
-
-/** Number of filter taps k in [0, f) with k mod s = r. */
-function taps(f: number, r: number, s: number): number {
-  return r < f ? Math.ceil((f - r) / s) : 0;
-}
-
-function strided(begin: number[], end: number[], strides: number[]) {
-  return { begin, end, strides, beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 };
 }
 
 const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) =>

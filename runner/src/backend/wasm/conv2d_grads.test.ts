@@ -10,7 +10,7 @@ type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0
 interface Case {
   x: [number, number, number, number];
   f: [number, number, number, number];
-  stride: number;
+  stride: number | [number, number];
   pad: Pad;
 }
 
@@ -59,9 +59,12 @@ const cases: Case[] = [
     ],
   },
   { x: [4, 6, 5, 16], f: [2, 4, 16, 8], stride: 2, pad: "same" },
+  { x: [2, 9, 10, 3], f: [1, 1, 3, 7], stride: 3, pad: "valid" },
+  { x: [2, 11, 9, 4], f: [3, 3, 4, 3], stride: [2, 1], pad: "same" },
+  { x: [2, 12, 10, 3], f: [5, 4, 3, 2], stride: [1, 3], pad: "valid" },
 ];
 
-const name = (c: Case) => `x${c.x.join("x")} f${c.f.join("x")} s${c.stride} ${JSON.stringify(c.pad)}`;
+const name = (c: Case) => `x${c.x.join("x")} f${c.f.join("x")} s${String(c.stride)} ${JSON.stringify(c.pad)}`;
 
 beforeAll(async () => {
   await prepareWasmBackend();

@@ -1,12 +1,24 @@
 import { getKernel } from "@tensorflow/tfjs-core";
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
 
+/** The two BackendWasm methods (not on KernelBackend) that write a new tensor in the wasm heap. */
+interface WasmHeapAccess {
+  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+}
+
 /**
  * Runs other registered `wasm` kernels from inside a kernel and frees every intermediate result
  * unless it is kept. Composite kernels are built this way (as tfjs's own backends do) so all the
  * arithmetic happens in wasm/XNNPACK, never in JavaScript loops.
  */
 export class KernelScope {
+  /**
+   * Called after each inner kernel with its wall time, for profiles (tf.profile only sees the outer
+   * kernel). Unset by default.
+   */
+  static onKernel: ((name: string, ms: number) => void) | undefined;
+
   private readonly temps: TensorInfo[] = [];
 
   constructor(readonly backend: KernelBackend) {}
@@ -15,7 +27,10 @@ export class KernelScope {
   run(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
     const config = getKernel(name, "wasm");
     if (config === undefined) throw new Error(`Kernel '${name}' not registered for backend 'wasm'`);
+    const hook = KernelScope.onKernel;
+    const t0 = hook ? performance.now() : 0;
     const out = config.kernelFunc({ inputs, attrs, backend: this.backend });
+    if (hook) hook(name, performance.now() - t0);
     if (Array.isArray(out)) throw new Error(`kernel ${name} returned several outputs`);
     this.temps.push(out);
     return out;
@@ -52,6 +67,36 @@ export class KernelScope {
       t = this.run("PadV2", { x: t }, { paddings, constantValue: 0 });
     }
     return t;
+  }
+
+  /** A float32 constant, freed with the other intermediates. */
+  constant(values: Float32Array, shape: number[]): TensorInfo {
+    const wasm = this.backend as unknown as WasmHeapAccess;
+    const t = wasm.makeOutput(shape, "float32");
+    this.temps.push(t);
+    wasm.typedArrayFromHeap(t).set(values);
+    return t;
+  }
+
+  /**
+   * Reverses the order of the first axis of `x` (`[T, ...]`). wasm's Reverse and GatherV2 kernels
+   * are scalar loops (~20x slower than a copy); a product with the [T,T] anti-diagonal permutation
+   * matrix runs on XNNPACK's GEMM instead and is exact (each output is one value times 1).
+   */
+  reverseFirstAxis(x: TensorInfo): TensorInfo {
+    const t = x.shape[0] ?? 1;
+    const rest = x.shape.slice(1).reduce((a, b) => a * b, 1);
+    const p = new Float32Array(t * t);
+    for (let i = 0; i < t; i++) p[i * t + (t - 1 - i)] = 1;
+    const flipped = this.run(
+      "BatchMatMul",
+      { a: this.constant(p, [1, t, t]), b: this.reshape(x, [1, t, rest]) },
+      {
+        transposeA: false,
+        transposeB: false,
+      },
+    );
+    return this.reshape(flipped, x.shape);
   }
 
   /** Exempts `t` from {@link dispose} (the kernel's result). */
