@@ -13,13 +13,19 @@ import { ConfigError } from "../errors";
 import { buildBackbone } from "./resnet";
 import { buildHead } from "./head";
 import { isBatchNorm, makeGroups, setBnInferenceMode, type LayerGroup } from "./groups";
+import { readArtifacts } from "./fileio";
+import { bnEpsilonOf, loadWeightsByName, preprocessingOf, type LoadReport } from "./load";
+import { resolvePretrained } from "./pretrained";
+import type { Preprocessing } from "./types";
 
 export { RESNET_SPECS, scaledChannels } from "./resnet";
 export { LOGITS_LAYER } from "./head";
 export { partOfLayer, isBatchNorm, isBnInferenceMode, type LayerGroup } from "./groups";
 
-/** How input pixels (0..255 RGB) must be normalised for this model's weights. */
-export type Preprocessing = "caffe" | "imagenet" | "none";
+export type { Preprocessing } from "./types";
+export { fileHandler, readArtifacts, writeArtifacts } from "./fileio";
+export { checkMemoryFits, estimateMemory, WASM_HEAP_BYTES, type MemoryEstimate } from "./memory";
+export type { LoadReport } from "./load";
 
 /** A built model and what the engine needs to know about it. */
 export interface BuiltModel {
@@ -31,17 +37,25 @@ export interface BuiltModel {
   preprocessing: Preprocessing;
   /** Where the weights came from: `none` (random init) or the source that was loaded. */
   weightsSource: string;
+  /** What loading pretrained weights did; null for random init. */
+  loadReport: LoadReport | null;
 }
 
 /** Options of {@link buildModel}. */
 export interface BuildOptions {
   /** Seed of the initialisers (the experiment's `seed`). @default 42 */
   seed?: number;
+  /** Cache root for fetched weights. @default TESSERA_CACHE_DIR or ~/.cache/tessera */
+  cacheDir?: string;
+  /** Folder relative `pretrained:` paths are resolved against (the config's). @default cwd */
+  baseDir?: string;
 }
 
 /**
- * Builds the configured backbone with an N-way head and its layer groups. Pretrained weights
- * (`model.pretrained`: `imagenet` or a path/URL) are not loadable yet: that path throws.
+ * Builds the configured backbone with an N-way head and its layer groups, and loads
+ * `model.pretrained` (`imagenet`, a folder or model.json path, or a URL) by layer name. The
+ * source's BatchNorm epsilon is used; its classifier is dropped unless it fits the head.
+ * @throws ConfigError when the weights cannot be found or do not fit
  */
 export async function buildModel(
   model: ResolvedModel,
@@ -49,13 +63,21 @@ export async function buildModel(
   opts: BuildOptions = {},
 ): Promise<BuiltModel> {
   const seed = opts.seed ?? 42;
+  let artifacts: tf.io.ModelArtifacts | null = null;
+  let preprocessing: Preprocessing = "imagenet";
+  let weightsSource = "none";
   if (model.pretrained !== "none") {
-    throw new ConfigError(`model.pretrained: loading "${model.pretrained}" is not built yet; use "none"`);
+    const resolved = await resolvePretrained(model.pretrained, model.backbone, opts);
+    artifacts = await readArtifacts(resolved.dir);
+    preprocessing = resolved.preprocessing ?? preprocessingOf(artifacts) ?? "imagenet";
+    weightsSource = resolved.label;
   }
-  const { input, output } = buildBackbone(model.backbone, { width: model.width, seed });
+  const bnEpsilon = (artifacts && bnEpsilonOf(artifacts)) ?? undefined;
+  const { input, output } = buildBackbone(model.backbone, { width: model.width, seed, bnEpsilon });
   const logits = buildHead(output, numClasses, model.head, seed + 100_000);
   const net = tf.model({ inputs: input, outputs: logits, name: model.backbone });
-  return { model: net, groups: makeGroups(net, model.groups), preprocessing: "imagenet", weightsSource: "none" };
+  const loadReport = artifacts ? loadWeightsByName(net, artifacts, weightsSource) : null;
+  return { model: net, groups: makeGroups(net, model.groups), preprocessing, weightsSource, loadReport };
 }
 
 /**

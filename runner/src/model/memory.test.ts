@@ -1,0 +1,36 @@
+import { describe, expect, test } from "vitest";
+import { ExitError } from "../errors";
+import { checkMemoryFits, countResNet, estimateMemory, WASM_HEAP_BYTES } from "./memory";
+
+describe("memory estimate", () => {
+  test("parameter counts match the Keras models", () => {
+    // Keras ResNet50 without its 1000-way classifier (2,049,000): 25,636,712 - 2,049,000.
+    expect(countResNet("resnet50", 1, 224).params).toBe(23_587_712);
+  });
+
+  test("reproduces the measured wasm limits of ResNet-50", () => {
+    const fits = (size: number, batch: number) =>
+      estimateMemory({ backbone: "resnet50", width: 1, size, batch, mode: "train" }).total <= WASM_HEAP_BYTES;
+    expect(fits(128, 8)).toBe(true);
+    expect(fits(224, 4)).toBe(true);
+    expect(fits(128, 16)).toBe(false);
+    expect(fits(224, 8)).toBe(false);
+  });
+
+  test("checkMemoryFits names model, size, batch, estimate and the fix", () => {
+    const call = () => checkMemoryFits({ backbone: "resnet152", width: 1, size: 224, batch: 32, backend: "wasm" });
+    expect(call).toThrow(ExitError);
+    expect(call).toThrow(
+      /resnet152 at 224 px with a batch of 32 needs about \d+\.\d GiB .* set train\.micro_batch to \d+ or less/,
+    );
+  });
+
+  test("only wasm has a hard limit; tiny nets pass", () => {
+    expect(() =>
+      checkMemoryFits({ backbone: "resnet152", width: 1, size: 224, batch: 32, backend: "tensorflow" }),
+    ).not.toThrow();
+    expect(() =>
+      checkMemoryFits({ backbone: "resnet18", width: 0.25, size: 64, batch: 32, backend: "wasm" }),
+    ).not.toThrow();
+  });
+});

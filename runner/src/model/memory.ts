@@ -1,0 +1,135 @@
+/**
+ * Memory estimate for a (backbone, width, image size, batch) so a configuration that cannot fit
+ * the wasm backend's 4 GiB heap (wasm32) fails with a clear message instead of a bare `Aborted()`.
+ *
+ * Activations are counted exactly from the architecture (every layer output of one image); the
+ * training multiplier was calibrated on the measured limits of this project's machines (tfjs
+ * 4.22 wasm, ResNet-50: trains at batch 8 at 128 px and batch 4 at 224 px, aborts at 16 / 8).
+ */
+import type { BackboneName } from "@tessera/shared";
+import { ExitError } from "../errors";
+import { RESNET_SPECS, STAGE_FILTERS, scaledChannels } from "./resnet";
+
+/** wasm32 address space. */
+export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
+
+/**
+ * Bytes per stored activation element when training: the forward output kept for the backward
+ * pass, its gradient, and the kernels' temporaries (im2col, BN). Calibrated, see above.
+ */
+const TRAIN_BYTES_PER_ACTIVATION = 4 * 6;
+/** Per weight when training with Adam: value, gradient, two moments (float32). */
+const TRAIN_BYTES_PER_PARAM = 4 * 4;
+
+/** Float counts of one image's activations and of the parameters. */
+export function countResNet(
+  backbone: BackboneName,
+  width: number,
+  size: number,
+): { activations: number; params: number; peakLayer: number } {
+  const spec = RESNET_SPECS[backbone];
+  let activations = 0;
+  let params = 0;
+  let peakLayer = 0;
+  const out = (h: number, c: number, copies: number) => {
+    activations += h * h * c * copies;
+    peakLayer = Math.max(peakLayer, h * h * c);
+  };
+  const conv = (k: number, cin: number, cout: number) => (params += k * k * cin * cout + cout);
+  const bn = (c: number) => (params += 4 * c);
+
+  const c1 = scaledChannels(64, width);
+  let h = Math.floor((size - 1) / 2) + 1;
+  conv(7, 3, c1);
+  bn(c1);
+  out(h, c1, 3);
+  h = Math.floor((h - 1) / 2) + 1;
+  out(h, c1, 1);
+  let cin = c1;
+  spec.blocks.forEach((count, s) => {
+    const f = scaledChannels(STAGE_FILTERS[s] ?? 64, width);
+    const cout = spec.block === "bottleneck" ? 4 * f : f;
+    for (let b = 1; b <= count; b++) {
+      const stride = b === 1 && s > 0 ? 2 : 1;
+      const h2 = Math.floor((h - 1) / stride) + 1;
+      if (b === 1 && (stride !== 1 || cin !== cout)) {
+        conv(1, cin, cout);
+        bn(cout);
+        out(h2, cout, 2);
+      }
+      if (spec.block === "bottleneck") {
+        conv(1, cin, f);
+        conv(3, f, f);
+        conv(1, f, cout);
+        [f, f, cout].forEach(bn);
+        out(h2, f, 6);
+        out(h2, cout, 2);
+      } else {
+        conv(3, cin, f);
+        conv(3, f, f);
+        [f, f].forEach(bn);
+        out(h2, f, 5);
+      }
+      out(h2, cout, 2);
+      h = h2;
+      cin = cout;
+    }
+  });
+  return { activations, params, peakLayer };
+}
+
+/** An estimate in bytes, split by what takes it. */
+export interface MemoryEstimate {
+  params: number;
+  activations: number;
+  total: number;
+}
+
+/** Estimated bytes to train (or run inference) on one batch. */
+export function estimateMemory(opts: {
+  backbone: BackboneName;
+  width: number;
+  size: number;
+  batch: number;
+  mode: "train" | "infer";
+}): MemoryEstimate {
+  const c = countResNet(opts.backbone, opts.width, opts.size);
+  const params = c.params * (opts.mode === "train" ? TRAIN_BYTES_PER_PARAM : 4);
+  // Inference keeps a few live layer outputs (a block's input, branch and shortcut) at a time.
+  const activations =
+    opts.batch * (opts.mode === "train" ? c.activations * TRAIN_BYTES_PER_ACTIVATION : c.peakLayer * 4 * 4);
+  return { params, activations, total: params + activations };
+}
+
+const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+
+/**
+ * Throws a clear ExitError when the configuration cannot fit the backend's memory (only the wasm
+ * backend has a hard limit; other backends pass).
+ */
+export function checkMemoryFits(opts: {
+  backbone: BackboneName;
+  width: number;
+  size: number;
+  batch: number;
+  backend: string;
+  mode?: "train" | "infer";
+  /** Which setting the message tells the user to lower. @default "train.micro_batch" */
+  batchSetting?: string;
+}): MemoryEstimate {
+  const mode = opts.mode ?? "train";
+  const estimate = estimateMemory({ ...opts, mode });
+  if (opts.backend !== "wasm" || estimate.total <= WASM_HEAP_BYTES) return estimate;
+  let fits = opts.batch - 1;
+  while (fits > 0 && estimateMemory({ ...opts, batch: fits, mode }).total > WASM_HEAP_BYTES) fits--;
+  const what = mode === "train" ? "train" : "run inference";
+  const fix =
+    fits > 0
+      ? `set ${opts.batchSetting ?? "train.micro_batch"} to ${fits} or less (gradients accumulate to the same batch), or lower the stage's size`
+      : `lower the stage's size or pick a smaller backbone: even one image does not fit`;
+  throw new ExitError(
+    `${opts.backbone} at ${opts.size} px with a batch of ${opts.batch} needs about ${gib(estimate.total)} to ${what} ` +
+      `(${gib(estimate.activations)} activations + ${gib(estimate.params)} weights), more than the wasm backend's ` +
+      `${gib(WASM_HEAP_BYTES)} heap: ${fix}; or use a native backend (tensorflow, tensorflow-gpu).`,
+  );
+}
