@@ -8,7 +8,6 @@ import * as tf from "../tf";
 import type { BackendName } from "@tessera/shared";
 import { ExitError } from "../errors";
 import { NATIVE_PACKAGES, importNative, nativeInstallHint, packageVersion } from "./native";
-import { importSibling } from "./sibling";
 
 /** What ran, for the run's meta.json and `run_started`. */
 export interface BackendInfo {
@@ -33,15 +32,6 @@ type Concrete = Exclude<BackendName, "auto">;
 /** The order `auto` tries. */
 export const AUTO_ORDER: Concrete[] = ["tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"];
 
-interface WasmModule {
-  prepareWasmBackend(opts?: { threads?: number }): Promise<{ threads: number }>;
-}
-interface WebgpuModule {
-  prepareWebgpuBackend(opts?: {
-    allowFallback?: boolean;
-  }): Promise<{ vendor: string; device: string; description: string }>;
-}
-
 async function start(name: Concrete, auto: boolean, opts: SelectOptions): Promise<BackendInfo> {
   switch (name) {
     case "tensorflow-gpu":
@@ -58,9 +48,9 @@ async function start(name: Concrete, auto: boolean, opts: SelectOptions): Promis
       };
     }
     case "webgpu": {
-      const mod = await importSibling<WebgpuModule>("webgpu/index");
-      if (!mod) throw new Error("the webgpu backend module (runner/src/backend/webgpu) is not built yet");
-      const info = await mod.prepareWebgpuBackend({ allowFallback: !auto });
+      // Loaded on demand: it pulls in Dawn's native module.
+      const { prepareWebgpuBackend } = await import("./webgpu");
+      const info = await prepareWebgpuBackend({ allowFallback: !auto });
       const device = [info.vendor, info.device || info.description].filter(Boolean).join(" ") || "unknown adapter";
       return {
         name: "webgpu",
@@ -70,15 +60,8 @@ async function start(name: Concrete, auto: boolean, opts: SelectOptions): Promis
       };
     }
     case "wasm": {
-      const mod = await importSibling<WasmModule>("wasm/index");
-      let threads = 1;
-      if (mod) {
-        threads = (await mod.prepareWasmBackend({ threads: opts.threads })).threads;
-      } else {
-        // Without backend/wasm's gradient kernels wasm can run inference but not train convolutions.
-        await import("@tensorflow/tfjs-backend-wasm");
-        if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not start");
-      }
+      const { prepareWasmBackend } = await import("./wasm");
+      const { threads } = await prepareWasmBackend(opts.threads === undefined ? {} : { threads: opts.threads });
       return { name: "wasm", version: packageVersion("@tensorflow/tfjs-backend-wasm") ?? "?", threads, device: null };
     }
     case "cpu":
