@@ -2,13 +2,14 @@ import { getKernel, registerKernel, unregisterKernel } from "@tensorflow/tfjs-co
 import type { KernelConfig } from "@tensorflow/tfjs-core";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter";
 import { conv2dBackpropInputConfig } from "./conv2d_backprop_input";
+import { registerBatchNormGrad } from "./batch_norm_grad";
 
 /** Every kernel this module adds to (or replaces in) the wasm backend. */
 export const wasmGradKernels: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
 
 /**
  * Registers {@link wasmGradKernels} for `wasm`, replacing the backend's own version where it has
- * one. Idempotent. Call before the first kernel runs (prepareWasmBackend does).
+ * one, and the Tile-free FusedBatchNorm gradient (see batch_norm_grad.ts). Idempotent. Call before the first kernel runs (prepareWasmBackend does).
  */
 export function registerWasmGradKernels(): void {
   for (const config of wasmGradKernels) {
@@ -17,4 +18,5 @@ export function registerWasmGradKernels(): void {
     if (current !== undefined) unregisterKernel(config.kernelName, "wasm");
     registerKernel(config);
   }
+  registerBatchNormGrad();
 }
