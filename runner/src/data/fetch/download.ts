@@ -1,0 +1,103 @@
+/**
+ * A resumable, checksummed HTTP download: bytes go to `<dest>.part`; a second call after an
+ * interruption asks for the rest with an HTTP Range request (and starts over when the server
+ * ignores it); the finished file is checked against its sha256 before it is renamed into place.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { DataError } from "../../errors";
+
+export interface DownloadOptions {
+  url: string;
+  dest: string;
+  /** Expected sha256 (hex); `null` to skip the check (the hash is still reported). */
+  sha256: string | null;
+  /** Bytes so far and the total when the server says it. */
+  onProgress?: (done: number, total: number | null) => void;
+  signal?: AbortSignal;
+}
+
+export interface DownloadResult {
+  file: string;
+  bytes: number;
+  sha256: string;
+  /** Bytes that were already on disk from an earlier, interrupted call. */
+  resumedFrom: number;
+}
+
+/** Splits a pip-style `#sha256=<hex>` fragment off a URL. */
+export function parseChecksumUrl(url: string): { url: string; sha256: string | null } {
+  const m = /#sha256=([0-9a-fA-F]{64})$/.exec(url);
+  return m ? { url: url.slice(0, m.index), sha256: m[1]!.toLowerCase() } : { url, sha256: null };
+}
+
+/** sha256 of a file, streamed. */
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  await pipeline(createReadStream(file), hash);
+  return hash.digest("hex");
+}
+
+/** Downloads `url` to `dest`, resuming a `<dest>.part` left by an earlier try. */
+export async function download(opts: DownloadOptions): Promise<DownloadResult> {
+  const part = `${opts.dest}.part`;
+  await mkdir(dirname(opts.dest), { recursive: true });
+  const have = (await stat(part).catch(() => null))?.size ?? 0;
+  let response: Response;
+  try {
+    response = await fetch(opts.url, {
+      headers: have > 0 ? { Range: `bytes=${have}-` } : {},
+      signal: opts.signal ?? null,
+      redirect: "follow",
+    });
+  } catch (error) {
+    throw new DataError(`${opts.url}: download failed (${(error as Error).cause ?? (error as Error).message})`);
+  }
+  let resumedFrom = 0;
+  if (response.status === 416 && have > 0) {
+    // The part file is already whole (or longer than the file): let the checksum decide.
+    await response.body?.cancel();
+    resumedFrom = have;
+  } else if (response.status === 206 && have > 0) {
+    resumedFrom = have;
+    await save(response, part, "a", have, opts.onProgress);
+  } else if (response.ok) {
+    await save(response, part, "w", 0, opts.onProgress);
+  } else {
+    await response.body?.cancel();
+    throw new DataError(`${opts.url}: download failed with HTTP ${response.status} ${response.statusText}`);
+  }
+  const digest = await sha256File(part);
+  if (opts.sha256 && digest !== opts.sha256.toLowerCase()) {
+    await rm(part, { force: true });
+    throw new DataError(
+      `${opts.url}: checksum mismatch, expected sha256 ${opts.sha256} but got ${digest}; the partial file was removed, run the command again`,
+    );
+  }
+  await rename(part, opts.dest);
+  return { file: opts.dest, bytes: (await stat(opts.dest)).size, sha256: digest, resumedFrom };
+}
+
+async function save(
+  response: Response,
+  part: string,
+  flags: "a" | "w",
+  start: number,
+  onProgress?: (done: number, total: number | null) => void,
+): Promise<void> {
+  const length = Number(response.headers.get("content-length"));
+  const total = Number.isFinite(length) && length > 0 ? start + length : null;
+  let done = start;
+  onProgress?.(done, total);
+  const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
+  body.on("data", (chunk: Buffer) => {
+    done += chunk.length;
+    onProgress?.(done, total);
+  });
+  await pipeline(body, createWriteStream(part, { flags }));
+}
