@@ -6,7 +6,15 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
-import { FORMAT, RUN_FILES, type RunEvent, type RunEventBody, type RunMeta, type RunSummary } from "@tessera/shared";
+import {
+  FORMAT,
+  RUN_FILES,
+  type EventOf,
+  type RunEvent,
+  type RunEventBody,
+  type RunMeta,
+  type RunSummary,
+} from "@tessera/shared";
 
 /** Appends events to one run folder, numbering them like the runner does. */
 export class FixtureRun {
@@ -49,8 +57,12 @@ export class FixtureRun {
     writeFileSync(join(this.dir, RUN_FILES.meta), `${JSON.stringify(meta, null, 2)}\n`);
   }
 
+  /** The last `epoch` event appended, for building a summary. */
+  lastEpoch: EventOf<"epoch"> | null = null;
+
   append(body: RunEventBody): RunEvent {
     const event = { format: FORMAT, seq: this.seq++, time: new Date().toISOString(), attempt: 1, ...body } as RunEvent;
+    if (event.type === "epoch") this.lastEpoch = event;
     appendFileSync(join(this.dir, RUN_FILES.events), `${JSON.stringify(event)}\n`);
     return event;
   }

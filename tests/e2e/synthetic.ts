@@ -2,7 +2,7 @@
  * Plausible event streams for fixture runs: run_started, per stage an optional lr_find, batches,
  * epochs with per-class scores and a confusion matrix, checkpoints, then run_finished.
  */
-import type { PerClass, RunEventBody } from "@tessera/shared";
+import type { PerClass, RunEventBody, RunSummary } from "@tessera/shared";
 import type { FixtureRun } from "./fixture-run";
 
 export interface SyntheticStage {
@@ -135,6 +135,29 @@ export async function writeSyntheticRun(run: FixtureRun, o: SyntheticOptions): P
     if (o.delayMs) await sleep(o.delayMs);
   }
   if (o.finish !== false) {
+    const last = run.lastEpoch;
+    const summary: RunSummary = {
+      format: 1,
+      classes: o.classes,
+      best: last
+        ? { stage: last.stage, epoch: last.epoch, monitor: "valid.accuracy", value: last.valid_accuracy }
+        : null,
+      final: {
+        valid_accuracy: last?.valid_accuracy ?? 0,
+        valid_loss: last?.valid_loss ?? 0,
+        train_loss: last?.train_loss ?? 0,
+      },
+      tta_accuracy: null,
+      per_class: last?.per_class ?? [],
+      confusion: last?.confusion ?? [],
+      most_confused: [],
+      folds: null,
+      folds_mean: null,
+      folds_std: null,
+      seconds: 1,
+    };
+    run.append({ type: "run_finished", summary });
+    run.writeSummary(summary);
     run.writeMeta({ status: "finished", ended: new Date().toISOString() });
   }
 }

@@ -1,3 +1,5 @@
-export default function Home() {
-  return <main>Tessera dashboard</main>;
+import { RunsTable } from "../components/RunsTable";
+
+export default function RunsPage() {
+  return <RunsTable />;
 }

@@ -9,12 +9,12 @@ import { DEFAULT_RUNS_DIR, isSafeRunId } from "@tessera/shared";
 
 /** The run store folder, absolute. Read per call so tests can point it elsewhere. */
 export function runsDir(): string {
-  return resolve(process.env.TESSERA_RUNS_DIR ?? DEFAULT_RUNS_DIR);
+  return resolve(/*turbopackIgnore: true*/ process.env.TESSERA_RUNS_DIR ?? DEFAULT_RUNS_DIR);
 }
 
 /** The configs folder, absolute. */
 export function configsDir(): string {
-  return resolve(process.env.TESSERA_CONFIGS_DIR ?? "configs");
+  return resolve(/*turbopackIgnore: true*/ process.env.TESSERA_CONFIGS_DIR ?? "configs");
 }
 
 /** A request asked for something outside what the dashboard serves. */
@@ -81,7 +81,7 @@ export function resolveConfigFile(name: string, root: string = configsDir()): st
   ) {
     throw new PathRefusedError(`config ${JSON.stringify(name)} is not a YAML file in the configs folder`);
   }
-  const file = join(root, name);
+  const file = join(/*turbopackIgnore: true*/ root, name);
   if (!isInside(real(root), real(file)))
     throw new PathRefusedError(`config ${JSON.stringify(name)} lies outside the configs folder`);
   return file;

@@ -5,6 +5,7 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { parse } from "yaml";
 import {
   FORMAT,
   RUN_FILES,
@@ -162,6 +163,14 @@ export async function listRunRows(root: string = runsDir()): Promise<RunRow[]> {
   return rows.filter((r): r is RunRow => r !== null).sort((a, b) => b.started.localeCompare(a.started));
 }
 
+/** One top-loss thumbnail; labels come from `top_losses/index.json` when the runner writes one. */
+export interface TopLoss {
+  file: string;
+  actual?: string;
+  predicted?: string;
+  loss?: number;
+}
+
 /** Everything about one run except its events (those stream through `runs.events`). */
 export interface RunDetail {
   id: string;
@@ -169,6 +178,27 @@ export interface RunDetail {
   summary: RunSummary | null;
   configYaml: string;
   row: RunRow | null;
+  /** The stages the config plans, for the ETA. */
+  plan: { name: string; epochs: number }[];
+  topLosses: TopLoss[];
+}
+
+function planOf(configYaml: string): { name: string; epochs: number }[] {
+  try {
+    const config = parse(configYaml) as { train?: { stages?: { name?: string; epochs?: number }[] } };
+    return (config.train?.stages ?? []).map((s, i) => ({ name: s.name ?? `stage${i}`, epochs: s.epochs ?? 0 }));
+  } catch {
+    return [];
+  }
+}
+
+async function topLossesOf(dir: string): Promise<TopLoss[]> {
+  const folder = join(dir, RUN_FILES.topLosses);
+  const index = await readJson<TopLoss[]>(join(folder, "index.json"));
+  const files = (await readdir(folder).catch(() => [] as string[])).filter((f) => /\.(png|jpe?g|webp)$/i.test(f));
+  if (Array.isArray(index))
+    return index.filter((t) => typeof t.file === "string" && files.includes(t.file.replace(/^.*\//, "")));
+  return files.sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).map((file) => ({ file }));
 }
 
 /** Reads one run by id; null when the folder has no readable meta.json. */
@@ -178,7 +208,15 @@ export async function readRunDetail(id: string): Promise<RunDetail | null> {
   if (!meta || meta.format !== FORMAT) return null;
   const summary = await readJson<RunSummary>(join(dir, RUN_FILES.summary));
   const configYaml = await readFile(join(dir, RUN_FILES.config), "utf8").catch(() => "");
-  return { id, meta, summary, configYaml, row: await rowOf(id, dir) };
+  return {
+    id,
+    meta,
+    summary,
+    configYaml,
+    row: await rowOf(id, dir),
+    plan: planOf(configYaml),
+    topLosses: await topLossesOf(dir),
+  };
 }
 
 /** All events of a run (for compare), superseded batch lines dropped. */

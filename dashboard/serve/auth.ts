@@ -1,0 +1,66 @@
+/**
+ * Who may talk to the dashboard. Without a token it binds to loopback only and answers only
+ * requests addressed to a loopback name (a DNS-rebinding page cannot reach it); with a token,
+ * every request must carry it: `Authorization: Bearer`, the `tessera_token` cookie, or once in
+ * `?token=`, which sets the cookie and redirects to the clean URL.
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+const COOKIE = "tessera_token";
+
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookieToken(req: IncomingMessage): string | null {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === COOKIE) return decodeURIComponent(v.join("="));
+  }
+  return null;
+}
+
+/**
+ * Checks one request; returns true when it may go on to Next. Otherwise it has already answered
+ * (401, 403, or the redirect that swaps `?token=` for the cookie).
+ */
+export function admit(req: IncomingMessage, res: ServerResponse, token: string | null): boolean {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  if (!token) {
+    const hostName = (req.headers.host ?? "").replace(/:\d+$/, "");
+    if (hostName && !isLoopback(hostName)) {
+      res
+        .writeHead(403, { "content-type": "text/plain" })
+        .end("tessera dashboard: only loopback host names are served without a token\n");
+      return false;
+    }
+    return true;
+  }
+  const query = url.searchParams.get("token");
+  if (query !== null && same(query, token)) {
+    url.searchParams.delete("token");
+    res
+      .writeHead(303, {
+        location: url.pathname + url.search,
+        "set-cookie": `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+      })
+      .end();
+    return false;
+  }
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+  const given = bearer ?? cookieToken(req);
+  if (given !== null && given !== undefined && same(given, token)) return true;
+  res
+    .writeHead(401, { "content-type": "text/plain", "www-authenticate": "Bearer" })
+    .end("tessera dashboard: missing or wrong token (open the URL with ?token=...)\n");
+  return false;
+}

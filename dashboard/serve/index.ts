@@ -1,0 +1,92 @@
+/**
+ * Starting the dashboard: build once if needed, then serve the production Next app from a small
+ * Node HTTP server that checks the token on every request (assets, pages, API, SSE alike).
+ * `tessera dashboard` and `tessera run --open` both come here.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import type NextFactory from "next";
+import { admit, isLoopback } from "./auth";
+import { DASHBOARD_DIR, ensureBuilt } from "./build";
+
+export interface DashboardOptions {
+  /** @default env TESSERA_RUNS_DIR, else ./runs */
+  runsDir?: string;
+  /** @default env TESSERA_CONFIGS_DIR, else ./configs */
+  configsDir?: string;
+  /** 0 picks a free port. @default 3000 */
+  port?: number;
+  /** @default 127.0.0.1 */
+  host?: string;
+  /** Required for a non-loopback host. @default env TESSERA_TOKEN */
+  token?: string;
+  /** Progress lines (build, listening). @default stderr */
+  log?: (line: string) => void;
+}
+
+export interface RunningDashboard {
+  /** e.g. `http://127.0.0.1:3000` (no token in it). */
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Thrown for options that must not start a server (e.g. a public host without a token). */
+export class DashboardOptionsError extends Error {}
+
+/** Builds if needed and serves the dashboard; resolves once it is listening. */
+export async function startDashboard(opts: DashboardOptions = {}): Promise<RunningDashboard> {
+  const host = opts.host ?? "127.0.0.1";
+  const token = opts.token ?? process.env.TESSERA_TOKEN ?? null;
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  if (!isLoopback(host) && !token) {
+    throw new DashboardOptionsError(
+      `tessera dashboard: --host ${host} is reachable from other machines; give --token <secret> (or env TESSERA_TOKEN) to serve it`,
+    );
+  }
+  if (token !== null && token.length < 8)
+    throw new DashboardOptionsError("tessera dashboard: --token must be at least 8 characters");
+  const port = opts.port ?? 3000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new DashboardOptionsError(`tessera dashboard: --port ${port} is not a port number`);
+
+  // The Next app runs in this process and reads these on every request.
+  process.env.TESSERA_RUNS_DIR = resolve(opts.runsDir ?? process.env.TESSERA_RUNS_DIR ?? "runs");
+  process.env.TESSERA_CONFIGS_DIR = resolve(opts.configsDir ?? process.env.TESSERA_CONFIGS_DIR ?? "configs");
+  process.env.TESSERA_REPO_ROOT ??= resolve(DASHBOARD_DIR, "..");
+  process.env.NEXT_TELEMETRY_DISABLED = "1";
+
+  await ensureBuilt(log);
+  const nextModule = (await import("next")) as unknown as { default: unknown };
+  const createNext = ((nextModule.default as { default?: unknown }).default ??
+    nextModule.default) as typeof NextFactory;
+  const app = createNext({ dev: false, dir: DASHBOARD_DIR, hostname: host, port: port || 3000 });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = createServer((req, res) => {
+    if (!admit(req, res, token)) return;
+    handle(req, res).catch((error: unknown) => {
+      log(`tessera dashboard: ${(error as Error).message}`);
+      if (!res.headersSent) res.writeHead(500).end("internal error");
+    });
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, host, () => ok());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${actual}`;
+  log(`tessera dashboard: serving ${process.env.TESSERA_RUNS_DIR} at ${url}${token ? "/?token=…" : ""}`);
+  return {
+    url,
+    port: actual,
+    server,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await app.close();
+    },
+  };
+}

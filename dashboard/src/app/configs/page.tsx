@@ -1,0 +1,5 @@
+import { ConfigsView } from "../../components/ConfigsView";
+
+export default function ConfigsPage() {
+  return <ConfigsView />;
+}

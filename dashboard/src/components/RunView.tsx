@@ -1,0 +1,167 @@
+"use client";
+/**
+ * The Run page: live progress, curves, LR schedule and LR-finder sweeps, confusion matrix,
+ * top losses, resolved config and meta. Events stream over one SSE subscription; they are
+ * folded into mutable series and the charts redraw at most once per animation frame.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { useEffect, useRef, useState } from "react";
+import { useTRPC } from "../lib/trpc";
+import { RunState } from "../lib/runState";
+import { duration, pct } from "../lib/format";
+import { AccuracyChart, LossChart, LrChart } from "./RunCharts";
+import { LrFindChart } from "./LrFindChart";
+import { ConfusionCard } from "./ConfusionCard";
+import { RunMetaCard } from "./RunMetaCard";
+
+export function RunView({ id }: { id: string }) {
+  const trpc = useTRPC();
+  const state = useRef(new RunState()).current;
+  const [version, setVersion] = useState(0);
+  const frame = useRef<number | null>(null);
+  useEffect(() => () => void (frame.current !== null && cancelAnimationFrame(frame.current)), []);
+
+  const detail = useQuery({
+    ...trpc.runs.get.queryOptions({ id }),
+    refetchInterval: (q) => (q.state.data?.row?.status === "running" ? 5000 : false),
+  });
+  const sub = useSubscription(
+    trpc.runs.events.subscriptionOptions(
+      { id },
+      {
+        onData: (tracked) => {
+          state.apply(tracked.data);
+          frame.current ??= requestAnimationFrame(() => {
+            frame.current = null;
+            setVersion((v) => v + 1);
+          });
+        },
+      },
+    ),
+  );
+
+  if (detail.error) return <p className="error">{detail.error.message}</p>;
+  if (!detail.data) return <p className="muted">Loading run {id}…</p>;
+  const { meta, summary, plan, topLosses, configYaml } = detail.data;
+  // meta.json is final once the run ends; while it runs, the events are fresher
+  const status = meta.status !== "running" ? meta.status : (state.status ?? meta.status);
+  const stage = state.stages.at(-1);
+  const stageIndex = stage ? plan.findIndex((p) => p.name === stage.name) : -1;
+  const laterEpochs = stageIndex >= 0 ? plan.slice(stageIndex + 1).reduce((a, s) => a + s.epochs, 0) : 0;
+  const stepsLeft = state.stepsLeft(laterEpochs);
+  const perStep = state.secondsPerStep();
+  const doneSteps = state.batchLoss.length;
+  const total = stepsLeft !== null ? doneSteps + stepsLeft : null;
+  const inStage = stage ? doneSteps - stage.x : 0;
+  const epochInStage =
+    stage && stage.stepsPerEpoch ? Math.min(stage.epochs, Math.floor(inStage / stage.stepsPerEpoch) + 1) : null;
+  const batchInEpoch =
+    stage && stage.stepsPerEpoch ? inStage % stage.stepsPerEpoch || (inStage ? stage.stepsPerEpoch : 0) : null;
+  const last = state.lastEpoch;
+
+  return (
+    <>
+      <div className="row" style={{ justifyContent: "space-between" }}>
+        <div>
+          <h1>
+            {meta.name}{" "}
+            <span className={`badge ${status}`} data-testid="run-status">
+              {status}
+            </span>
+          </h1>
+          <div className="muted mono">{id}</div>
+        </div>
+        <div className="muted" data-testid="stream-state">
+          {{ idle: "not streaming", connecting: "connecting…", pending: "● live", error: "reconnecting…" }[sub.status]}
+        </div>
+      </div>
+      <div className="card" style={{ marginTop: 12 }}>
+        <div className="stats" data-testid="progress">
+          <div className="stat">
+            <b>{stage ? `${stage.name} (${stage.index + 1}/${Math.max(plan.length, state.stages.length)})` : "–"}</b>
+            <span>stage</span>
+          </div>
+          <div className="stat">
+            <b>{epochInStage !== null && stage ? `${epochInStage}/${stage.epochs}` : "–"}</b>
+            <span>epoch</span>
+          </div>
+          <div className="stat">
+            <b>{batchInEpoch !== null && stage ? `${batchInEpoch}/${stage.stepsPerEpoch}` : "–"}</b>
+            <span>batch</span>
+          </div>
+          <div className="stat">
+            <b>{pct(last?.valid_accuracy)}</b>
+            <span>last valid acc</span>
+          </div>
+          <div className="stat">
+            <b>{pct(state.accuracy.length ? Math.max(...state.accuracy.map((p) => p.y)) : summary?.best?.value)}</b>
+            <span>best valid acc</span>
+          </div>
+          <div className="stat">
+            <b>
+              {status === "running" && perStep !== null && stepsLeft !== null ? duration(perStep * stepsLeft) : "–"}
+            </b>
+            <span>ETA</span>
+          </div>
+        </div>
+        {total ? (
+          <div className="progress">
+            <div style={{ width: `${(100 * doneSteps) / total}%` }} />
+          </div>
+        ) : null}
+        {state.error ? <p className="error">Failed: {state.error}</p> : null}
+      </div>
+
+      <div className="grid">
+        <div className="card">
+          <h2>Loss</h2>
+          <LossChart state={state} version={version} />
+        </div>
+        <div className="card">
+          <h2>Validation accuracy</h2>
+          <AccuracyChart state={state} version={version} />
+        </div>
+        <div className="card">
+          <h2>Learning rate per layer group</h2>
+          <LrChart state={state} version={version} />
+        </div>
+        {state.lrFinds.map((find, i) => (
+          <div className="card" key={`${find.stage}-${i}`}>
+            <h2>LR finder · {find.stage}</h2>
+            <LrFindChart find={find} />
+          </div>
+        ))}
+        {last && state.classes.length ? (
+          <ConfusionCard
+            title={`Confusion matrix · ${last.stage} epoch ${last.epoch + 1}`}
+            matrix={last.confusion}
+            classes={state.classes}
+            perClass={last.per_class}
+            version={version}
+          />
+        ) : null}
+        {topLosses.length ? (
+          <div className="card wide">
+            <h2>Top losses</h2>
+            <div className="thumbs">
+              {topLosses.map((t) => (
+                <figure key={t.file}>
+                  <img
+                    src={`/api/runs/${encodeURIComponent(id)}/files/top_losses/${t.file.replace(/^.*\//, "")}`}
+                    alt={t.file}
+                  />
+                  <figcaption>
+                    {t.actual !== undefined ? `${t.actual} → ${t.predicted}` : t.file}
+                    {t.loss !== undefined ? ` · ${t.loss.toFixed(2)}` : ""}
+                  </figcaption>
+                </figure>
+              ))}
+            </div>
+          </div>
+        ) : null}
+        <RunMetaCard meta={meta} configYaml={configYaml} />
+      </div>
+    </>
+  );
+}
