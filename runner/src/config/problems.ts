@@ -49,13 +49,13 @@ export function received(value: unknown): string {
   return cut(JSON.stringify(value));
 }
 
-/** A number as a person writes it: `1e-5`, not `0.00001`; `0.25`, not `2.5e-1`. */
-export function fmtNum(n: number): string {
+/** A number as a person writes it: the shorter of plain and exponent form (`1e-5`, `0.25`, `1e5`). */
+export function fmtNum(n: number, digits = 6): string {
   if (n === 0 || !Number.isFinite(n)) return String(n);
-  const short = Number(n.toPrecision(6));
-  const abs = Math.abs(n);
-  if (abs >= 1e-3 && abs < 1e6) return String(short);
-  return short.toExponential().replace("e+", "e");
+  const short = Number(n.toPrecision(digits));
+  const plain = String(short);
+  const exp = short.toExponential().replace("e+", "e");
+  return exp.length < plain.length ? exp : plain;
 }
 
 function cut(text: string): string {

@@ -1,5 +1,22 @@
-// Not built yet: the issue that owns this command replaces this file.
-import { ExitError } from "../../errors";
-export async function planCommand(..._args: unknown[]): Promise<void> {
-  throw new ExitError("tessera: 'planCommand' is not built yet", 1);
+/**
+ * `tessera plan <config> [--set k=v]... [--json] [--check-data]`: a dry run that prints what each
+ * stage will do (groups, per-group LRs, schedule and its curve, step counts) without touching tfjs.
+ */
+import { loadConfig } from "../../config";
+import { countData } from "../../config/data-count";
+import { makePlan } from "../../config/plan";
+import { formatPlan } from "../../config/plan-format";
+
+export interface PlanOptions {
+  set?: string[];
+  json?: boolean;
+  checkData?: boolean;
+}
+
+export async function planCommand(file: string, opts: PlanOptions): Promise<void> {
+  const loaded = await loadConfig(file, { set: opts.set ?? [], checkData: opts.checkData });
+  const count = opts.checkData ? await countData(loaded.config.data, loaded.config.seed) : null;
+  const plan = makePlan(loaded, count);
+  if (opts.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+  else process.stderr.write(formatPlan(plan));
 }
