@@ -160,7 +160,7 @@ export function renderReportMarkdown(input: ReportInput): string {
         [
           "backend",
           b
-            ? `${b.name} ${b.version}${b.threads ? `, ${b.threads} threads` : ""}${b.device ? `, ${b.device}` : ""}`
+            ? `${b.name} ${b.version}${b.threads ? `, ${b.threads} thread${b.threads === 1 ? "" : "s"}` : ""}${b.device ? `, ${b.device}` : ""}`
             : "—",
         ],
         ["git commit", run.meta.git_commit ? code(run.meta.git_commit) : "—"],

@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { loadImage } from "@napi-rs/canvas";
 import { marked, type Token, type Tokens } from "marked";
 import { describe, expect, it } from "vitest";
 import { writeReport } from "./report";
+import { imageSize } from "./svg-check";
 import { loadRunSide } from "./run-side";
 import { writeFakeRun } from "./test-runs";
 
@@ -56,7 +56,7 @@ describe("tessera report", async () => {
     const { charts } = writeReport({ run, outDir: out });
     for (const file of charts) {
       // Skia's SVG parser refuses malformed XML; rendering proves the file is a usable image.
-      const image = await loadImage(readFileSync(file));
+      const image = await imageSize(readFileSync(file));
       expect(image.width).toBeGreaterThan(100);
     }
     const heat = readFileSync(join(out, "charts", "confusion.svg"), "utf8");
