@@ -127,10 +127,13 @@ const dataCommon = {
 export const FolderLabel = TaggedUnion(
   "from",
   [
-    Type.Object({ from: Type.Literal("folder") }, { additionalProperties: false }),
+    Type.Object(
+      { from: Type.Literal("folder", { description: "Each image's label is the name of its sub-folder." }) },
+      { additionalProperties: false },
+    ),
     Type.Object(
       {
-        from: Type.Literal("filename"),
+        from: Type.Literal("filename", { description: "Labels come from the file name through `pattern`." }),
         pattern: Type.String({
           minLength: 1,
           description: "Regular expression over the file name; its first group is the label.",
@@ -147,7 +150,9 @@ export const FolderLabel = TaggedUnion(
 
 export const FolderData = Type.Object(
   {
-    source: Type.Literal("folder"),
+    source: Type.Literal("folder", {
+      description: "A folder of images, one sub-folder per class (or labels by file name).",
+    }),
     path: Type.String({
       minLength: 1,
       description: "Folder of images; relative paths are relative to the config file.",
@@ -160,16 +165,16 @@ export const FolderData = Type.Object(
 
 export const CsvData = Type.Object(
   {
-    source: Type.Literal("csv"),
+    source: Type.Literal("csv", { description: "A CSV listing image files and their labels." }),
     path: Type.String({ minLength: 1, description: "CSV file; image paths in it are relative to the CSV." }),
     columns: Opt(
       Type.Object(
         {
-          file: Opt(Type.String({ minLength: 1, default: "file" })),
-          label: Opt(Type.String({ minLength: 1, default: "label" })),
+          file: Opt(Type.String({ minLength: 1, description: "Column holding the image path.", default: "file" })),
+          label: Opt(Type.String({ minLength: 1, description: "Column holding the class label.", default: "label" })),
           split: Opt(Type.String({ minLength: 1, description: "Optional column holding train/valid." })),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: "Names of the CSV's columns." },
       ),
     ),
     ...dataCommon,
@@ -179,7 +184,7 @@ export const CsvData = Type.Object(
 
 export const SyntheticData = Type.Object(
   {
-    source: Type.Literal("synthetic"),
+    source: Type.Literal("synthetic", { description: "Seeded synthetic tissue tiles (demos, tests)." }),
     classes: Opt(
       Type.Integer({ minimum: 2, maximum: 26, description: "Number of synthetic tissue classes.", default: 6 }),
     ),
@@ -234,7 +239,7 @@ export const Model = Type.Object(
             Type.Integer({ minimum: 0, description: "Units of an extra dense layer (0: none).", default: 0 }),
           ),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: "The classifier on top of the pooled features." },
       ),
     ),
     groups: Opt(
@@ -267,7 +272,7 @@ export const LrRange = Type.Object(
 
 export const LrFind = Type.Object(
   {
-    find: Type.Literal(true),
+    find: Type.Literal(true, { description: "Run the LR finder before the stage and use its suggestion." }),
     suggest: Opt(
       Type.Union(
         LR_SUGGESTIONS.map((s) => Type.Literal(s)),
@@ -282,8 +287,8 @@ export const LrFind = Type.Object(
       }),
     ),
     steps: Opt(Type.Integer({ minimum: 5, description: "Steps of the sweep.", default: 100 })),
-    start: Opt(Type.Number({ exclusiveMinimum: 0, default: 1e-7 })),
-    end: Opt(Type.Number({ exclusiveMinimum: 0, default: 10 })),
+    start: Opt(Type.Number({ exclusiveMinimum: 0, description: "First LR of the sweep.", default: 1e-7 })),
+    end: Opt(Type.Number({ exclusiveMinimum: 0, description: "Last LR of the sweep.", default: 10 })),
   },
   { additionalProperties: false },
 );
@@ -297,11 +302,16 @@ export const Schedule = Type.Union(
   [
     Type.Union([Type.Literal("constant"), Type.Literal("one_cycle"), Type.Literal("sgdr"), Type.Literal("flat_cos")]),
     TaggedUnion("name", [
-      Type.Object({ name: Type.Literal("constant") }, { additionalProperties: false }),
+      Type.Object(
+        { name: Type.Literal("constant", { description: "The same LR for the whole stage." }) },
+        { additionalProperties: false },
+      ),
       Type.Object(
         {
-          name: Type.Literal("one_cycle"),
-          pct_start: Opt(Fraction({ default: 0.25 })),
+          name: Type.Literal("one_cycle", {
+            description: "fastai's one-cycle: cosine warm-up, then cosine annealing.",
+          }),
+          pct_start: Opt(Fraction({ description: "Fraction of the stage spent warming up.", default: 0.25 })),
           div: Opt(Type.Number({ minimum: 1, description: "Start LR = max / div.", default: 25 })),
           div_final: Opt(Type.Number({ minimum: 1, description: "End LR = max / div_final.", default: 1e5 })),
           moms: Opt(
@@ -315,7 +325,7 @@ export const Schedule = Type.Union(
       ),
       Type.Object(
         {
-          name: Type.Literal("sgdr"),
+          name: Type.Literal("sgdr", { description: "Cosine annealing with warm restarts (SGDR)." }),
           cycle_epochs: Opt(
             Type.Number({
               exclusiveMinimum: 0,
@@ -339,8 +349,8 @@ export const Schedule = Type.Union(
       ),
       Type.Object(
         {
-          name: Type.Literal("flat_cos"),
-          pct_start: Opt(Fraction({ default: 0.75 })),
+          name: Type.Literal("flat_cos", { description: "Flat, then cosine annealing to ~0." }),
+          pct_start: Opt(Fraction({ description: "Fraction of the stage at the flat LR.", default: 0.75 })),
         },
         { additionalProperties: false },
       ),
@@ -380,28 +390,43 @@ export const Stage = Type.Object(
 
 export const Optimizer = Type.Object(
   {
-    name: Type.Union([Type.Literal("adam"), Type.Literal("adamw"), Type.Literal("sgd")], { default: "adam" }),
+    name: Opt(
+      Type.Union([Type.Literal("adam"), Type.Literal("adamw"), Type.Literal("sgd")], {
+        description: "The optimizer, one per layer group.",
+        default: "adam",
+      }),
+    ),
     weight_decay: Opt(
       Type.Number({ minimum: 0, description: "L2 (adam, sgd) or decoupled (adamw) weight decay.", default: 0.01 }),
     ),
     momentum: Opt(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: "SGD momentum.", default: 0.9 })),
-    beta1: Opt(Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.9 })),
-    beta2: Opt(Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.99 })),
-    eps: Opt(Type.Number({ exclusiveMinimum: 0, default: 1e-5 })),
+    beta1: Opt(
+      Type.Number({
+        minimum: 0,
+        exclusiveMaximum: 1,
+        description: "Adam beta1 (one_cycle schedules it as momentum).",
+        default: 0.9,
+      }),
+    ),
+    beta2: Opt(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: "Adam beta2.", default: 0.99 })),
+    eps: Opt(Type.Number({ exclusiveMinimum: 0, description: "Adam epsilon.", default: 1e-5 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "The optimizer and its hyper-parameters." },
 );
 
 export const Train = Type.Object(
   {
-    batch_size: Opt(PositiveInt({ default: 32 })),
+    batch_size: Opt(PositiveInt({ description: "Images per optimiser step (stages may override).", default: 32 })),
     micro_batch: Opt(
       PositiveInt({ description: "Split each batch into micro-batches and accumulate gradients (memory)." }),
     ),
     optimizer: Opt(Optimizer),
-    stages: Type.Array(Stage, { minItems: 1 }),
+    stages: Type.Array(Stage, {
+      minItems: 1,
+      description: "Training stages, run in order: what trains, at which size, LR and schedule.",
+    }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "How the network trains." },
 );
 
 export const MONITORS = ["valid.accuracy", "valid.loss", "train.loss"] as const;
@@ -410,37 +435,58 @@ const MonitorSchema = Type.Union(MONITORS.map((m) => Type.Literal(m)));
 
 export const Checkpoint = Type.Object(
   {
-    monitor: Opt({ ...MonitorSchema, default: "valid.accuracy" }),
-    mode: Opt(Type.Union([Type.Literal("max"), Type.Literal("min")], { default: "max" })),
+    monitor: Opt({
+      ...MonitorSchema,
+      description: "Metric that picks the best checkpoint.",
+      default: "valid.accuracy",
+    }),
+    mode: Opt(
+      Type.Union([Type.Literal("max"), Type.Literal("min")], {
+        description: "Whether higher or lower is better.",
+        default: "max",
+      }),
+    ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "Which checkpoint is kept as `best`." },
 );
 
 export const EarlyStopping = Type.Object(
   {
-    monitor: Opt({ ...MonitorSchema, default: "valid.loss" }),
-    mode: Opt(Type.Union([Type.Literal("max"), Type.Literal("min")], { default: "min" })),
-    patience: Opt(PositiveInt({ default: 3 })),
-    min_delta: Opt(Type.Number({ minimum: 0, default: 0 })),
+    monitor: Opt({ ...MonitorSchema, description: "Metric to watch.", default: "valid.loss" }),
+    mode: Opt(
+      Type.Union([Type.Literal("max"), Type.Literal("min")], {
+        description: "Whether higher or lower is better.",
+        default: "min",
+      }),
+    ),
+    patience: Opt(PositiveInt({ description: "Epochs without improvement before the stage stops.", default: 3 })),
+    min_delta: Opt(Type.Number({ minimum: 0, description: "Smallest change that counts as improvement.", default: 0 })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: "Stop a stage early when the monitored metric stalls; off when left out.",
+  },
 );
 
 export const ExperimentSchema = Type.Object(
   {
-    $schema: Opt(Type.String()),
+    $schema: Opt(Type.String({ description: "JSON Schema location for editors; ignored by tessera." })),
     extends: Opt(
       Type.String({ minLength: 1, description: "A base config to merge this one onto (path relative to this file)." }),
     ),
     name: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", maxLength: 100, description: "Experiment name." }),
-    description: Opt(Type.String()),
+    description: Opt(Type.String({ description: "Free text about the experiment; not part of config_hash." })),
     seed: Opt(
       Type.Integer({ description: "Seed of everything random: split, init, data order, augmentation.", default: 42 }),
     ),
     backend: Opt(
       Type.Union(
         BACKENDS.map((b) => Type.Literal(b)),
-        { default: "auto" },
+        {
+          description:
+            "TensorFlow.js backend; auto tries tensorflow-gpu, tensorflow, wasm, cpu. Not part of config_hash.",
+          default: "auto",
+        },
       ),
     ),
     data: Data,
