@@ -36,12 +36,15 @@ export function LrFindChart({ find }: { find: LrFind }) {
       label: `${rule} ${lr.toExponential(1)}${rule === find.chosen.rule ? " (chosen)" : ""}`,
       data: [{ x: lr, y: lossAt(find, lr) }],
       backgroundColor: palette[(i + 1) % palette.length],
-      borderColor: rule === find.chosen.rule ? "#ffffff" : palette[(i + 1) % palette.length],
+      borderColor: rule === find.chosen.rule ? "#1b1f24" : palette[(i + 1) % palette.length],
       borderWidth: rule === find.chosen.rule ? 3 : 1,
       pointRadius: rule === find.chosen.rule ? 9 : 5,
-      pointStyle: rule === find.chosen.rule ? "star" : "circle",
+      pointStyle: rule === find.chosen.rule ? "rectRot" : "circle",
     }));
     base.data.datasets.push(...(markers as never[]));
+    (base.options!.plugins as Record<string, unknown>).stageLines = {
+      lines: [{ x: find.chosen.lr, label: `used: ${find.chosen.rule}` }],
+    };
     const smoothed = find.points.map((p) => p.smoothed).filter(Number.isFinite);
     const lo = Math.min(...smoothed);
     const start = smoothed[0] ?? lo;

@@ -99,9 +99,7 @@ export function RunView({ id }: { id: string }) {
             <span>best valid acc</span>
           </div>
           <div className="stat">
-            <b>
-              {status === "running" && perStep !== null && stepsLeft !== null ? duration(perStep * stepsLeft) : "–"}
-            </b>
+            <b>{status === "running" && perStep !== null && stepsLeft ? duration(perStep * stepsLeft) : "–"}</b>
             <span>ETA</span>
           </div>
         </div>

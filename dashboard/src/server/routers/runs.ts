@@ -8,7 +8,7 @@ import type { RunEvent } from "@tessera/shared";
 import { publicProcedure, router } from "../trpc";
 import { resolveRunDir } from "../store/paths";
 import { listRunRows, readRunDetail, type RunRow } from "../store/runs";
-import { tailEvents } from "../store/tail";
+import { tailEvents } from "@tessera/runner/runs/tail";
 import { compareRuns } from "../store/compare";
 
 /** A run id as the store names folders; `../`, `/` and absolute paths fail here already. */

@@ -1,7 +1,9 @@
 /**
- * Reading runs for the dashboard: one row per run folder for the Runs table (kept up to date
- * incrementally, so a list of 1,000 runs re-reads only what was appended), and one whole run
- * for the Run page.
+ * Reading runs for the dashboard: one row per run folder for the Runs table, and one whole run
+ * for the Run page. Rows are kept up to date incrementally (only bytes appended since the last
+ * poll are parsed), unlike the runner's `listRuns`, which re-reads every file: the Runs page
+ * polls every 2 s and must stay cheap with 1,000 runs. Live events come from the runner's
+ * `tailEvents`; superseded batches are dropped with the runner's `dropSuperseded`.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -15,6 +17,7 @@ import {
   type RunStatus,
   type RunSummary,
 } from "@tessera/shared";
+import { dropSuperseded } from "@tessera/runner/runs/parse";
 import { readNewEvents, type JsonlCursor } from "./jsonl";
 import { resolveRunDir, runsDir } from "./paths";
 
@@ -223,12 +226,4 @@ export async function readRunDetail(id: string): Promise<RunDetail | null> {
 export async function readAllEvents(id: string): Promise<RunEvent[]> {
   const events = await readNewEvents(join(resolveRunDir(id), RUN_FILES.events), { offset: 0 });
   return dropSuperseded(events);
-}
-
-/** After a resume, batch events written after `superseded_after_seq` and before the resume are dropped. */
-export function dropSuperseded(events: RunEvent[]): RunEvent[] {
-  const cuts: [number, number][] = [];
-  for (const e of events) if (e.type === "run_resumed") cuts.push([e.superseded_after_seq, e.seq]);
-  if (cuts.length === 0) return events;
-  return events.filter((e) => e.type !== "batch" || !cuts.some(([from, to]) => e.seq > from && e.seq < to));
 }
