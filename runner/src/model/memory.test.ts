@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { ExitError } from "../errors";
-import { checkMemoryFits, countResNet, estimateMemory, WASM_HEAP_BYTES } from "./memory";
+import type { ResolvedConfig, ResolvedStage } from "@tessera/shared";
+import { checkConfigMemory, checkMemoryFits, countResNet, estimateMemory, WASM_HEAP_BYTES } from "./memory";
 
 describe("memory estimate", () => {
   test("parameter counts match the Keras models", () => {
@@ -32,5 +33,18 @@ describe("memory estimate", () => {
     expect(() =>
       checkMemoryFits({ backbone: "resnet18", width: 0.25, size: 64, batch: 32, backend: "wasm" }),
     ).not.toThrow();
+  });
+
+  test("checkConfigMemory checks each stage at its micro-batch", () => {
+    const stage = (name: string, size: number, batch_size: number) => ({ name, size, batch_size }) as ResolvedStage;
+    const config = {
+      model: { backbone: "resnet50", width: 1 },
+      train: { micro_batch: 8, stages: [stage("head", 128, 32), stage("big", 224, 32)] },
+    } as unknown as ResolvedConfig;
+    expect(() => checkConfigMemory(config, "wasm")).toThrow(
+      /^stage "big": resnet50 at 224 px with a batch of 8 .* train\.micro_batch to 4 or less/,
+    );
+    config.train.micro_batch = 4;
+    expect(() => checkConfigMemory(config, "wasm")).not.toThrow();
   });
 });

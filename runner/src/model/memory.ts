@@ -6,7 +6,7 @@
  * training multiplier was calibrated on the measured limits of this project's machines (tfjs
  * 4.22 wasm, ResNet-50: trains at batch 8 at 128 px and batch 4 at 224 px, aborts at 16 / 8).
  */
-import type { BackboneName } from "@tessera/shared";
+import type { BackboneName, ResolvedConfig } from "@tessera/shared";
 import { ExitError } from "../errors";
 import { RESNET_SPECS, STAGE_FILTERS, scaledChannels } from "./resnet";
 
@@ -116,6 +116,8 @@ export function checkMemoryFits(opts: {
   mode?: "train" | "infer";
   /** Which setting the message tells the user to lower. @default "train.micro_batch" */
   batchSetting?: string;
+  /** Named at the start of the message. */
+  stage?: string;
 }): MemoryEstimate {
   const mode = opts.mode ?? "train";
   const estimate = estimateMemory({ ...opts, mode });
@@ -128,8 +130,25 @@ export function checkMemoryFits(opts: {
       ? `set ${opts.batchSetting ?? "train.micro_batch"} to ${fits} or less (gradients accumulate to the same batch), or lower the stage's size`
       : `lower the stage's size or pick a smaller backbone: even one image does not fit`;
   throw new ExitError(
-    `${opts.backbone} at ${opts.size} px with a batch of ${opts.batch} needs about ${gib(estimate.total)} to ${what} ` +
+    `${opts.stage ? `stage "${opts.stage}": ` : ""}${opts.backbone} at ${opts.size} px with a batch of ${opts.batch} needs about ${gib(estimate.total)} to ${what} ` +
       `(${gib(estimate.activations)} activations + ${gib(estimate.params)} weights), more than the wasm backend's ` +
       `${gib(WASM_HEAP_BYTES)} heap: ${fix}; or use a native backend (tensorflow, tensorflow-gpu).`,
   );
+}
+
+/**
+ * {@link checkMemoryFits} for every stage of a config, at the batch one optimiser step really
+ * runs (the micro-batch when gradients accumulate). Call it once the backend is known.
+ */
+export function checkConfigMemory(config: ResolvedConfig, backend: string): void {
+  for (const stage of config.train.stages) {
+    checkMemoryFits({
+      backbone: config.model.backbone,
+      width: config.model.width,
+      size: stage.size,
+      batch: Math.min(stage.batch_size, config.train.micro_batch),
+      backend,
+      stage: stage.name,
+    });
+  }
 }
