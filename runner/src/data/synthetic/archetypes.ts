@@ -1,7 +1,7 @@
 /**
  * Tissue archetypes of the synthetic set, in pixels of a 96 px reference tile (scaled with the tile
  * size). Classes 0..7 are these; classes 8.. are variants of class `c % 8`, deliberately close to
- * it. Classes 2 and 3 (tumour, and a dysplasia with somewhat smaller, sparser nuclei) are a close
+ * it. Classes 2 and 3 (tumour, and a dysplasia with smaller, darker, more elongated nuclei) are a close
  * pair on purpose, as Kimia's A and D are.
  */
 export type Arrangement = "random" | "clustered" | "stream" | "rings" | "fat";
@@ -58,26 +58,26 @@ export const ARCHETYPES: readonly Archetype[] = [
   }),
   A({
     name: "tumour",
-    radius: 4.4,
+    radius: 5.0,
     radiusJitter: 0.2,
-    elongation: 1.35,
-    density: 6,
+    elongation: 1.3,
+    density: 5,
     arrangement: "clustered",
     eosin: 0.35,
-    hematoxylin: 0.9,
+    hematoxylin: 0.7,
     dab: 0,
     fibre: 1,
     gaps: 1,
   }),
   A({
     name: "dysplasia",
-    radius: 3.4,
+    radius: 3.0,
     radiusJitter: 0.2,
-    elongation: 1.35,
-    density: 5,
+    elongation: 2.2,
+    density: 8,
     arrangement: "clustered",
     eosin: 0.38,
-    hematoxylin: 0.95,
+    hematoxylin: 1.25,
     dab: 0,
     fibre: 1,
     gaps: 1,

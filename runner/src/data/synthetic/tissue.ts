@@ -145,10 +145,10 @@ function placeNuclei(
       for (let i = 0; i < count; i++) out.push(make(rng() * size, rng() * size, rng() * Math.PI));
       break;
     case "clustered": {
-      const centres = Array.from({ length: 2 + Math.floor(rng() * 3) }, () => [rng() * size, rng() * size]);
+      const centres = Array.from({ length: 3 + Math.floor(rng() * 3) }, () => [rng() * size, rng() * size]);
       for (let i = 0; i < count; i++) {
         const [cx, cy] = rng() < 0.15 ? [rng() * size, rng() * size] : centres[Math.floor(rng() * centres.length)]!;
-        out.push(make(cx! + normal(rng) * 16 * s, cy! + normal(rng) * 16 * s, rng() * Math.PI));
+        out.push(make(cx! + normal(rng) * 20 * s, cy! + normal(rng) * 20 * s, rng() * Math.PI));
       }
       break;
     }
