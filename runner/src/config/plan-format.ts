@@ -98,7 +98,7 @@ export function chart(s: PlanStage, height = 4): string[] {
   const ticks = s.epochs <= 10 ? s.epochs : 10;
   for (let t = 0; t <= ticks; t++) {
     const epoch = (t / ticks) * s.epochs;
-    const col = Math.min(width - 1, Math.round((epoch / s.epochs) * (width - 1)));
+    const col = Math.min(width, Math.round((epoch / s.epochs) * width));
     const text = String(Number(epoch.toFixed(1)));
     for (let k = 0; k < text.length; k++) axis[7 + col + k] = text[k]!;
   }

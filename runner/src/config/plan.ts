@@ -35,7 +35,7 @@ export interface PlanStage {
   /** `null` without `--check-data` (or when the data could not be counted). */
   stepsPerEpoch: number | null;
   totalSteps: number | null;
-  /** The LR factor (x the group's max LR) and momentum over the stage, sampled at `points` steps. */
+  /** The LR factor (x the group's max LR) and momentum over the stage, sampled at `points` evenly spaced steps from 0 (the last one just before the end). */
   curve: { epoch: number; lrFactor: number; momentum: number | null }[];
 }
 
@@ -59,7 +59,7 @@ export function makePlan(loaded: LoadedConfig, count: DataCount | null, points =
     const curveSpe = spe ?? NOMINAL_STEPS_PER_EPOCH;
     const total = curveSpe * stage.epochs;
     const curve = Array.from({ length: points }, (_, i) => {
-      const step = (i / (points - 1)) * (total - 1);
+      const step = (i / points) * total;
       return { epoch: step / curveSpe, ...scheduleAt(stage.schedule, step, total, curveSpe) };
     });
     return {
