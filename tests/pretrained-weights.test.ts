@@ -9,6 +9,10 @@ import * as tf from "@tessera/runner/tf";
 import { selectBackend, type BackendInfo } from "@tessera/runner/backend/index";
 import { buildModel, fileHandler, type BuiltModel } from "@tessera/runner/model/index";
 import { ensureImagenet, WeightsUnreachableError } from "@tessera/runner/model/fetch";
+import { buildBackbone } from "@tessera/runner/model/resnet";
+import { buildHead } from "@tessera/runner/model/head";
+import { loadWeightsByName } from "@tessera/runner/model/load";
+import { readArtifacts } from "@tessera/runner/model/fileio";
 import { IN_CI } from "./helpers/paths";
 
 const SIZE = 224;
@@ -89,5 +93,19 @@ describe("real ResNet50 ImageNet weights", () => {
     expect(top5(got)).toEqual(top5(want));
     // Not a degenerate (uniform) prediction: the comparison says something.
     expect(Math.max(...want)).toBeGreaterThan(0.01);
+  });
+
+  test("the comparison is sensitive: Keras's current BN epsilon instead of the source's 1e-3 breaks it", async (ctx) => {
+    if (unreachable) ctx.skip(`npm registry unreachable (not CI): ${unreachable}`);
+    const { input, output } = buildBackbone("resnet50", { bnEpsilon: 1.001e-5 });
+    const wrong = tf.model({ inputs: input, outputs: buildHead(output, 1000, { dropout: 0, hidden: 0 }, 0) });
+    loadWeightsByName(wrong, await readArtifacts(dir!), "resnet50");
+    const original = await tf.loadLayersModel(fileHandler(dir!));
+    const x = caffe(fixedImage());
+    const want = (original.predict(x) as tf.Tensor).dataSync();
+    const got = tf.softmax(wrong.predict(x) as tf.Tensor).dataSync();
+    const maxDiff = Math.max(...Array.from(want, (w, i) => Math.abs(w - got[i]!)));
+    console.log(`epsilon 1.001e-5 instead of 1e-3: max |p_wrong - p_original| = ${maxDiff.toExponential(2)}`);
+    expect(maxDiff).toBeGreaterThan(1e-4);
   });
 });
