@@ -14,7 +14,7 @@ import { loadCheckpoint, runExperiment, type RunExperimentResult } from "../runn
 const CONFIG = `
 name: e2e-tiny
 seed: 7
-backend: cpu
+backend: wasm
 data:
   source: synthetic
   classes: 3
@@ -78,7 +78,7 @@ describe("tessera run, end to end (tiny ResNet, synthetic)", () => {
     }
     const meta = JSON.parse(readFileSync(join(result.runDir, "meta.json"), "utf8")) as RunMeta;
     expect(meta).toMatchObject({ format: 1, status: "finished", name: "e2e-tiny", seed: 7, attempt: 1 });
-    expect(meta.backend?.name).toBe("cpu");
+    expect(meta.backend?.name).toBe("wasm");
     expect(meta.data_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(readFileSync(join(result.runDir, "config.yaml"), "utf8")).toContain("e2e-tiny");
   });
@@ -94,7 +94,7 @@ describe("tessera run, end to end (tiny ResNet, synthetic)", () => {
     }
     const started = byType(events, "run_started")[0]!;
     expect(started.classes).toHaveLength(3);
-    expect(started.backend).toBe("cpu");
+    expect(started.backend).toBe("wasm");
   });
 
   it("runs the LR finder for the head stage and uses its valley pick as the top group's LR", () => {
