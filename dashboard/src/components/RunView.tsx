@@ -32,6 +32,8 @@ export function RunView({ id }: { id: string }) {
       {
         onData: (tracked) => {
           state.apply(tracked.data);
+          // lets bench/dashboard.ts time append -> browser without instrumenting the app further
+          window.dispatchEvent(new CustomEvent("tessera:event", { detail: tracked.data.seq }));
           frame.current ??= requestAnimationFrame(() => {
             frame.current = null;
             setVersion((v) => v + 1);
