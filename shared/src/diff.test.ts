@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffConfigs, formatChange, formatValue } from "./diff";
+import { diffConfigDocuments, diffConfigs, formatChange, formatValue } from "./diff";
 import type { ResolvedConfig, ResolvedStage } from "./resolved";
 
 function stage(index: number, name: string, over: Partial<ResolvedStage> = {}): ResolvedStage {
@@ -130,6 +130,30 @@ describe("diffConfigs", () => {
       ["backend", false],
       ["data.path", false],
     ]);
+  });
+});
+
+describe("diffConfigDocuments", () => {
+  it("diffs written configs, unnamed stages by index", () => {
+    const a = {
+      model: { backbone: "resnet50" },
+      train: {
+        stages: [
+          { epochs: 1, lr: 1e-3 },
+          { name: "ft", epochs: 2 },
+        ],
+      },
+    };
+    const b = {
+      model: { backbone: "resnet50" },
+      train: {
+        stages: [
+          { epochs: 3, lr: 1e-3 },
+          { name: "ft", epochs: 2 },
+        ],
+      },
+    };
+    expect(diffConfigDocuments(a, b).map(formatChange)).toEqual(["train.stages[0].epochs: 1 → 3"]);
   });
 });
 

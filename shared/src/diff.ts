@@ -44,6 +44,17 @@ const UNION_TAGS: Record<string, string> = { data: "source", label: "from", lr: 
  * An empty list means the two configs define the same experiment on the same machine.
  */
 export function diffConfigs(a: ResolvedConfig, b: ResolvedConfig): ConfigChange[] {
+  return diffConfigDocuments(a, b);
+}
+
+/**
+ * The same diff over config documents of unknown shape: written configs, or a run folder's
+ * config.yaml parsed as is (the written form with every default spelled out). Stages without a
+ * name are matched by index, as `stage<i>`. Prefer `diffConfigs` on resolved configs where the
+ * config loader is at hand (a written `lr: 1e-3` and `lr: {min: 1e-3, max: 1e-3}` only compare
+ * equal once resolved).
+ */
+export function diffConfigDocuments(a: unknown, b: unknown): ConfigChange[] {
   const out: ConfigChange[] = [];
   diffValue([], a, b, out);
   return out;
@@ -64,7 +75,7 @@ function diffValue(path: PathSegment[], a: unknown, b: unknown, out: ConfigChang
   if (!(isRecord(a) && isRecord(b)) && deepEqual(a, b)) return;
   const key = path[path.length - 1];
   if (key === "stages" && path.length === 2 && path[0] === "train" && isStageList(a) && isStageList(b)) {
-    diffStages(path, a, b, out);
+    diffStages(path, withNames(a), withNames(b), out);
   } else if (isRecord(a) && isRecord(b)) {
     const tag = typeof key === "string" ? UNION_TAGS[key] : undefined;
     if (tag !== undefined && a[tag] !== b[tag]) push(out, path, { kind: "changed", before: a, after: b });
@@ -115,8 +126,16 @@ function diffStages(path: PathSegment[], a: ResolvedStage[], b: ResolvedStage[],
   }
 }
 
-function isStageList(value: unknown): value is ResolvedStage[] {
-  return Array.isArray(value) && value.every((s) => isRecord(s) && typeof s.name === "string");
+function isStageList(value: unknown): value is Record<string, unknown>[] {
+  return Array.isArray(value) && value.every(isRecord);
+}
+
+/** Written stages may lack `name` and `index`: fill them as resolve() would (`stage<i>`, i). */
+function withNames(stages: Record<string, unknown>[]): ResolvedStage[] {
+  return stages.map((s, i) => {
+    const index = typeof s.index === "number" ? s.index : i;
+    return { ...s, name: typeof s.name === "string" ? s.name : `stage${index}`, index } as unknown as ResolvedStage;
+  });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -113,7 +113,14 @@ export function reportCharts(
           { name: "loss", points: f.points.map((p) => [p.lr, p.loss]), color: "#c7c7c7" },
           { name: "smoothed", points: f.points.map((p) => [p.lr, p.smoothed]), color: COLOURS[0]! },
         ],
-        markers: [{ x: f.chosen.lr, label: `${f.chosen.rule} ${f.chosen.lr.toExponential(1)}` }],
+        // Every suggestion rule, the chosen one first and named so.
+        markers: [
+          { x: f.chosen.lr, label: `chosen: ${f.chosen.rule} ${f.chosen.lr.toExponential(1)}`, strong: true },
+          ...Object.entries(f.suggestions)
+            .filter(([rule]) => rule !== f.chosen.rule)
+            .map(([rule, lr]) => ({ x: lr, label: `${rule} ${lr.toExponential(1)}` })),
+        ],
+        staggerMarkers: true,
       }),
     });
   }

@@ -80,7 +80,7 @@ function stagesTable(run: RunSide): string {
     const started = run.metrics.stages.find((e) => e.stage === s.name);
     const lrs = started
       ? Object.entries(started.lr)
-          .map(([g, lr]) => `${g} ${formatValue(lr)}`)
+          .map(([g, lr]) => `${g} ${formatValue(Number(lr.toPrecision(3)))}`)
           .join(", ")
       : formatValue(s.lr);
     return [s.name, String(s.size), String(s.epochs), s.trainable.join(", "), lrs, formatValue(s.schedule)];
@@ -139,6 +139,24 @@ export function renderReportMarkdown(input: ReportInput): string {
     if (diff.config.length) for (const c of diff.config) out.push(`- ${code(formatChange(c))}`);
     else out.push("No config changes.");
     out.push("");
+    const m2 = diff.metrics;
+    if (m2?.f1.length) {
+      out.push(`Per-class F1 changes of ${(m2.f1Threshold * 100).toFixed(1)} points or more:`, "");
+      const rows = m2.f1.map((f) => [f.class, num(f.b, 3), num(f.a, 3), signed(f.delta, 3)]);
+      out.push(mdTable(["class", "this run", "baseline", "Δ"], rows, ["l", "r", "r", "r"]), "");
+    }
+    if (m2?.confusion.length) {
+      out.push("Confusion pairs that changed (true → predicted):", "");
+      const rows = m2.confusion
+        .slice(0, 10)
+        .map((p) => [
+          `${p.actual} → ${p.predicted}`,
+          String(p.b),
+          String(p.a),
+          p.delta > 0 ? `+${p.delta}` : `−${-p.delta}`,
+        ]);
+      out.push(mdTable(["pair", "this run", "baseline", "Δ"], rows, ["l", "r", "r", "r"]), "");
+    }
   }
   const fence = fenceFor(run.configYaml);
   out.push(

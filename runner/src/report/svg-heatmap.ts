@@ -21,7 +21,7 @@ export function confusionHeatmap(title: string, classes: string[], matrix: numbe
   const labelW = 12 + 7 * Math.min(16, Math.max(...classes.map((c) => c.length), 1));
   const left = labelW + 24;
   const top = 56 + labelW;
-  const W = left + n * cellSize + 20;
+  const W = Math.max(left + n * cellSize + 20, Math.ceil(7.5 * title.length) + 40);
   const H = top + n * cellSize + 20;
   const fontSize = Math.max(7, Math.min(12, Math.floor(cellSize / 3)));
   const out: string[] = [

@@ -24,7 +24,9 @@ export interface LineChartOptions {
   /** Fixed y range, e.g. [0, 1] for accuracy; otherwise from the data. */
   yRange?: [number, number];
   /** Vertical markers: stage boundaries, the chosen LR. */
-  markers?: { x: number; label: string }[];
+  markers?: { x: number; label: string; strong?: boolean }[];
+  /** Put marker labels on successive lines (markers that may sit close together). */
+  staggerMarkers?: boolean;
   width?: number;
   height?: number;
 }
@@ -88,12 +90,13 @@ export function lineChart(o: LineChartOptions): string {
     `<text x="${W / 2}" y="${H - 8}" text-anchor="middle">${esc(o.xLabel)}</text>`,
     `<text x="14" y="${H / 2}" text-anchor="middle" transform="rotate(-90 14 ${H / 2})">${esc(o.yLabel)}</text>`,
   );
-  for (const m of o.markers ?? []) {
+  for (const [i, m] of (o.markers ?? []).entries()) {
     const x = r1(sx(m.x));
+    const [stroke, dash, ink] = m.strong ? ["#d62728", "", "#d62728"] : ["#999", ` stroke-dasharray="2 3"`, "#666"];
+    out.push(`<line class="marker" x1="${x}" x2="${x}" y1="${pad.t}" y2="${H - pad.b}" stroke="${stroke}"${dash}/>`);
     out.push(
-      `<line class="marker" x1="${x}" x2="${x}" y1="${pad.t}" y2="${H - pad.b}" stroke="#999" stroke-dasharray="2 3"/>`,
+      `<text x="${x}" y="${pad.t + 12 + (o.staggerMarkers ? i * 12 : 0)}" dx="3" fill="${ink}">${esc(m.label)}</text>`,
     );
-    out.push(`<text x="${x}" y="${pad.t + 12}" dx="3" fill="#666">${esc(m.label)}</text>`);
   }
   const legendW = 34 + 6.5 * Math.max(0, ...o.series.map((s) => s.name.length));
   const lx = W - pad.r - legendW - 6;

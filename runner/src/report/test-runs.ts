@@ -112,7 +112,12 @@ export async function writeFakeRun(o: FakeRunOptions): Promise<string> {
     },
     warn: () => {},
   });
-  writer.updateMeta({ split_hash: o.splitHash ?? "split-1", data_hash: "data-1", git_commit: o.gitCommit ?? "c0ffee" });
+  writer.updateMeta({
+    split_hash: o.splitHash ?? "split-1",
+    data_hash: "data-1",
+    git_commit: o.gitCommit ?? "c0ffee",
+    backend: { name: "cpu", version: "4.22.0", threads: 1, device: null },
+  });
   writer.append({
     type: "run_started",
     run_id: writer.id,
