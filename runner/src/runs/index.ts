@@ -3,7 +3,7 @@
  * meta.json, events.jsonl (append-only, one event a line), summary.json and checkpoints/.
  * The runner writes it through a RunWriter; the CLI, the dashboard and diff/report read it here.
  */
-export { createRun, reopenRun, type AppendBody, type ReopenedRun, type RunSource, type RunWriter } from "./writer";
+export { createRun, reopenRun, SOURCE_FILE, type AppendBody, type ReopenedRun, type RunSource, type RunWriter } from "./writer";
 export { readEvents, readMeta, readRun, readSummary, type RunRecord } from "./reader";
 export { listRuns, type RunListing } from "./list";
 export { tailEvents, type TailOptions } from "./tail";

@@ -29,7 +29,12 @@ export interface RunSource {
   configHash: string;
   /** The resolved config as YAML: stored as config.yaml, exactly what ran. */
   resolvedYaml: string;
+  /** The config file it came from: recorded so a resume finds relative data paths again. */
+  file?: string;
 }
+
+/** Beside config.yaml: where the config came from (`data.path` is relative to its folder). */
+export const SOURCE_FILE = "source.json";
 
 /** An event body plus the `fold` k-fold runs add to stage-level events. */
 export type AppendBody = RunEventBody & { fold?: number };
@@ -78,6 +83,9 @@ export async function createRun(opts: {
   }
   const lock = acquireRunLock(dir, opts.warn);
   writeFileAtomic(join(dir, RUN_FILES.config), resolvedYaml);
+  if (opts.loaded.file) {
+    writeJsonAtomic(join(dir, SOURCE_FILE), { config_file: resolve(opts.loaded.file), cwd: process.cwd() });
+  }
   const meta: RunMeta = {
     format: FORMAT,
     id,

@@ -21,6 +21,8 @@ export interface CheckpointOptions {
   /** Image size of each stage, by name. */
   sizes: Record<string, number>;
   emit: Emit;
+  /** The best so far when a resumed run continues (Training engine II). */
+  initialBest?: { stage: string; epoch: number; value: number } | null;
 }
 
 /** Folder of a checkpoint kind, per fold in k-fold runs (`checkpoints/fold2/best`). */
@@ -34,7 +36,7 @@ export function checkpointDir(runDir: string, kind: "best" | "last", fold: numbe
 export function checkpointing(opts: CheckpointOptions): TrainHooks & {
   best(): { stage: string; epoch: number; value: number } | null;
 } {
-  let best: { stage: string; epoch: number; value: number } | null = null;
+  let best: { stage: string; epoch: number; value: number } | null = opts.initialBest ?? null;
   const save = async (kind: "best" | "last", logs: EpochLogs, value: number) => {
     const dir = checkpointDir(opts.runDir, kind, logs.fold);
     const info: CheckpointInfo = {

@@ -16,10 +16,19 @@ import { trainFold, type FoldResult } from "./fold";
 import type { TrainHooks } from "./hooks";
 import { withSeededRandom } from "./seeded";
 import { DivergedError } from "./stage";
+import type { RunSafety } from "./crash-safety";
+import { InterruptedError, type Interrupt } from "./interrupt";
+import { openResume, prepareOrRelease } from "./resume-open";
+import { UsageError } from "../errors";
 import { buildSummary, writeTopLosses } from "./summary";
 
 export interface RunExperimentOptions {
-  configFile: string;
+  /** The experiment file; not used with `resume` (the run folder's config.yaml is what ran). */
+  configFile?: string;
+  /** Training engine II: continue this run (id or folder) from its resume point. */
+  resume?: string;
+  /** Training engine II: Ctrl-C handling (see interrupt.ts); a request stops after the batch, exit 130. */
+  interrupt?: Interrupt;
   /** `--set path=value` overrides. */
   set?: string[];
   /** Overrides the config's `backend`. */
@@ -46,16 +55,23 @@ export interface RunExperimentResult {
 /** Trains the experiment a config file describes and writes its run folder. */
 export async function runExperiment(opts: RunExperimentOptions): Promise<RunExperimentResult> {
   const started = performance.now();
-  const loaded = await loadConfig(opts.configFile, { set: opts.set ?? [] });
+  const resumed = opts.resume ? await openResume(opts.resume, runsDirFrom(opts.runsDir)) : null;
+  if (!resumed && !opts.configFile) throw new UsageError("tessera run: missing <config> (a YAML experiment file)");
+  const loaded = resumed?.loaded ?? (await loadConfig(opts.configFile!, { set: opts.set ?? [] }));
   const { config } = loaded;
-  const backend = await selectBackend(opts.backend ?? config.backend);
-  const dataset = await loadDataset(config.data, {
-    seed: config.seed,
-    baseDir: dirname(loaded.file),
-    ...(opts.cacheDir === undefined ? {} : { cacheDir: opts.cacheDir }),
+  const prepared = await prepareOrRelease(resumed, async () => {
+    const backend = await selectBackend(opts.backend ?? config.backend);
+    const dataset = await loadDataset(config.data, {
+      seed: config.seed,
+      baseDir: resumed?.baseDir ?? dirname(loaded.file),
+      ...(opts.cacheDir === undefined ? {} : { cacheDir: opts.cacheDir }),
+    });
+    return { backend, dataset };
   });
-  const writer = await createRun({ runsDir: runsDirFrom(opts.runsDir), loaded });
+  const { backend, dataset } = prepared;
+  const writer = resumed?.writer ?? (await createRun({ runsDir: runsDirFrom(opts.runsDir), loaded }));
   const emit: Emit = (body) => {
+    if (resumed?.skip(body)) return;
     const event = writer.append(body);
     opts.onEvent?.(event);
   };
@@ -66,15 +82,27 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
     skipped_images: dataset.skipped.length,
   });
   writeFileSync(join(writer.dir, RUN_FILES.split), `${JSON.stringify(splitRecord(dataset))}\n`);
-  emit({
-    type: "run_started",
-    run_id: writer.id,
-    config_hash: loaded.configHash,
-    data_hash: dataset.dataHash,
-    classes: dataset.classes,
-    backend: backend.name,
-    seed: config.seed,
-  });
+  if (resumed) {
+    emit({ type: "run_resumed", from: resumed.plan.from, superseded_after_seq: resumed.plan.superseded_after_seq });
+  } else {
+    emit({
+      type: "run_started",
+      run_id: writer.id,
+      config_hash: loaded.configHash,
+      data_hash: dataset.dataHash,
+      classes: dataset.classes,
+      backend: backend.name,
+      seed: config.seed,
+    });
+  }
+  const safety: RunSafety = {
+    runId: writer.id,
+    runDir: writer.dir,
+    attempt: writer.attempt,
+    lastSeq: () => writer.lastSeq,
+    interrupt: opts.interrupt ?? null,
+    resume: resumed?.point ?? null,
+  };
 
   let where: { stage: string | null; epoch: number | null } = { stage: null, epoch: null };
   const track: TrainHooks = {
@@ -91,7 +119,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   };
   try {
     const results: FoldResult[] = [];
-    for (let f = 0; f < dataset.folds.length && !opts.signal?.aborted; f++) {
+    for (let f = safety.resume?.position.fold_index ?? 0; f < dataset.folds.length && !opts.signal?.aborted; f++) {
       const result = await withSeededRandom(config.seed + f, () =>
         trainFold({
           config,
@@ -101,6 +129,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
           emit,
           hooks: [track, ...(opts.hooks ?? [])],
           stopRun: () => opts.signal?.aborted ?? false,
+          safety,
         }),
       );
       results.push(result);
@@ -118,6 +147,10 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
     writer.finish("finished");
     return { runDir: writer.dir, runId: writer.id, summary, status: "finished" };
   } catch (error) {
+    if (error instanceof InterruptedError) {
+      writer.finish("interrupted");
+      throw error;
+    }
     const message = (error as Error)?.message ?? String(error);
     const at = error instanceof DivergedError ? { stage: error.stage, epoch: error.epoch } : where;
     try {

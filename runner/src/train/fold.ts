@@ -13,6 +13,7 @@ import type { TrainData, TrainFold } from "./data";
 import { evaluate, type EvalResult } from "./evaluate";
 import type { EpochLogs, TrainHooks } from "./hooks";
 import { runStage } from "./stage";
+import { foldSafety, type RunSafety } from "./crash-safety";
 import type { LoadedDataset } from "../data";
 
 export interface FoldResult {
@@ -36,6 +37,8 @@ export interface FoldOptions {
   hooks: TrainHooks[];
   /** Set by an interrupt: no further stage starts. */
   stopRun: () => boolean;
+  /** Training engine II: resume point, interrupt, seeded randomness (see crash-safety.ts). */
+  safety?: RunSafety;
 }
 
 /** Trains every stage on one fold; the model is fresh (seeded) for each fold. */
@@ -44,6 +47,22 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
   const built = await buildModel(config.model, opts.dataset.classes.length, { seed: config.seed });
   const data = trainDataOf(opts.dataset, config.data, built.preprocessing);
   const fold: TrainFold = data.folds[opts.foldIndex]!;
+  let bestSoFar: () => { stage: string; epoch: number; value: number } | null = () => null;
+  const safety = opts.safety
+    ? foldSafety(opts.safety, {
+        model: built.model,
+        foldIndex: opts.foldIndex,
+        seed: config.seed,
+        emit: opts.emit,
+        runBest: () => bestSoFar(),
+        info: {
+          format: 1,
+          monitor: config.checkpoint.monitor,
+          classes: data.classes,
+          preprocessing: built.preprocessing,
+        },
+      })
+    : null;
   const ckpt = checkpointing({
     runDir: opts.runDir,
     model: built.model,
@@ -53,7 +72,9 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
     preprocessing: built.preprocessing,
     sizes: Object.fromEntries(config.train.stages.map((s) => [s.name, s.size])),
     emit: opts.emit,
+    initialBest: safety?.initialBest ?? null,
   });
+  bestSoFar = () => ckpt.best();
   let last: EpochLogs | null = null;
   const keepLast: TrainHooks = {
     onEpochEnd: (logs) => {
@@ -66,10 +87,12 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
     ...(config.early_stopping ? [earlyStopping(config.early_stopping)] : []),
     keepLast,
     ...opts.hooks,
+    ...(safety?.hooks ?? []),
   ];
   let stopped: string | null = null;
   for (const stage of config.train.stages) {
     if (opts.stopRun()) break;
+    if (safety?.skipStage(stage)) continue;
     const end = await runStage({
       model: built.model,
       groups: built.groups.map((g) => g.name),
@@ -89,6 +112,7 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
       hooks,
       monitor: config.checkpoint.monitor,
       mode: config.checkpoint.mode,
+      ...safety?.stageOptions(stage),
     });
     if (end.stopped) stopped = end.stopped;
   }

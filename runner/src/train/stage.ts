@@ -14,6 +14,7 @@ import type { TrainData, TrainFold } from "./data";
 import { combineHooks, type LoopControl, type StageEndLogs, type TrainHooks } from "./hooks";
 import { findLr } from "./lr-find";
 import { GroupOptimizer } from "./optim";
+import type { LiveStage, StageResume } from "./resume";
 import { trainStep, type GroupVariables } from "./step";
 
 export interface StageContext {
@@ -33,6 +34,10 @@ export interface StageContext {
   /** The checkpoint monitor: what a stage's `best` epoch means. */
   monitor: Monitor;
   mode: "max" | "min";
+  /** Training engine II: continue from a resume point's position instead of the stage's start. */
+  resume?: StageResume;
+  /** Training engine II: told the loop state after every batch and epoch (the resume-point writer). */
+  onState?: (state: LiveStage) => void;
 }
 
 /** Thrown when the loss stops being finite; the message says where and at which LRs. */
@@ -67,7 +72,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
   });
 
   let found: number | undefined;
-  if (stage.lr.kind === "find") {
+  if (stage.lr.kind === "find" && !ctx.resume) {
     const lrCfg = stage.lr;
     const res = await findLr({
       model,
@@ -94,7 +99,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
       chosen: { rule: lrCfg.suggest, lr: found },
     });
   }
-  const lrs = groupLrs(stage.lr, ctx.groups, found);
+  const lrs = ctx.resume?.lrs ?? groupLrs(stage.lr, ctx.groups, found);
   const control: LoopControl = { stopStage: false, reason: null };
   await hooks.onStageBegin(
     { stage, fold: foldId, stepsPerEpoch, batchSize: bs, lrs, trainable: stage.trainable },
@@ -102,14 +107,17 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
   );
 
   const optimizer = new GroupOptimizer(ctx.optimizer);
-  let step = 0;
-  let best: StageEndLogs["best"] = null;
+  const resume = ctx.resume;
+  if (resume) optimizer.restore(resume.optimizer);
+  let step = resume?.step ?? 0;
+  let best: StageEndLogs["best"] = resume?.best ?? null;
   try {
-    for (let epoch = 1; epoch <= stage.epochs && !control.stopStage; epoch++) {
+    for (let epoch = resume?.epoch ?? 1; epoch <= stage.epochs && !control.stopStage; epoch++) {
       const started = performance.now();
       const ids = order(epoch);
-      let lossSum = 0;
-      for (let b = 0; b < stepsPerEpoch && !control.stopStage; b++) {
+      const resumeHere = resume !== undefined && epoch === resume.epoch;
+      let lossSum = resumeHere ? resume.lossSum : 0;
+      for (let b = resumeHere ? resume.batch : 0; b < stepsPerEpoch && !control.stopStage; b++) {
         const t0 = performance.now();
         const idx = ids.slice(b * bs, (b + 1) * bs);
         const { x, y } = await batchOf(idx, seedOf(ctx.seed, "augment", foldId ?? -1, stage.index, epoch, b));
@@ -144,6 +152,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
           );
         }
         lossSum += loss;
+        ctx.onState?.({ epoch, batch: b + 1, step, lossSum, best, lrs, optimizer });
         const seconds = (performance.now() - t0) / 1000;
         await hooks.onBatchEnd(
           {
@@ -175,6 +184,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
         ctx.monitor,
       );
       if (improves(value, best?.value ?? null, ctx.mode)) best = { epoch, value };
+      ctx.onState?.({ epoch: epoch + 1, batch: 0, step, lossSum: 0, best, lrs, optimizer });
       await hooks.onEpochEnd(
         {
           stage: stage.name,

@@ -2,6 +2,7 @@
 import type { BackendName } from "@tessera/shared";
 import { UsageError } from "../../errors";
 import { runExperiment } from "../../train";
+import { installInterrupt } from "../../train/interrupt";
 import { progressHooks } from "./run-progress";
 
 export interface RunCommandOptions {
@@ -15,24 +16,22 @@ export interface RunCommandOptions {
 
 /** Maps flags to `runExperiment`; progress on stderr, `--json` prints the summary on stdout. */
 export async function runCommand(config: string | undefined, opts: RunCommandOptions = {}): Promise<void> {
-  if (opts.resume) throw new UsageError("tessera run --resume: not built yet (Training engine II adds it)");
-  if (!config) throw new UsageError("tessera run: missing <config> (a YAML experiment file)");
+  if (opts.resume && config) throw new UsageError("tessera run: give <config> or --resume <run>, not both");
+  if (opts.resume && opts.set?.length)
+    throw new UsageError("tessera run --resume: --set cannot change a run that already started");
+  if (!config && !opts.resume) throw new UsageError("tessera run: missing <config> (a YAML experiment file)");
   const progress = progressHooks();
-  const abort = new AbortController();
-  const onSigint = () => {
-    process.stderr.write("\nstopping after this batch (Ctrl-C again to kill)...\n");
-    abort.abort();
-    process.off("SIGINT", onSigint);
-  };
-  process.on("SIGINT", onSigint);
+  // Ctrl-C: stop after this batch, save a resume point, exit 130; a second Ctrl-C exits at once.
+  const interrupt = installInterrupt();
   try {
     const result = await runExperiment({
-      configFile: config,
+      ...(config ? { configFile: config } : {}),
+      ...(opts.resume ? { resume: opts.resume } : {}),
+      interrupt,
       set: opts.set ?? [],
       ...(opts.backend ? { backend: opts.backend } : {}),
       ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
       hooks: [progress],
-      signal: abort.signal,
     });
     progress.close();
     const s = result.summary;
@@ -49,6 +48,6 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
       );
   } finally {
     progress.close();
-    process.off("SIGINT", onSigint);
+    interrupt.dispose();
   }
 }

@@ -1,0 +1,100 @@
+/**
+ * Training engine II's wiring for one fold, in one place so the loop (`trainFold`) only has to
+ * call it: the seeded-randomness, resume-point and interrupt hooks; which stages a resumed fold
+ * skips; what `runStage` gets for the stage it resumes inside; and the resumed weights.
+ */
+import type { ResolvedStage } from "@tessera/shared";
+import type * as tf from "../tf";
+import type { Emit } from "./callbacks";
+import type { CheckpointInfo } from "./checkpoint-io";
+import type { TrainHooks } from "./hooks";
+import { interruptHook, type Interrupt } from "./interrupt";
+import {
+  resumePointWriter,
+  seededRandomHooks,
+  seedRandomAt,
+  stageResumeOf,
+  type LiveStage,
+  type StageResume,
+} from "./resume";
+import type { ResumePoint } from "./resume-state";
+
+/** What the run level (`runExperiment`) hands each fold. */
+export interface RunSafety {
+  runId: string;
+  runDir: string;
+  attempt: number;
+  lastSeq: () => number;
+  interrupt: Interrupt | null;
+  /** The resume point this attempt starts from, or null for a fresh start. */
+  resume: ResumePoint | null;
+}
+
+/** The per-fold pieces. */
+export interface FoldSafety {
+  /** Install after the loop's own hooks (events, checkpoints): the interrupt hook must be last. */
+  hooks: TrainHooks[];
+  /** The best so far to start the checkpoint hook from (a resumed fold's), or null. */
+  initialBest: { stage: string; epoch: number; value: number } | null;
+  /** True for stages a resumed fold already finished. */
+  skipStage(stage: ResolvedStage): boolean;
+  /** Extra `runStage` options for this stage. */
+  stageOptions(stage: ResolvedStage): { resume?: StageResume; onState: (s: LiveStage) => void };
+}
+
+/** Sets up a fold; loads the resume point's weights into `model` when this fold resumes. */
+export function foldSafety(
+  run: RunSafety,
+  opts: {
+    model: tf.LayersModel;
+    foldIndex: number;
+    seed: number;
+    emit: Emit;
+    runBest: () => { stage: string; epoch: number; value: number } | null;
+    info: Omit<CheckpointInfo, "stage" | "epoch" | "step" | "fold" | "value" | "time" | "size">;
+  },
+): FoldSafety {
+  const position = run.resume?.position.fold_index === opts.foldIndex ? run.resume.position : null;
+  if (position) {
+    run.resume!.loadWeightsInto(opts.model);
+    // Dropout draws continue from the position's batch, as they would have without the stop.
+    seedRandomAt(opts.seed, opts.foldIndex, {
+      stageIndex: position.stage_index,
+      epoch: position.epoch,
+      batch: position.batch,
+    });
+  }
+  const writer = resumePointWriter({
+    runDir: run.runDir,
+    model: opts.model,
+    foldIndex: opts.foldIndex,
+    lastSeq: run.lastSeq,
+    attempt: run.attempt,
+    runBest: opts.runBest,
+    info: opts.info,
+  });
+  const random = seededRandomHooks(opts.seed, opts.foldIndex);
+  let resumePending = position !== null;
+  const randomOnResume: TrainHooks = {
+    ...random,
+    onStageBegin(info, control) {
+      // The resumed stage was seeded above at its position; every later stage starts fresh.
+      if (resumePending && info.stage.index === position?.stage_index) return;
+      return random.onStageBegin?.(info, control);
+    },
+  };
+  return {
+    hooks: [
+      randomOnResume,
+      writer.hooks,
+      ...(run.interrupt ? [interruptHook(run.interrupt, writer, opts.emit, run.runId)] : []),
+    ],
+    initialBest: position?.run_best ?? null,
+    skipStage: (stage) => position !== null && stage.index < position.stage_index,
+    stageOptions(stage) {
+      if (!position || !resumePending || stage.index !== position.stage_index) return { onState: writer.onState };
+      resumePending = false;
+      return { resume: stageResumeOf(position, run.resume!.optimizerFor(opts.model)), onState: writer.onState };
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Ctrl-C for a training run: the first SIGINT/SIGTERM asks the loop to stop after the current
+ * batch (it then writes a resume point and `run_interrupted` and exits 130); a second one exits
+ * at once with 130. Exiting at once corrupts nothing: events are whole lines written synchronously,
+ * and checkpoints and resume points are swapped in by rename, so the folder stays resumable.
+ */
+import { ExitError } from "../errors";
+import type { TrainHooks } from "./hooks";
+import type { ResumePointWriter } from "./resume";
+import type { Emit } from "./callbacks";
+
+/** Thrown out of the loop after an interrupt was recorded; exit code 130 like a shell's Ctrl-C. */
+export class InterruptedError extends ExitError {
+  constructor(
+    message: string,
+    readonly stage: string,
+    readonly epoch: number,
+    readonly step: number,
+  ) {
+    super(message, 130);
+    this.name = "InterruptedError";
+  }
+}
+
+/** A pending interrupt request; `dispose()` removes the signal handlers. */
+export interface Interrupt {
+  requested(): boolean;
+  /** Ask for a stop without a signal (tests, the programmatic API). */
+  request(): void;
+  dispose(): void;
+}
+
+/** Installs the SIGINT/SIGTERM handlers. */
+export function installInterrupt(
+  opts: { say?: (text: string) => void; exit?: (code: number) => void } = {},
+): Interrupt {
+  const say = opts.say ?? ((text: string) => process.stderr.write(`${text}\n`));
+  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  let requested = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (requested) {
+      say(`\n${signal} again: exiting now (the run folder stays resumable from its last resume point)`);
+      exit(130);
+      return;
+    }
+    requested = true;
+    say(
+      `\n${signal}: stopping after this batch to save a resume point (${signal === "SIGINT" ? "Ctrl-C" : signal} again to quit now)`,
+    );
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    requested: () => requested,
+    request: () => {
+      requested = true;
+    },
+    dispose: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/**
+ * The hook that acts on a request after a batch: writes the resume point, appends
+ * `run_interrupted`, and throws InterruptedError (the run folder is then finished `interrupted`).
+ * Install it last, so every other hook has seen the batch.
+ */
+export function interruptHook(interrupt: Interrupt, resume: ResumePointWriter, emit: Emit, runId: string): TrainHooks {
+  return {
+    async onBatchEnd(l) {
+      if (!interrupt.requested()) return;
+      await resume.saveNow();
+      emit({
+        type: "run_interrupted",
+        stage: l.stage,
+        epoch: l.epoch,
+        step: l.step,
+        ...(l.fold === null ? {} : { fold: l.fold }),
+      });
+      throw new InterruptedError(
+        `interrupted in stage '${l.stage}' epoch ${l.epoch} step ${l.step}; continue with: tessera run --resume ${runId}`,
+        l.stage,
+        l.epoch,
+        l.step,
+      );
+    },
+  };
+}
