@@ -66,6 +66,7 @@ export function reportCharts(
         yLabel: "accuracy",
         series: acc,
         yRange: [0, 1],
+        legend: "bottom",
         markers: stageMarkers(run.epochs),
       }),
     });

@@ -25,6 +25,8 @@ export interface LineChartOptions {
   yRange?: [number, number];
   /** Vertical markers: stage boundaries, the chosen LR. */
   markers?: { x: number; label: string; strong?: boolean }[];
+  /** Corner of the legend; bottom for curves that rise to the top right (accuracy). */
+  legend?: "top" | "bottom";
   /** Put marker labels on successive lines (markers that may sit close together). */
   staggerMarkers?: boolean;
   width?: number;
@@ -100,8 +102,10 @@ export function lineChart(o: LineChartOptions): string {
   }
   const legendW = 34 + 6.5 * Math.max(0, ...o.series.map((s) => s.name.length));
   const lx = W - pad.r - legendW - 6;
+  const legendH = o.series.length * 15 + 6;
+  const legendTop = o.legend === "bottom" ? H - pad.b - legendH - 4 : pad.t + 4;
   const legend: string[] = [
-    `<rect x="${r1(lx - 4)}" y="${pad.t + 4}" width="${r1(legendW + 4)}" height="${o.series.length * 15 + 6}" fill="#ffffff" fill-opacity="0.85"/>`,
+    `<rect x="${r1(lx - 4)}" y="${legendTop}" width="${r1(legendW + 4)}" height="${legendH}" fill="#ffffff" fill-opacity="0.85"/>`,
   ];
   o.series.forEach((s, i) => {
     const valid = s.points.filter(([x, y]) => Number.isFinite(fx(x)) && Number.isFinite(y));
@@ -113,7 +117,7 @@ export function lineChart(o: LineChartOptions): string {
     if (valid.length <= 40) {
       for (const [x, y] of valid) out.push(`<circle cx="${r1(sx(x))}" cy="${r1(sy(y))}" r="2.5" fill="${s.color}"/>`);
     }
-    const ly = pad.t + 18 + i * 15;
+    const ly = legendTop + 14 + i * 15;
     legend.push(
       `<line x1="${r1(lx)}" x2="${r1(lx + 20)}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${dash}/>`,
       `<text x="${r1(lx + 26)}" y="${ly}">${esc(s.name)}</text>`,
