@@ -85,3 +85,16 @@ describe("tessera report", async () => {
     expect(html).toContain("<details>");
   });
 });
+
+describe("tessera report on a run that has not finished an epoch", async () => {
+  const run = await loadRunSide(await writeFakeRun({ runsDir, id: "rep-empty", accuracy: [[], []], unfinished: true }));
+
+  it("still writes a report that says so", () => {
+    const { file, charts } = writeReport({ run, outDir: join(runsDir, "out-empty") });
+    const md = readFileSync(file, "utf8");
+    expect(md).toContain("has no finished epoch yet");
+    expect(md).toContain("The run is **interrupted**");
+    expect(md).toContain("No confusion matrix yet.");
+    expect(charts).toEqual([]);
+  });
+});
