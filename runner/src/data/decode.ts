@@ -55,3 +55,12 @@ export async function readImageBytes(file: string): Promise<Buffer> {
   if (bytes.length === 0) throw new DataError(`${displayPath(file)}: zero-byte file`);
   return bytes;
 }
+
+/**
+ * The physical limit `bench/data.ts` compares the pipeline against: sharp reading a file and doing
+ * only decode + squish resize to raw pixels, with no hashing, checks, colour handling or cache.
+ */
+export async function bareSharpDecode(file: string, size: number): Promise<number> {
+  const data = await sharp(file).resize(size, size, { fit: "fill" }).raw().toBuffer();
+  return data.length;
+}

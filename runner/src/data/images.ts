@@ -1,6 +1,7 @@
 /**
- * `loadImages`: the pixels of some items at one size, as one NHWC uint8 buffer. Memory LRU first,
- * then the disk cache, then decode (files) or generate (synthetic); misses are filled in parallel.
+ * `loadImages`: the pixels of some items at one size, as one NHWC uint8 buffer. Memory LRU first
+ * (synchronously, no promise per hit), then the disk cache, then decode (files) or generate
+ * (synthetic); misses are filled in parallel and cache writes overlap the next decodes.
  */
 import type { LoadedDataset } from "./load";
 import { memoryCache, readTile, tileKey, writeTile } from "./cache";
@@ -9,7 +10,7 @@ import { decodeConcurrency, mapLimit } from "./pool";
 import { renderTissue } from "./synthetic/tissue";
 import type { DataItem, Dataset, ResizeMode } from "./types";
 
-/** Counters for benchmarks and tests: where the tiles of the last calls came from. */
+/** Counters for benchmarks and tests: where the tiles of the calls so far came from. */
 export const tileStats = { memory: 0, disk: 0, decoded: 0 };
 
 /**
@@ -24,14 +25,39 @@ export async function loadImages(
 ): Promise<Uint8Array> {
   const tileBytes = size * size * 3;
   const out = new Uint8Array(indices.length * tileBytes);
-  await mapLimit(indices, decodeConcurrency(), async (index, slot) => {
+  const misses: [slot: number, item: DataItem][] = [];
+  indices.forEach((index, slot) => {
     const item = dataset.items[index];
     if (!item)
       throw new RangeError(`loadImages: index ${index} is outside the dataset (0..${dataset.items.length - 1})`);
-    out.set(await tile(dataset, item, size, resize), slot * tileBytes);
+    const hit = memoryCache.get(tileKey(item.hash, size, resize));
+    if (hit) {
+      tileStats.memory++;
+      out.set(hit, slot * tileBytes);
+    } else {
+      misses.push([slot, item]);
+    }
   });
+  // Disk-cache reads are I/O, not CPU: more of them in flight than decodes.
+  const cacheDir = dataset.cacheDir;
+  const toMake = !cacheDir
+    ? misses
+    : (
+        await mapLimit(misses, DISK_READS_IN_FLIGHT, async ([slot, item]) => {
+          const onDisk = item.file ? await readCached(cacheDir, item, size, resize) : null;
+          if (onDisk) out.set(onDisk, slot * tileBytes);
+          return onDisk ? null : ([slot, item] as const);
+        })
+      ).filter((m) => m !== null);
+  const writes: Promise<void>[] = [];
+  await mapLimit(toMake, decodeConcurrency(), async ([slot, item]) => {
+    out.set(await make(dataset, item, size, resize, writes), slot * tileBytes);
+  });
+  await Promise.all(writes);
   return out;
 }
+
+const DISK_READS_IN_FLIGHT = 16;
 
 /** One tile, through the caches. */
 export async function tile(
@@ -40,23 +66,52 @@ export async function tile(
   size: number,
   resize: ResizeMode,
 ): Promise<Uint8Array> {
-  const key = tileKey(item.hash, size, resize);
-  const hit = memoryCache.get(key);
+  const hit = memoryCache.get(tileKey(item.hash, size, resize));
   if (hit) {
     tileStats.memory++;
     return hit;
   }
+  const writes: Promise<void>[] = [];
+  const made = await fill(dataset, item, size, resize, writes);
+  await Promise.all(writes);
+  return made;
+}
+
+/** A memory miss: disk cache, else decode/generate; the disk write is pushed onto `writes`. */
+async function fill(
+  dataset: LoadedDataset,
+  item: DataItem,
+  size: number,
+  resize: ResizeMode,
+  writes: Promise<void>[],
+): Promise<Uint8Array> {
   // Synthetic tiles are cheaper to draw again than to read back, so they skip the disk cache.
-  const onDisk = item.file && dataset.cacheDir ? await readTile(dataset.cacheDir, key, size * size * 3) : null;
+  const onDisk = item.file && dataset.cacheDir ? await readCached(dataset.cacheDir, item, size, resize) : null;
+  return onDisk ?? make(dataset, item, size, resize, writes);
+}
+
+async function readCached(cacheDir: string, item: DataItem, size: number, resize: ResizeMode) {
+  const key = tileKey(item.hash, size, resize);
+  const onDisk = await readTile(cacheDir, key, size * size * 3);
   if (onDisk) {
     tileStats.disk++;
     memoryCache.set(key, onDisk);
-    return onDisk;
   }
+  return onDisk;
+}
+
+/** Decodes (files) or draws (synthetic) a tile and caches it. */
+async function make(
+  dataset: LoadedDataset,
+  item: DataItem,
+  size: number,
+  resize: ResizeMode,
+  writes: Promise<void>[],
+): Promise<Uint8Array> {
   const made = item.file ? await decodeFile(item.file, size, resize) : await synthesize(dataset, item, size, resize);
   tileStats.decoded++;
-  if (item.file && dataset.cacheDir) await writeTile(dataset.cacheDir, key, made);
-  memoryCache.set(key, made);
+  if (item.file && dataset.cacheDir) writes.push(writeTile(dataset.cacheDir, tileKey(item.hash, size, resize), made));
+  memoryCache.set(tileKey(item.hash, size, resize), made);
   return made;
 }
 

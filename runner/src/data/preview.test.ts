@@ -1,11 +1,11 @@
 import { writeFile } from "node:fs/promises";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import type { ResolvedConfig } from "@tessera/shared";
+import type { ResolvedConfig, ResolvedData } from "@tessera/shared";
 import { loadDataset } from "./load";
 import { pickSamples, renderPreview } from "./preview";
 
-const data = {
+const data: ResolvedData = {
   source: "synthetic",
   classes: 6,
   per_class: 20,
@@ -15,7 +15,7 @@ const data = {
   normalize: "auto",
   augment: { dihedral: true, crop: { scale: [0.5, 1] }, brightness: 0.1, contrast: 0.1, stain_jitter: 0.1 },
   on_bad_image: "error",
-} as const;
+};
 const config = { data, seed: 1 } as unknown as ResolvedConfig;
 
 describe("data preview", () => {
