@@ -10,6 +10,8 @@ import { main } from "../runner/src/cli/main";
 import { REPO_ROOT } from "./helpers/paths";
 
 const INVALID = join(REPO_ROOT, "tests", "fixtures", "configs", "invalid");
+/** A config with known sizes (configs/demo.yaml gets tuned for speed, so tests don't pin it). */
+const PLAN = join(REPO_ROOT, "tests", "fixtures", "configs", "valid", "plan.yaml");
 const STACK_LINE = /^\s+at .+[(:]\d+/m;
 
 /** Runs the CLI in-process and captures what it writes. */
@@ -71,7 +73,7 @@ describe("tessera validate", () => {
   });
 
   it("--check-data counts synthetic images", async () => {
-    const { code, stdout } = await run(["validate", "--json", "--check-data", join(REPO_ROOT, "configs", "demo.yaml")]);
+    const { code, stdout } = await run(["validate", "--json", "--check-data", PLAN]);
     expect(code).toBe(0);
     const doc = JSON.parse(stdout) as { files: { data: { images: number; classes: string[] } }[] };
     expect(doc.files[0]!.data.images).toBe(360);
@@ -89,14 +91,7 @@ describe("tessera plan", () => {
   });
 
   it("--json gives per-group LRs and exact steps with --check-data and --set", async () => {
-    const { code, stdout } = await run([
-      "plan",
-      "--json",
-      "--check-data",
-      "--set",
-      "train.stages[all].epochs=2",
-      join(REPO_ROOT, "configs", "demo.yaml"),
-    ]);
+    const { code, stdout } = await run(["plan", "--json", "--check-data", "--set", "train.stages[all].epochs=2", PLAN]);
     expect(code).toBe(0);
     const plan = JSON.parse(stdout) as {
       stages: {
@@ -125,6 +120,14 @@ describe("tessera plan", () => {
     expect(code).toBe(1);
     expect(stderr).toContain("--set train.stages[7].epochs=2  train.stages[7].epochs: no such element");
     expect(stderr).not.toMatch(STACK_LINE);
+  });
+});
+
+describe("validate and plan stay light", () => {
+  it("never load TensorFlow.js (it sets globalThis._tfengine on import)", async () => {
+    await run(["validate", "--check-data", PLAN]);
+    await run(["plan", "--check-data", PLAN]);
+    expect("_tfengine" in globalThis).toBe(false);
   });
 });
 

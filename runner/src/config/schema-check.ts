@@ -71,8 +71,12 @@ function toProblem(e: ErrorObject, locate: Locator): Problem {
     }
     case "required":
       return at([...path, String(params.missingProperty)], "missing; this key is required");
-    case "type":
-      return at(path, `must be ${typeName(String(params.type))}, received ${received(e.data)}`);
+    case "type": {
+      // .inf and .nan are numbers to YAML but not to JSON Schema.
+      const finite = typeof e.data === "number" && !Number.isFinite(e.data) ? "finite " : "";
+      const want = typeName(String(params.type)).replace(/^an? /, (a) => (finite ? `a ${finite}` : a));
+      return at(path, `must be ${want}, received ${received(e.data)}`);
+    }
     case "minimum":
     case "maximum":
     case "exclusiveMinimum":

@@ -21,6 +21,8 @@ import type { Problem } from "./problems";
 
 /** An experiment file is a page of YAML; refuse anything far larger before parsing it. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Deeper values are refused before any recursive check sees them. */
+const MAX_DEPTH = 32;
 
 /** A parsed YAML file with its positions. */
 export interface SourceFile {
@@ -65,7 +67,8 @@ export async function readSource(absolute: string): Promise<{ file?: SourceFile;
     return fail("not UTF-8 text; expected a YAML file");
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // `merge: true` lets a stage reuse another's keys with YAML merge keys (`<<: *base`).
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     return {
       problems: syntaxErrors(doc.errors, lines).map((e) => {
@@ -83,7 +86,17 @@ export async function readSource(absolute: string): Promise<{ file?: SourceFile;
     };
   }
   if (doc.contents === null) return fail("the file is empty; expected an experiment (name, data, model, train)");
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // The yaml package refuses alias bombs (ReferenceError); very deep nesting overflows the stack.
+    const why = error instanceof RangeError ? "it is nested too deeply" : "its aliases expand too much";
+    if (error instanceof RangeError || error instanceof ReferenceError) return fail(`cannot read this YAML: ${why}`);
+    throw error;
+  }
+  if (depthOf(value) > MAX_DEPTH)
+    return fail(`nested more than ${MAX_DEPTH} levels deep; an experiment is far flatter`);
   if (!isMap(doc.contents)) {
     const { line, col } = lines.linePos(doc.contents.range?.[0] ?? 0);
     return fail(
@@ -124,8 +137,24 @@ function yamlMessage(code: string, message: string): string {
     case "MULTIPLE_DOCS":
       return "YAML syntax: more than one document (---); an experiment file holds one";
     default:
+      if (/call stack/i.test(message)) return "cannot read this YAML: it is nested too deeply";
       return `YAML syntax: ${message.split("\n")[0]}`;
   }
+}
+
+/** Nesting depth of a plain value, without recursion. */
+function depthOf(root: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    max = Math.max(max, depth);
+    if (max > MAX_DEPTH) return max;
+    if (value !== null && typeof value === "object") {
+      for (const child of Object.values(value)) stack.push([child, depth + 1]);
+    }
+  }
+  return max;
 }
 
 function kind(value: unknown): string {
