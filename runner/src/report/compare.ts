@@ -163,7 +163,9 @@ export function runWarnings(a: { meta: RunMeta; metrics: RunMetrics }, b: { meta
       `the runs used different data splits (split hash ${short(ma.split_hash)} vs ${short(mb.split_hash)}): metric deltas mix the change with a different validation set`,
     );
   }
-  if (ma.data_hash !== null && mb.data_hash !== null && ma.data_hash !== mb.data_hash) {
+  // The data hash covers the split too: only worth its own warning when the splits agree.
+  const splitDiffers = ma.split_hash !== null && mb.split_hash !== null && ma.split_hash !== mb.split_hash;
+  if (!splitDiffers && ma.data_hash !== null && mb.data_hash !== null && ma.data_hash !== mb.data_hash) {
     warnings.push(`the runs used different data (data hash ${short(ma.data_hash)} vs ${short(mb.data_hash)})`);
   }
   if (ma.git_commit !== mb.git_commit) {

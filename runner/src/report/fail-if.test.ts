@@ -55,6 +55,7 @@ describe("--fail-if", () => {
     ["valid.accuracy < 1% extra", /expected "or" or the end, found "extra"/],
     ["valid.acuracy < 1", /unknown metric "valid.acuracy"; did you mean "valid.accuracy"/],
     ["valid.loss < 1%", /"%" means percentage points/],
+    ["valid.acc < 1", /did you mean "valid.accuracy"/],
   ])("refuses %j as a usage error", (expr, message) => {
     const run = () => parseFailIf(expr);
     expect(run).toThrow(UsageError);

@@ -55,10 +55,8 @@ export function parseFailIf(expr: string): Clause[] {
     if (!name) throw bad(expr, text, nameAt, "expected a metric name");
     const metric = findMetric(name);
     if (!metric) {
-      const hint = closest(
-        name,
-        METRICS.map((d) => d.name),
-      );
+      const names = METRICS.map((d) => d.name);
+      const hint = names.find((n) => n.startsWith(name)) ?? closest(name, names);
       throw new UsageError(
         `tessera diff --fail-if: unknown metric "${name}"; did you mean "${hint}"? Known: ${METRICS.map((d) => d.name).join(", ")}, class.<name>.f1|precision|recall`,
       );

@@ -48,7 +48,7 @@ export function renderDiffText(result: DiffResult, color = false): string {
       );
     }
     if (m.f1.length) {
-      out.push("", c.bold(`per-class F1 changes of ${pp(m.f1Threshold, 1).replace(/^\+/, "")} or more`));
+      out.push("", c.bold(`per-class F1 changes of ${m.f1Threshold} or more`));
       for (const f of m.f1) {
         const paint = f.delta > 0 ? c.green : c.red;
         out.push(`  ${f.class}  ${num(f.a, 3)} → ${num(f.b, 3)}  ${paint(signed(f.delta, 3))}`);
@@ -115,7 +115,7 @@ export function renderDiffMarkdown(result: DiffResult): string {
       ),
     );
     if (m.f1.length) {
-      out.push("", `**Per-class F1** (changes of ${pp(m.f1Threshold, 1).replace(/^\+/, "")} or more)`, "");
+      out.push("", `**Per-class F1** (changes of ${m.f1Threshold} or more)`, "");
       const rows = m.f1.map((f) => [f.class, num(f.a, 3), num(f.b, 3), signed(f.delta, 3)]);
       out.push(mdTable(["class", "a", "b", "Δ"], rows, ["l", "r", "r", "r"]));
     }

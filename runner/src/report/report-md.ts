@@ -141,7 +141,7 @@ export function renderReportMarkdown(input: ReportInput): string {
     out.push("");
     const m2 = diff.metrics;
     if (m2?.f1.length) {
-      out.push(`Per-class F1 changes of ${(m2.f1Threshold * 100).toFixed(1)} points or more:`, "");
+      out.push(`Per-class F1 changes of ${m2.f1Threshold} or more:`, "");
       const rows = m2.f1.map((f) => [f.class, num(f.b, 3), num(f.a, 3), signed(f.delta, 3)]);
       out.push(mdTable(["class", "this run", "baseline", "Δ"], rows, ["l", "r", "r", "r"]), "");
     }
