@@ -76,13 +76,17 @@ export function conv2dBackpropInput(
     [0, 0],
     [0, 0],
   ]);
-  const split = s.transpose(s.reshape(ext, [jh, sh, jw, sw, cin, cout]), [0, 2, 5, 1, 3, 4]);
+  // [jh,sh,jw,sw,Cin,Cout] -> [jh,jw,Cout,sh,sw,Cin] as three rank-4 transposes: wasm's Transpose
+  // has fast paths up to rank 4 only (a rank-6 one measured ~50x slower per element).
+  const io = s.transpose(ext, [0, 1, 3, 2]);
+  const taps = s.transpose(s.reshape(io, [jh, sh, jw, sw * cout * cin]), [0, 2, 1, 3]);
+  const split = s.transpose(s.reshape(taps, [jh * jw, sh * sw, cout, cin]), [0, 2, 1, 3]);
   const flipped = s.reverseFirstAxis(s.reshape(split, [jh * jw, cout, sh * sw * cin]));
   const phased = s.reshape(flipped, [jh, jw, cout, sh * sw * cin]);
   const qh = Math.ceil((top + h) / sh);
   const qw = Math.ceil((left + w) / sw);
   const out = conv(s, dy, phased, [jh - 1, qh - oh], [jw - 1, qw - ow]);
-  const interleaved = s.transpose(s.reshape(out, [n, qh, qw, sh, sw, cin]), [0, 1, 3, 2, 4, 5]);
+  const interleaved = s.transpose(s.reshape(out, [n * qh, qw, sh, sw * cin]), [0, 2, 1, 3]);
   return s.slice(s.reshape(interleaved, [n, qh * sh, qw * sw, cin]), [0, top, left, 0], [n, h, w, cin]);
 }
 

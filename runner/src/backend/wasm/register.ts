@@ -3,13 +3,14 @@ import type { KernelConfig } from "@tensorflow/tfjs-core";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter";
 import { conv2dBackpropInputConfig } from "./conv2d_backprop_input";
 import { registerBatchNormGrad } from "./batch_norm_grad";
+import { leadingReduceConfigs } from "./reduce_leading";
 
 /** Every kernel this module adds to (or replaces in) the wasm backend. */
 export const wasmGradKernels: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
 
 /**
  * Registers {@link wasmGradKernels} for `wasm`, replacing the backend's own version where it has
- * one, and the Tile-free FusedBatchNorm gradient (see batch_norm_grad.ts). Idempotent. Call before the first kernel runs (prepareWasmBackend does).
+ * one, Sum/Mean over leading axes as a GEMV (reduce_leading.ts), and the Tile-free FusedBatchNorm gradient (see batch_norm_grad.ts). Idempotent. Call before the first kernel runs (prepareWasmBackend does).
  */
 export function registerWasmGradKernels(): void {
   for (const config of wasmGradKernels) {
@@ -18,5 +19,15 @@ export function registerWasmGradKernels(): void {
     if (current !== undefined) unregisterKernel(config.kernelName, "wasm");
     registerKernel(config);
   }
+  if (!reducersInstalled) {
+    // These wrap the backend's own Sum/Mean, so they are built from (and replace) them once.
+    for (const config of leadingReduceConfigs()) {
+      unregisterKernel(config.kernelName, "wasm");
+      registerKernel(config);
+    }
+    reducersInstalled = true;
+  }
   registerBatchNormGrad();
 }
+
+let reducersInstalled = false;
