@@ -119,5 +119,7 @@ async function synthesize(dataset: Dataset, item: DataItem, size: number, resize
   const gen = dataset.synthetic;
   if (!gen) throw new Error(`item ${item.key} has neither a file nor a generator`);
   const index = Number(item.key.slice(item.key.lastIndexOf("/") + 1));
+  // Drawing is synchronous JS (a few ms a tile): let timers and I/O run between tiles.
+  await new Promise((resolve) => setImmediate(resolve));
   return resizeRgb(renderTissue(item.label, index, gen.seed, gen.imageSize), gen.imageSize, size, resize);
 }

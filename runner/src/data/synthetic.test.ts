@@ -84,6 +84,26 @@ describe("synthetic tissue", () => {
     expect(await loadImages(ds, [0], 64, "squish")).toEqual(renderTissue(0, 0, 7, 64));
   });
 
+  it("never blocks the event loop for long while drawing many tiles", async () => {
+    const ds = await loadDataset(synthetic({ per_class: 30, image_size: 96 }), opts);
+    let last = performance.now();
+    let worst = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+    }, 1);
+    await loadImages(
+      ds,
+      ds.items.map((_, i) => i),
+      96,
+      "squish",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let the timer see the last gap
+    clearInterval(timer);
+    expect(worst).toBeLessThan(150); // a whole 180-tile batch drawn without yielding takes far longer
+  });
+
   it("refuses a predefined split", async () => {
     await expect(loadDataset(synthetic({ split: { ...base.split, protocol: "predefined" } }), opts)).rejects.toThrow(
       /no predefined split/,
