@@ -51,7 +51,7 @@ beforeAll(async () => {
   dirs.lr = (await run(["train.stages[1].lr.min=3e-4"])).runDir;
   // Same experiment on a different validation split.
   dirs.split = (await run(["data.split.seed=8"])).runDir;
-});
+}, 600_000);
 
 describe("tessera diff on real runs", () => {
   it("names exactly the path of the stage whose LR range changed", async () => {

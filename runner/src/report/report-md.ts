@@ -97,7 +97,12 @@ export function renderReportMarkdown(input: ReportInput): string {
   const m = run.metrics;
   const out: string[] = [`# Run ${code(run.meta.id)}`, "", summaryParagraph(input), ""];
   for (const w of diff?.warnings ?? []) out.push("> [!WARNING]", `> ${w}`, "");
-  out.push("## Metrics", "", metricsTable(input), "", "## Stages", "", stagesTable(run), "");
+  out.push("## Metrics", "", metricsTable(input), "");
+  if (m.folds?.length) {
+    const rows = m.folds.map((f) => [String(f.fold), pct(f.valid_accuracy)]);
+    out.push(mdTable(["fold", "valid accuracy"], rows, ["r", "r"]), "");
+  }
+  out.push("## Stages", "", stagesTable(run), "");
   if (charts.length) {
     out.push("## Charts", "");
     for (const c of charts) out.push(`![${c.title}](${chartsDir}/${c.file})`, "");

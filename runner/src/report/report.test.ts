@@ -98,3 +98,18 @@ describe("tessera report on a run that has not finished an epoch", async () => {
     expect(charts).toEqual([]);
   });
 });
+
+describe("tessera report on a k-fold run", async () => {
+  const side = await loadRunSide(await writeFakeRun({ runsDir, id: "rep-kfold" }));
+  const folds = [
+    { fold: 0, valid_accuracy: 0.9 },
+    { fold: 1, valid_accuracy: 0.8 },
+  ];
+  const run = { ...side, metrics: { ...side.metrics, folds, best: { ...side.metrics.best!, value: 0.85 } } };
+
+  it("gives the mean over folds and a per-fold table", () => {
+    const md = readFileSync(writeReport({ run, outDir: join(runsDir, "out-kfold") }).file, "utf8");
+    expect(md).toContain("a mean validation accuracy over 2 folds of 85.00%");
+    expect(md).toContain("| fold | valid accuracy |\n| ---: | ---: |\n| 0 | 90.00% |\n| 1 | 80.00% |");
+  });
+});
