@@ -47,4 +47,28 @@ describe("memory estimate", () => {
     config.train.micro_batch = 4;
     expect(() => checkConfigMemory(config, "wasm")).not.toThrow();
   });
+
+  test("a frozen prefix outside the tape (activation cache) only counts the trained suffix", () => {
+    const full = estimateMemory({ backbone: "resnet50", width: 1, size: 224, batch: 16, mode: "train" });
+    const head = estimateMemory({
+      backbone: "resnet50",
+      width: 1,
+      size: 224,
+      batch: 16,
+      mode: "train",
+      fromPart: "head",
+    });
+    const late = estimateMemory({
+      backbone: "resnet50",
+      width: 1,
+      size: 224,
+      batch: 16,
+      mode: "train",
+      fromPart: "conv4",
+    });
+    expect(head.total).toBeLessThan(late.total);
+    expect(late.total).toBeLessThan(full.total);
+    expect(head.total).toBeLessThan(WASM_HEAP_BYTES);
+    expect(full.total).toBeGreaterThan(WASM_HEAP_BYTES);
+  });
 });

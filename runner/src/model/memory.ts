@@ -6,7 +6,13 @@
  * training multiplier was calibrated on the measured limits of this project's machines (tfjs
  * 4.22 wasm, ResNet-50: trains at batch 8 at 128 px and batch 4 at 224 px, aborts at 16 / 8).
  */
-import type { BackboneName, ResolvedConfig } from "@tessera/shared";
+import {
+  RESNET_PARTS,
+  type BackboneName,
+  type ResNetPart,
+  type ResolvedConfig,
+  type ResolvedStage,
+} from "@tessera/shared";
 import { ExitError } from "../errors";
 import { RESNET_SPECS, STAGE_FILTERS, scaledChannels } from "./resnet";
 
@@ -26,13 +32,14 @@ export function countResNet(
   backbone: BackboneName,
   width: number,
   size: number,
-): { activations: number; params: number; peakLayer: number } {
+): { activations: number; byPart: Record<ResNetPart, number>; params: number; peakLayer: number } {
   const spec = RESNET_SPECS[backbone];
-  let activations = 0;
+  const byPart: Record<ResNetPart, number> = { stem: 0, conv2: 0, conv3: 0, conv4: 0, conv5: 0, head: 0 };
+  let part: ResNetPart = "stem";
   let params = 0;
   let peakLayer = 0;
   const out = (h: number, c: number, copies: number) => {
-    activations += h * h * c * copies;
+    byPart[part] += h * h * c * copies;
     peakLayer = Math.max(peakLayer, h * h * c);
   };
   const conv = (k: number, cin: number, cout: number) => (params += k * k * cin * cout + cout);
@@ -47,6 +54,7 @@ export function countResNet(
   out(h, c1, 1);
   let cin = c1;
   spec.blocks.forEach((count, s) => {
+    part = `conv${s + 2}` as ResNetPart;
     const f = scaledChannels(STAGE_FILTERS[s] ?? 64, width);
     const cout = spec.block === "bottleneck" ? 4 * f : f;
     for (let b = 1; b <= count; b++) {
@@ -75,7 +83,8 @@ export function countResNet(
       cin = cout;
     }
   });
-  return { activations, params, peakLayer };
+  const activations = Object.values(byPart).reduce((a, b) => a + b, 0);
+  return { activations, byPart, params, peakLayer };
 }
 
 /** An estimate in bytes, split by what takes it. */
@@ -92,12 +101,22 @@ export function estimateMemory(opts: {
   size: number;
   batch: number;
   mode: "train" | "infer";
+  /**
+   * First part whose forward runs under the gradient tape (tfjs keeps every recorded kernel's
+   * saved tensors until the gradients are taken, frozen or not); earlier parts count only as
+   * inference. "stem" unless a frozen prefix runs outside the tape (activation cache).
+   * @default "stem"
+   */
+  fromPart?: ResNetPart;
 }): MemoryEstimate {
   const c = countResNet(opts.backbone, opts.width, opts.size);
+  const from = RESNET_PARTS.indexOf(opts.fromPart ?? "stem");
+  const taped = RESNET_PARTS.filter((_, i) => i >= from).reduce((sum, p) => sum + c.byPart[p], 0);
   const params = c.params * (opts.mode === "train" ? TRAIN_BYTES_PER_PARAM : 4);
   // Inference keeps a few live layer outputs (a block's input, branch and shortcut) at a time.
   const activations =
-    opts.batch * (opts.mode === "train" ? c.activations * TRAIN_BYTES_PER_ACTIVATION : c.peakLayer * 4 * 4);
+    opts.batch *
+    (opts.mode === "train" ? Math.max(taped * TRAIN_BYTES_PER_ACTIVATION, c.peakLayer * 16) : c.peakLayer * 4 * 4);
   return { params, activations, total: params + activations };
 }
 
@@ -118,6 +137,8 @@ export function checkMemoryFits(opts: {
   batchSetting?: string;
   /** Named at the start of the message. */
   stage?: string;
+  /** See {@link estimateMemory}. */
+  fromPart?: ResNetPart;
 }): MemoryEstimate {
   const mode = opts.mode ?? "train";
   const estimate = estimateMemory({ ...opts, mode });
@@ -140,7 +161,14 @@ export function checkMemoryFits(opts: {
  * {@link checkMemoryFits} for every stage of a config, at the batch one optimiser step really
  * runs (the micro-batch when gradients accumulate). Call it once the backend is known.
  */
-export function checkConfigMemory(config: ResolvedConfig, backend: string): void {
+export function checkConfigMemory(
+  config: ResolvedConfig,
+  backend: string,
+  opts: {
+    /** Where each stage's taped forward starts (a stage whose frozen prefix is cached: its first trained part). */
+    fromPart?: (stage: ResolvedStage) => ResNetPart;
+  } = {},
+): void {
   for (const stage of config.train.stages) {
     checkMemoryFits({
       backbone: config.model.backbone,
@@ -149,6 +177,7 @@ export function checkConfigMemory(config: ResolvedConfig, backend: string): void
       batch: Math.min(stage.batch_size, config.train.micro_batch),
       backend,
       stage: stage.name,
+      fromPart: opts.fromPart?.(stage) ?? "stem",
     });
   }
 }
