@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { RESNET_PARTS, sgdrEpochs, type PathSegment, type ResolvedConfig } from "@tessera/shared";
+import { IMAGENET_SOURCES } from "../model/sources";
 import { fmtNum } from "./problems";
 import { didYouMean } from "./suggest";
 
@@ -137,6 +138,12 @@ export const splitIsUsable: Rule = ({ config }) => {
       });
     }
   }
+  if (config.data.source === "synthetic" && split.protocol === "predefined") {
+    findings.push({
+      path: ["data", "split", "protocol"],
+      message: "synthetic data has no predefined split; use holdout, kfold or leave_one_out",
+    });
+  }
   if (config.data.source === "csv" && split.protocol === "predefined" && config.data.columns.split === null) {
     findings.push({
       path: ["data", "columns", "split"],
@@ -180,6 +187,20 @@ export const pretrainedNeedsFullWidth: Rule = ({ config }) =>
       ]
     : [];
 
+export const imagenetWeightsKnown: Rule = ({ config }) => {
+  const { backbone, pretrained } = config.model;
+  if (pretrained !== "imagenet" || IMAGENET_SOURCES[backbone] !== null) return [];
+  const known = Object.entries(IMAGENET_SOURCES)
+    .filter(([, source]) => source !== null)
+    .map(([name]) => name);
+  return [
+    {
+      path: ["model", "pretrained"],
+      message: `no ImageNet weights are known for ${backbone} (there are for ${known.join(", ")}); use one of those, a model.json path, or none`,
+    },
+  ];
+};
+
 export const sgdrWholeCycles: Rule = ({ config }) =>
   stages(config).flatMap(({ s, at }) => {
     if (s.schedule.name !== "sgdr") return [];
@@ -221,6 +242,7 @@ export const RULES = {
   batchesFit,
   cropScaleOrdered,
   pretrainedNeedsFullWidth,
+  imagenetWeightsKnown,
   sgdrWholeCycles,
   dataPathExists,
 } satisfies Record<string, Rule>;
