@@ -1,6 +1,6 @@
 /**
  * Training engine II's wiring for one fold, in one place so the loop (`trainFold`) only has to
- * call it: the seeded-randomness, resume-point and interrupt hooks; which stages a resumed fold
+ * call it: the resume-point and interrupt hooks; which stages a resumed fold
  * skips; what `runStage` gets for the stage it resumes inside; and the resumed weights.
  */
 import type { ResolvedStage } from "@tessera/shared";
@@ -9,14 +9,7 @@ import type { Emit } from "./callbacks";
 import type { CheckpointInfo } from "./checkpoint-io";
 import type { TrainHooks } from "./hooks";
 import { interruptHook, type Interrupt } from "./interrupt";
-import {
-  resumePointWriter,
-  seededRandomHooks,
-  seedRandomAt,
-  stageResumeOf,
-  type LiveStage,
-  type StageResume,
-} from "./resume";
+import { resumePointWriter, stageResumeOf, type LiveStage, type StageResume } from "./resume";
 import type { ResumePoint } from "./resume-state";
 
 /** What the run level (`runExperiment`) hands each fold. */
@@ -48,22 +41,13 @@ export function foldSafety(
   opts: {
     model: tf.LayersModel;
     foldIndex: number;
-    seed: number;
     emit: Emit;
     runBest: () => { stage: string; epoch: number; value: number } | null;
     info: Omit<CheckpointInfo, "stage" | "epoch" | "step" | "fold" | "value" | "time" | "size">;
   },
 ): FoldSafety {
   const position = run.resume?.position.fold_index === opts.foldIndex ? run.resume.position : null;
-  if (position) {
-    run.resume!.loadWeightsInto(opts.model);
-    // Dropout draws continue from the position's batch, as they would have without the stop.
-    seedRandomAt(opts.seed, opts.foldIndex, {
-      stageIndex: position.stage_index,
-      epoch: position.epoch,
-      batch: position.batch,
-    });
-  }
+  if (position) run.resume!.loadWeightsInto(opts.model);
   const writer = resumePointWriter({
     runDir: run.runDir,
     model: opts.model,
@@ -73,22 +57,9 @@ export function foldSafety(
     runBest: opts.runBest,
     info: opts.info,
   });
-  const random = seededRandomHooks(opts.seed, opts.foldIndex);
   let resumePending = position !== null;
-  const randomOnResume: TrainHooks = {
-    ...random,
-    onStageBegin(info, control) {
-      // The resumed stage was seeded above at its position; every later stage starts fresh.
-      if (resumePending && info.stage.index === position?.stage_index) return;
-      return random.onStageBegin?.(info, control);
-    },
-  };
   return {
-    hooks: [
-      randomOnResume,
-      writer.hooks,
-      ...(run.interrupt ? [interruptHook(run.interrupt, writer, opts.emit, run.runId)] : []),
-    ],
+    hooks: [writer.hooks, ...(run.interrupt ? [interruptHook(run.interrupt, writer, opts.emit, run.runId)] : [])],
     initialBest: position?.run_best ?? null,
     skipStage: (stage) => position !== null && stage.index < position.stage_index,
     stageOptions(stage) {

@@ -52,7 +52,6 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
     ? foldSafety(opts.safety, {
         model: built.model,
         foldIndex: opts.foldIndex,
-        seed: config.seed,
         emit: opts.emit,
         runBest: () => bestSoFar(),
         info: {

@@ -70,6 +70,9 @@ export function installInterrupt(
 export function interruptHook(interrupt: Interrupt, resume: ResumePointWriter, emit: Emit, runId: string): TrainHooks {
   return {
     async onBatchEnd(l) {
+      // The loop is synchronous compute between microtask awaits: yield one event-loop turn so a
+      // pending SIGINT/SIGTERM handler gets to run now rather than at the next file I/O.
+      await new Promise((resolve) => setImmediate(resolve));
       if (!interrupt.requested()) return;
       await resume.saveNow();
       emit({

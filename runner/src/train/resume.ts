@@ -1,14 +1,13 @@
 /**
- * Resume (Training engine II): the hooks that keep a resume point up to date, the seeded
- * randomness that makes a resumed run draw what the uninterrupted one drew, and `planResume`,
- * which says where a run folder's next attempt starts and which events it supersedes.
+ * Resume (Training engine II): the hook that keeps a resume point up to date, and `planResume`,
+ * which says where a run folder's next attempt starts and which events it supersedes. (Dropout's
+ * randomness is seeded per step from the position in `runStage`, so it needs no state here.)
  *
  * Wiring (in the loop): `runStage` takes `resume` (start from a position) and reports its live
  * state through `onState`; `trainFold` skips finished stages and loads the resume point's weights;
  * `runExperiment({ resume })` reopens the folder and appends `run_resumed`.
  */
 import type { RunEvent } from "@tessera/shared";
-import { mulberry32, seedOf } from "../data/rng";
 import type { CheckpointInfo } from "./checkpoint-io";
 import type { TrainHooks } from "./hooks";
 import type { GroupOptimizer } from "./optim";
@@ -48,42 +47,6 @@ export function stageResumeOf(p: TrainPosition, optimizer: OptimizerSnapshot): S
     best: p.stage_best,
     lrs: p.lrs,
     optimizer,
-  };
-}
-
-/**
- * Seeds `Math.random` (what tfjs's dropout draws from) per batch: from (seed, fold, stage,
- * epoch, batch) before each batch, and from (seed, fold, "after", stage) between stages, where the
- * next stage's LR finder runs. A resumed run calls `seedRandomAt` for its start position and then
- * draws exactly what an uninterrupted run draws.
- */
-export function seedRandomAt(
-  seed: number,
-  foldIndex: number,
-  where: { stageIndex: number; epoch: number; batch: number } | { afterStage: number },
-): void {
-  const s =
-    "afterStage" in where
-      ? seedOf(seed, "random", foldIndex, "after", where.afterStage)
-      : seedOf(seed, "random", foldIndex, where.stageIndex, where.epoch, where.batch);
-  Math.random = mulberry32(s);
-}
-
-/** The hooks of {@link seedRandomAt}; install them in every run, resumed or not. */
-export function seededRandomHooks(seed: number, foldIndex: number): TrainHooks {
-  let stageIndex = 0;
-  return {
-    onStageBegin(info) {
-      stageIndex = info.stage.index;
-      seedRandomAt(seed, foldIndex, { stageIndex, epoch: 1, batch: 0 });
-    },
-    onBatchEnd(l) {
-      const next = l.batch < l.batches ? { epoch: l.epoch, batch: l.batch } : { epoch: l.epoch + 1, batch: 0 };
-      seedRandomAt(seed, foldIndex, { stageIndex, ...next });
-    },
-    onStageEnd() {
-      seedRandomAt(seed, foldIndex, { afterStage: stageIndex });
-    },
   };
 }
 

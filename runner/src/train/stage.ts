@@ -40,6 +40,16 @@ export interface StageContext {
   onState?: (state: LiveStage) => void;
 }
 
+/**
+ * Dropout draws from `Math.random` (tfjs takes no seed there). Seeding it from the position right
+ * before each step makes the draws a function of (seed, fold, stage, epoch, batch): a resumed run
+ * draws what an uninterrupted one drew, whatever else used `Math.random` in between (e.g. cache
+ * file names).
+ */
+function seedDropout(...parts: (string | number)[]): void {
+  Math.random = mulberry32(seedOf(...parts));
+}
+
 /** Thrown when the loss stops being finite; the message says where and at which LRs. */
 export class DivergedError extends ExitError {
   constructor(
@@ -83,11 +93,13 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
       steps: lrCfg.steps,
       start: lrCfg.start,
       end: lrCfg.end,
-      batch: (i) => {
+      batch: async (i) => {
         const epoch = Math.floor(i / stepsPerEpoch);
         const b = i % stepsPerEpoch;
         const idx = order(-1 - epoch).slice(b * bs, (b + 1) * bs);
-        return batchOf(idx, seedOf(ctx.seed, "lr-find", stage.index, i));
+        const out = await batchOf(idx, seedOf(ctx.seed, "lr-find", stage.index, i));
+        seedDropout(ctx.seed, "dropout-lr-find", foldId ?? -1, stage.index, i);
+        return out;
       },
     });
     found = res.suggestions[lrCfg.suggest];
@@ -121,6 +133,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
         const t0 = performance.now();
         const idx = ids.slice(b * bs, (b + 1) * bs);
         const { x, y } = await batchOf(idx, seedOf(ctx.seed, "augment", foldId ?? -1, stage.index, epoch, b));
+        seedDropout(ctx.seed, "dropout", foldId ?? -1, stage.index, epoch, b);
         const sched = scheduleAt(stage.schedule, step, totalSteps, stepsPerEpoch);
         const stepLrs = Object.fromEntries(Object.entries(lrs).map(([g, lr]) => [g, lr * sched.lrFactor]));
         let loss: number;
