@@ -13,9 +13,9 @@ sharp.cache(false);
 
 const FIT = { squish: "fill", crop: "cover", pad: "contain" } as const;
 
-/** Decodes encoded image bytes to `size`x`size` RGB (HWC uint8). Transparent pixels become white. */
+/** Decodes encoded image bytes to `size`x`size` RGB (HWC uint8), upright by EXIF; transparent pixels become white. */
 export async function decodeToRgb(input: Buffer, size: number, resize: ResizeMode): Promise<Uint8Array> {
-  const { data, info } = await sharp(input, { failOn: "truncated" })
+  const { data, info } = await sharp(input, { failOn: "truncated", autoOrient: true })
     .flatten({ background: "#ffffff" })
     .resize(size, size, { fit: FIT[resize], position: "centre", background: "#000000", kernel: "lanczos3" })
     .toColourspace("srgb")

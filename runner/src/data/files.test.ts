@@ -99,6 +99,33 @@ describe("folder source", () => {
     expect([...crop.subarray(0, 3)]).toEqual([255, 100, 200]);
   });
 
+  it("decodes upright by EXIF orientation and puts transparent pixels on white", async () => {
+    const d = join(dir, "orient");
+    // stored: left half red, right half blue; orientation 6 displays it turned 90 degrees clockwise
+    const halves = Buffer.alloc(16 * 16 * 3);
+    for (let p = 0; p < 256; p++) halves.set(p % 16 < 8 ? [255, 0, 0] : [0, 0, 255], p * 3);
+    await mkdir(join(d, "a"), { recursive: true });
+    await mkdir(join(d, "b"), { recursive: true });
+    const raw = { raw: { width: 16, height: 16, channels: 3 as const } };
+    await sharp(halves, raw).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(join(d, "a/turned.jpg"));
+    await sharp(halves, raw).jpeg({ quality: 100 }).toFile(join(d, "a/plain.jpg"));
+    const clear = Buffer.alloc(16 * 16 * 4); // fully transparent black
+    await sharp(clear, { raw: { width: 16, height: 16, channels: 4 } })
+      .png()
+      .toFile(join(d, "b/clear.png"));
+    await sharp(halves, raw).png().toFile(join(d, "b/halves.png"));
+    const ds = await loadDataset(folder("orient"), { ...opts(), cacheDir: false as const });
+    const at = (key: string) => ds.items.findIndex((i) => i.key === key);
+    const [plain, turned, clearPx] = await Promise.all(
+      ["a/plain.jpg", "a/turned.jpg", "b/clear.png"].map((k) => loadImages(ds, [at(k)], 16, "squish")),
+    );
+    const px = (img: Uint8Array, x: number, y: number) => [...img.subarray((y * 16 + x) * 3, (y * 16 + x) * 3 + 3)];
+    expect(px(plain!, 2, 8)[0]).toBeGreaterThan(200); // left is red
+    expect(px(turned!, 8, 2)[0]).toBeGreaterThan(200); // turned clockwise: top is red
+    expect(px(turned!, 8, 13)[2]).toBeGreaterThan(200); // bottom is blue
+    expect(px(clearPx!, 5, 5)).toEqual([255, 255, 255]);
+  });
+
   it("labels by a file-name pattern (Kimia style)", async () => {
     await image(join(dir, "kimia/A1.tif"), 1, "tiff");
     await image(join(dir, "kimia/A2.tif"), 2, "tiff");
