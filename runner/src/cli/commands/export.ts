@@ -1,5 +1,15 @@
-// Not built yet: the issue that owns this command replaces this file.
-import { ExitError } from "../../errors";
-export async function exportCommand(..._args: unknown[]): Promise<void> {
-  throw new ExitError("tessera: 'exportCommand' is not built yet", 1);
+/** `tessera export <run> --out dir`: a self-describing model folder (tfjs model + classes + preprocessing). */
+import { resolveRunRef, runsDirFrom } from "../../runs";
+import { exportRun } from "../../train/export-run";
+
+export interface ExportCommandOptions {
+  out: string;
+  runsDir?: string;
+}
+
+/** Writes the export and says where. */
+export async function exportCommand(ref: string, opts: ExportCommandOptions): Promise<void> {
+  const dir = resolveRunRef(ref, runsDirFrom(opts.runsDir));
+  const { out, files } = await exportRun(dir, opts.out);
+  process.stderr.write(`exported ${dir}\n  to ${out}: ${files.join(", ")}\n`);
 }

@@ -1,0 +1,131 @@
+/**
+ * Using a finished run's model: open its best checkpoint with the preprocessing it was trained
+ * with, evaluate it on other labelled images (`tessera eval`), label new images
+ * (`tessera predict`), and export a self-describing model folder (`tessera export`).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { RUN_FILES } from "@tessera/shared";
+import * as tf from "../tf";
+import { decodeFile, normalizeBatch, resolveNormalize, type NormalizeMode, type ResizeMode } from "../data";
+import { FORMAT_OF_EXTENSION } from "../data/sources/listing";
+import { DataError, ExitError } from "../errors";
+import { selectBackend } from "../backend";
+import { loadCheckpoint, type CheckpointInfo } from "./checkpoint-io";
+import { predictProbs } from "./evaluate";
+
+/** A run's best model, ready for inference. */
+export interface RunModel {
+  runDir: string;
+  checkpointDir: string;
+  model: tf.LayersModel;
+  info: CheckpointInfo;
+  classes: string[];
+  /** Input side in pixels (the size of the stage that made the checkpoint). */
+  size: number;
+  resize: ResizeMode;
+  normalize: NormalizeMode;
+}
+
+/** The best checkpoint of a run: `checkpoints/best`, or the last fold's for k-fold runs. */
+export function bestCheckpointDir(runDir: string): string {
+  const plain = join(runDir, RUN_FILES.bestCheckpoint);
+  if (existsSync(join(plain, "model.json"))) return plain;
+  const root = join(runDir, RUN_FILES.checkpoints);
+  const folds = existsSync(root)
+    ? readdirSync(root)
+        .filter((d) => /^fold\d+$/.test(d) && existsSync(join(root, d, "best", "model.json")))
+        .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
+    : [];
+  const last = folds.at(-1);
+  if (!last)
+    throw new ExitError(`${runDir}: no best checkpoint yet (${RUN_FILES.bestCheckpoint}/model.json is missing)`);
+  return join(root, last, "best");
+}
+
+/** For inference commands: wasm where it starts (fast on CPUs), else the always-there cpu backend. */
+export async function inferenceBackend(): Promise<string> {
+  try {
+    return (await selectBackend("wasm")).name;
+  } catch {
+    return (await selectBackend("cpu")).name;
+  }
+}
+
+/** Opens the run's best checkpoint and reads how its inputs were prepared from config.yaml. */
+export async function openRunModel(runDir: string): Promise<RunModel> {
+  const checkpointDir = bestCheckpointDir(runDir);
+  const { model, info } = await loadCheckpoint(checkpointDir);
+  const config = parse(readFileSync(join(runDir, RUN_FILES.config), "utf8")) as {
+    data?: { resize?: ResizeMode; normalize?: "auto" | NormalizeMode };
+  };
+  return {
+    runDir,
+    checkpointDir,
+    model,
+    info,
+    classes: info.classes,
+    size: info.size,
+    resize: config.data?.resize ?? "squish",
+    normalize: resolveNormalize(config.data?.normalize ?? "auto", info.preprocessing),
+  };
+}
+
+/** Image files named directly or found (recursively, sorted) under named folders. */
+export function listImages(inputs: string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (FORMAT_OF_EXTENSION[name.slice(name.lastIndexOf(".")).toLowerCase()]) out.push(path);
+    }
+  };
+  for (const input of inputs) {
+    if (!existsSync(input)) throw new DataError(`${input}: no such file or folder`);
+    if (statSync(input).isDirectory()) walk(input);
+    else out.push(input);
+  }
+  if (out.length === 0) throw new DataError(`no images (.png, .jpg, .tif, .webp) in ${inputs.join(", ")}`);
+  return out;
+}
+
+/** The model's input for some image files. */
+export async function inputOf(m: RunModel, files: string[]): Promise<tf.Tensor4D> {
+  const tiles = await Promise.all(files.map((f) => decodeFile(f, m.size, m.resize)));
+  const u8 = new Uint8Array(files.length * m.size * m.size * 3);
+  tiles.forEach((t, i) => u8.set(t, i * t.length));
+  return tf.tidy(() => normalizeBatch(tf.tensor4d(u8, [files.length, m.size, m.size, 3], "float32"), m.normalize));
+}
+
+/** One labelled prediction. */
+export interface Prediction {
+  file: string;
+  label: string;
+  probability: number;
+  probabilities: Record<string, number>;
+}
+
+/** Labels image files with the run's best model, `batch` images at a time. */
+export async function predictFiles(m: RunModel, files: string[], batch = 32): Promise<Prediction[]> {
+  const out: Prediction[] = [];
+  for (let i = 0; i < files.length; i += batch) {
+    const chunk = files.slice(i, i + batch);
+    const x = await inputOf(m, chunk);
+    const p = predictProbs(m.model, x, false);
+    const probs = p.arraySync();
+    tf.dispose([x, p]);
+    chunk.forEach((file, j) => {
+      const row = probs[j]!;
+      const best = row.indexOf(Math.max(...row));
+      out.push({
+        file,
+        label: m.classes[best]!,
+        probability: row[best]!,
+        probabilities: Object.fromEntries(m.classes.map((c, k) => [c, row[k]!])),
+      });
+    });
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+/**
+ * After a run: `eval` on the run's own validation images agrees with the best checkpoint's recorded
+ * value, `predict` labels image files with probabilities that sum to 1, and `export` writes a folder
+ * that tfjs loads and that describes its inputs and classes.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import * as tf from "../runner/src/tf";
+import { main } from "../runner/src/cli/main";
+import { runExperiment } from "../runner/src/train";
+import { evalRun } from "../runner/src/train/eval-run";
+import { EXPORT_MANIFEST, exportRun } from "../runner/src/train/export-run";
+import { fileLoadHandler } from "../runner/src/train/checkpoint-io";
+import { listImages, openRunModel, predictFiles } from "../runner/src/train/inference";
+
+const CONFIG = `
+name: inference
+seed: 3
+backend: wasm
+data: { source: synthetic, classes: 3, per_class: 10, image_size: 32 }
+model: { backbone: resnet18, width: 0.125 }
+train:
+  batch_size: 8
+  stages:
+    - { name: only, trainable: all, size: 32, epochs: 2, lr: 3e-3 }
+`;
+
+describe("eval, predict and export on a finished run", () => {
+  let dir: string;
+  let runDir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "tessera-infer-"));
+    writeFileSync(join(dir, "c.yaml"), CONFIG);
+    ({ runDir } = await runExperiment({
+      configFile: join(dir, "c.yaml"),
+      runsDir: join(dir, "runs"),
+      cacheDir: false,
+    }));
+  });
+
+  it("eval reproduces the best checkpoint's validation accuracy", async () => {
+    const best = JSON.parse(readFileSync(join(runDir, "checkpoints", "best", "checkpoint.json"), "utf8")) as {
+      value: number;
+    };
+    const r = await evalRun(runDir);
+    expect(r.images).toBe(6); // 20% of 30
+    expect(r.accuracy).toBeCloseTo(best.value, 10);
+    expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(6);
+    expect(r.classes).toHaveLength(3);
+  });
+
+  it("eval --json through the CLI prints one JSON document", async () => {
+    const chunks: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (chunks.push(s), true)) as typeof process.stdout.write;
+    try {
+      expect(await main(["eval", runDir, "--json"])).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(JSON.parse(chunks.join("")).images).toBe(6);
+  });
+
+  it("predict labels image files with probabilities over the classes", async () => {
+    const files = listImages([join(runDir, "top_losses")]);
+    expect(files.length).toBeGreaterThan(0);
+    const m = await openRunModel(runDir);
+    const preds = await predictFiles(m, files);
+    expect(preds).toHaveLength(files.length);
+    for (const p of preds) {
+      const sum = Object.values(p.probabilities).reduce((a, b) => a + b, 0);
+      expect(sum).toBeCloseTo(1, 5);
+      expect(m.classes).toContain(p.label);
+      expect(p.probability).toBe(Math.max(...Object.values(p.probabilities)));
+    }
+  });
+
+  it("export writes a loadable tfjs model with a manifest, and refuses a foreign non-empty folder", async () => {
+    const out = join(dir, "export");
+    await exportRun(runDir, out);
+    const manifest = JSON.parse(readFileSync(join(out, EXPORT_MANIFEST), "utf8"));
+    expect(manifest).toMatchObject({ format: 1, name: "inference", normalize: { mode: "imagenet" } });
+    expect(manifest.input.shape).toEqual([null, 32, 32, 3]);
+    const model = await tf.loadLayersModel(fileLoadHandler(out));
+    expect((model.predict(tf.zeros([1, 32, 32, 3])) as tf.Tensor).shape).toEqual([1, 3]);
+    await exportRun(runDir, out); // an earlier export may be overwritten
+    await expect(exportRun(runDir, join(runDir, "checkpoints"))).rejects.toThrow(/not empty/);
+  });
+});
