@@ -6,7 +6,6 @@
  * `ConfigError` whose message lists every problem (for `run`, `plan` and friends).
  */
 import { resolve as resolvePath } from "node:path";
-import { stringify } from "yaml";
 import type { ExperimentConfig, PathSegment, ResolvedConfig } from "@tessera/shared";
 import { ConfigError } from "../errors";
 import { loadLayers, type Layers } from "./extends";
@@ -17,12 +16,12 @@ import { RULES } from "./rules";
 import { checkSchema } from "./schema-check";
 import { applySets, type SetOverride } from "./set";
 import { displayName, findNode, nodePos } from "./source";
-import { toWritten } from "./written";
+import { toWrittenYaml } from "./written";
 
 export { canonicalJson, configHash } from "./hash";
 export { formatProblem, type Problem } from "./problems";
 export { resolve } from "./resolve";
-export { toWritten } from "./written";
+export { toWritten, toWrittenYaml } from "./written";
 export { RULES, MIN_SIZE } from "./rules";
 
 /** A config that loaded: what every command and the run store take. */
@@ -74,7 +73,7 @@ export async function checkConfig(file: string, opts: LoadOptions = {}): Promise
       config,
       configHash: configHash(config),
       file: absolute,
-      resolvedYaml: header + stringify(toWritten(config)),
+      resolvedYaml: header + toWrittenYaml(config),
     },
     warnings: sortProblems(ruleProblems.filter((p) => p.severity === "warning")),
   };

@@ -4,6 +4,7 @@
  * `tessera run runs/<id>/config.yaml` re-runs exactly what ran, and `resolve` is idempotent
  * through it (a property test checks both).
  */
+import { Document, isScalar, isSeq, visit } from "yaml";
 import type { ExperimentConfig, ResolvedConfig, ResolvedData, ResolvedLr, StageConfig } from "@tessera/shared";
 
 /** The written form of a resolved config; `resolve(toWritten(r))` deep-equals `r`. */
@@ -70,4 +71,28 @@ function writtenData(d: ResolvedData): ExperimentConfig["data"] {
     case "synthetic":
       return { source: "synthetic", classes: d.classes, per_class: d.per_class, image_size: d.image_size, ...common };
   }
+}
+
+/**
+ * The written form as YAML, lists of plain values in flow style (`trainable: [early, late]`) so a
+ * run folder's config.yaml reads like the file that was written.
+ */
+export function toWrittenYaml(r: ResolvedConfig): string {
+  const doc = new Document(toWritten(r));
+  visit(doc, {
+    Seq(_, node) {
+      if (node.items.every((item) => isScalar(item))) node.flow = true;
+    },
+    Scalar(_, node) {
+      // 1e-6 rather than 0.000001: the way LRs are written (exact: toExponential round-trips).
+      if (typeof node.value === "number" && Number.isFinite(node.value) && node.value !== 0) {
+        if (node.value.toExponential().replace("e+", "e").length < String(node.value).length) node.format = "EXP";
+      }
+    },
+    Map(_, node) {
+      // Short leaf mappings (schedule knobs, lr ranges) on one line too.
+      if (node.items.length <= 5 && node.items.every((p) => isScalar(p.value) || isSeq(p.value))) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 120, flowCollectionPadding: false });
 }
