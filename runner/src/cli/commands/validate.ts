@@ -49,6 +49,10 @@ export async function validateFiles(files: string[], opts: ValidateOptions = {})
     if (opts.checkData) {
       try {
         report.data = await countData(result.loaded.config.data, result.loaded.config.seed);
+        const file = displayName(result.loaded.file);
+        for (const message of report.data.warnings) {
+          report.warnings.push({ file, path: "data", message, source: "data", severity: "warning" });
+        }
       } catch (error) {
         if (!(error instanceof ExitError)) throw error;
         const message = error.message.replace(/^data(\.[a-z_.]+)?: /, "");
