@@ -174,3 +174,16 @@ function appendRecord(runDir: string, record: ActivationCacheRecord): void {
   const list = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as ActivationCacheRecord[]) : [];
   writeJsonAtomic(file, [...list, record]);
 }
+
+/**
+ * What `trainFold` calls per stage: the cached suffix model and data when the stage allows it,
+ * else the originals (`dispose` is then a no-op). Env `TESSERA_ACTIVATION_CACHE=0` turns it off.
+ */
+export async function stageModelAndData(
+  opts: PrepareOptions,
+): Promise<{ model: tf.LayersModel; data: TrainData; cached: ActivationCacheRecord | null; dispose(): void }> {
+  const off = process.env.TESSERA_ACTIVATION_CACHE === "0";
+  const cached = off ? { reason: "off" } : await prepareActivationCache(opts);
+  if ("reason" in cached) return { model: opts.built.model, data: opts.data, cached: null, dispose: () => undefined };
+  return { model: cached.model, data: cached.data, cached: cached.record, dispose: cached.dispose };
+}

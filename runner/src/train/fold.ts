@@ -14,6 +14,7 @@ import { evaluate, type EvalResult } from "./evaluate";
 import type { EpochLogs, TrainHooks } from "./hooks";
 import { runStage } from "./stage";
 import { foldSafety, type RunSafety } from "./crash-safety";
+import { stageModelAndData } from "./activation-cache";
 import type { LoadedDataset } from "../data";
 
 export interface FoldResult {
@@ -92,8 +93,17 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
   for (const stage of config.train.stages) {
     if (opts.stopRun()) break;
     if (safety?.skipStage(stage)) continue;
+    // Frozen prefix + train_bn false + no random colour/crop: train the suffix on cached activations.
+    const cache = await stageModelAndData({
+      built,
+      stage,
+      augment: config.data.augment,
+      data,
+      fold,
+      runDir: opts.runDir,
+    });
     const end = await runStage({
-      model: built.model,
+      model: cache.model,
       groups: built.groups.map((g) => g.name),
       setTrainable: (trainable, trainBn) => {
         setTrainable(built, trainable, trainBn);
@@ -105,14 +115,14 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
       stage,
       optimizer: config.train.optimizer,
       microBatch: config.train.micro_batch,
-      data,
+      data: cache.data,
       fold,
       seed: config.seed,
       hooks,
       monitor: config.checkpoint.monitor,
       mode: config.checkpoint.mode,
       ...safety?.stageOptions(stage),
-    });
+    }).finally(() => cache.dispose());
     if (end.stopped) stopped = end.stopped;
   }
   let tta: EvalResult | null = null;
