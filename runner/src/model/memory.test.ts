@@ -11,11 +11,14 @@ describe("memory estimate", () => {
 
   test("reproduces the measured wasm limits of ResNet-50", () => {
     const fits = (size: number, batch: number) =>
-      estimateMemory({ backbone: "resnet50", width: 1, size, batch, mode: "train" }).total <= WASM_HEAP_BYTES;
+      estimateMemory({ backbone: "resnet50", width: 1, size, batch, mode: "train" }).total <= 0.95 * WASM_HEAP_BYTES;
     expect(fits(128, 8)).toBe(true);
     expect(fits(224, 4)).toBe(true);
     expect(fits(128, 16)).toBe(false);
     expect(fits(224, 8)).toBe(false);
+    // Measured here (README): 160 x 8 ran with a 3683 MiB heap, 176 x 8 aborted.
+    expect(fits(160, 8)).toBe(true);
+    expect(fits(176, 8)).toBe(false);
   });
 
   test("checkMemoryFits names model, size, batch, estimate and the fix", () => {
