@@ -1,5 +1,5 @@
 /** Folder and CSV sources on files made in a temp dir: every format, broken files, CSV edge cases. */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
@@ -87,6 +87,16 @@ describe("folder source", () => {
     expect(tileStats.decoded - before.decoded).toBe(0);
   });
 
+  it("goes on without the disk cache when it cannot be written", async () => {
+    const blocker = join(dir, "not-a-dir");
+    await writeFile(blocker, "a file where the cache folder should be");
+    const ds = await loadDataset(folder("good"), { ...opts(), cacheDir: blocker });
+    const before = tileStats.writeErrors;
+    const px = await loadImages(ds, [0, 1], 7, "squish");
+    expect(px).toHaveLength(2 * 7 * 7 * 3);
+    expect(tileStats.writeErrors - before).toBe(2);
+  });
+
   it("resize modes: pad letterboxes with black, crop and squish fill", async () => {
     await image(join(dir, "wide/x/w.png"), 255, "png");
     await image(join(dir, "wide/x/w3.png"), 253, "png");
@@ -124,6 +134,19 @@ describe("folder source", () => {
     expect(px(turned!, 8, 2)[0]).toBeGreaterThan(200); // turned clockwise: top is red
     expect(px(turned!, 8, 13)[2]).toBeGreaterThan(200); // bottom is blue
     expect(px(clearPx!, 5, 5)).toEqual([255, 255, 255]);
+  });
+
+  it("follows symbolic links to class folders and files, and survives a link loop", async () => {
+    const d = join(dir, "linked");
+    await mkdir(d, { recursive: true });
+    await symlink(join(dir, "good/cat"), join(d, "cat"));
+    await mkdir(join(d, "dog"));
+    await symlink(join(dir, "good/dog/e.png"), join(d, "dog/e.png"));
+    await symlink(join(dir, "good/dog/f.png"), join(d, "dog/f.png"));
+    await symlink(d, join(d, "dog/loop"));
+    const ds = await loadDataset(folder("linked"), { ...opts(), cacheDir: false as const });
+    expect(ds.classes).toEqual(["cat", "dog"]);
+    expect(ds.items.filter((i) => i.label === 1).map((i) => i.key)).toEqual(["dog/e.png", "dog/f.png"]);
   });
 
   it("labels by a file-name pattern (Kimia style)", async () => {

@@ -11,7 +11,7 @@ import { renderTissue } from "./synthetic/tissue";
 import type { DataItem, Dataset, ResizeMode } from "./types";
 
 /** Counters for benchmarks and tests: where the tiles of the calls so far came from. */
-export const tileStats = { memory: 0, disk: 0, decoded: 0 };
+export const tileStats = { memory: 0, disk: 0, decoded: 0, writeErrors: 0 };
 
 /**
  * The images `indices` (into `dataset.items`) at `size`x`size`, RGB, as one NHWC uint8 buffer
@@ -110,9 +110,27 @@ async function make(
 ): Promise<Uint8Array> {
   const made = item.file ? await decodeFile(item.file, size, resize) : await synthesize(dataset, item, size, resize);
   tileStats.decoded++;
-  if (item.file && dataset.cacheDir) writes.push(writeTile(dataset.cacheDir, tileKey(item.hash, size, resize), made));
+  if (item.file && dataset.cacheDir) writes.push(writeOrWarn(dataset.cacheDir, tileKey(item.hash, size, resize), made));
   memoryCache.set(tileKey(item.hash, size, resize), made);
   return made;
+}
+
+let warnedCacheDir: string | null = null;
+
+/** A cache that cannot be written (read-only disk, full disk) slows a run down but must not stop it. */
+async function writeOrWarn(cacheDir: string, key: string, tile: Uint8Array): Promise<void> {
+  try {
+    await writeTile(cacheDir, key, tile);
+  } catch (error) {
+    tileStats.writeErrors++;
+    if (warnedCacheDir !== cacheDir) {
+      warnedCacheDir = cacheDir;
+      process.emitWarning(
+        `cannot write the image cache in ${cacheDir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); going on without it`,
+        "TesseraCacheWarning",
+      );
+    }
+  }
 }
 
 async function synthesize(dataset: Dataset, item: DataItem, size: number, resize: ResizeMode): Promise<Uint8Array> {

@@ -48,7 +48,7 @@ export async function listFolder(opts: FolderOptions): Promise<Listing> {
 async function listTree(opts: FolderOptions, dir: string, split: "train" | "valid" | null, out: Listing) {
   if (opts.label.from === "filename") {
     const pattern = compilePattern(opts.label.pattern);
-    const { images, others } = await walkImages(dir);
+    const { images, others } = await walkImages(dir, false, opts.root);
     for (const o of others) out.warnings.push(`${displayPath(o)}: not an image extension, ignored`);
     for (const file of images) {
       const m = pattern.exec(basename(file));
@@ -68,7 +68,7 @@ async function listTree(opts: FolderOptions, dir: string, split: "train" | "vali
   const classes = await subdirs(dir);
   if (classes.length === 0) throw new DataError(`${displayPath(dir)}: no class sub-folders (one folder per class)`);
   for (const cls of classes) {
-    const { images, others } = await walkImages(join(dir, cls));
+    const { images, others } = await walkImages(join(dir, cls), false, opts.root);
     for (const o of others) out.warnings.push(`${displayPath(o)}: not an image extension, ignored`);
     if (images.length === 0) throw new DataError(`${displayPath(join(dir, cls))}: class folder '${cls}' has no images`);
     for (const file of images) out.files.push({ key: toKey(opts.root, file), file, label: cls, split });
