@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatPath, getAtPath, nameIndices, parsePath, PathSyntaxError } from "./path";
 
@@ -26,5 +27,25 @@ describe("config paths", () => {
     expect(formatPath(nameIndices(parsePath("train.stages[2].epochs"), config))).toBe("train.stages[2].epochs");
     expect(getAtPath(config, parsePath("train.stages[fine-tune].lr.min"))).toBe(1);
     expect(getAtPath(config, parsePath("train.stages[9]"))).toBeUndefined();
+  });
+});
+
+describe("config paths (properties)", () => {
+  const key = fc.oneof(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,8}$/), fc.string({ maxLength: 6 }));
+  const segment = fc.oneof(
+    key,
+    fc.nat({ max: 99 }),
+    fc
+      .stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,8}$/)
+      .filter((name) => !/^\d+$/.test(name))
+      .map((name) => ({ name })),
+  );
+  it("parsePath(formatPath(p)) gives p back", () => {
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 6 }), (segments) => {
+        expect(parsePath(formatPath(segments))).toEqual(segments);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -26,7 +26,8 @@ export class PathSyntaxError extends Error {
 }
 
 const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-const NAME_IN_BRACKETS = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+/** A stage name usable in brackets: not all digits, which would read as an index. */
+const NAME_IN_BRACKETS = /^(?!\d+$)[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /** True for a segment written `[name]` rather than a key or an index. */
 export function isNamedIndex(segment: PathSegment): segment is NamedIndex {

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { scheduleAt, sgdrCycle, sgdrEpochs } from "./schedules";
 import type { ResolvedSchedule } from "./resolved";
@@ -59,5 +60,30 @@ describe("flat_cos and constant", () => {
   });
   it("constant is 1 with no momentum", () => {
     expect(scheduleAt({ name: "constant" }, 37, 100, 10)).toEqual({ lrFactor: 1, momentum: null });
+  });
+});
+
+describe("schedules (properties)", () => {
+  const steps = fc.record({ total: fc.integer({ min: 1, max: 5000 }), at: fc.double({ min: 0, max: 1, noNaN: true }) });
+  it("one_cycle stays within [1/div_final, 1] and momentum within moms", () => {
+    fc.assert(
+      fc.property(steps, ({ total, at }) => {
+        const v = scheduleAt(oneCycle, at * total, total, Math.max(1, Math.floor(total / 5)));
+        expect(v.lrFactor).toBeGreaterThanOrEqual(1e-5 - 1e-12);
+        expect(v.lrFactor).toBeLessThanOrEqual(1 + 1e-12);
+        expect(v.momentum!).toBeGreaterThanOrEqual(0.85 - 1e-12);
+        expect(v.momentum!).toBeLessThanOrEqual(0.95 + 1e-12);
+      }),
+    );
+  });
+  it("sgdr stays within [min_lr_ratio, 1]", () => {
+    const sgdr: ResolvedSchedule = { name: "sgdr", cycle_epochs: 1, cycle_mult: 2, min_lr_ratio: 0.05 };
+    fc.assert(
+      fc.property(steps, fc.integer({ min: 1, max: 100 }), ({ total, at }, spe) => {
+        const v = scheduleAt(sgdr, at * total, total, spe);
+        expect(v.lrFactor).toBeGreaterThanOrEqual(0.05 - 1e-12);
+        expect(v.lrFactor).toBeLessThanOrEqual(1 + 1e-12);
+      }),
+    );
   });
 });

@@ -247,6 +247,8 @@ export const Model = Type.Object(
         Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }),
         Type.Array(Part, { minItems: 1, uniqueItems: true }),
         {
+          // Without this a group name that misses the pattern would be accepted unchecked.
+          additionalProperties: false,
           description:
             "Named layer groups over the ResNet parts, ordered by their place in the network; discriminative LRs spread over them low to high.",
           default: { early: ["stem", "conv2", "conv3"], late: ["conv4", "conv5"], head: ["head"] },
@@ -362,7 +364,10 @@ export const Schedule = Type.Union(
 export const Stage = Type.Object(
   {
     name: Opt(
-      Type.String({ pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]*$", description: "Stage name, used in events and diffs." }),
+      Type.String({
+        pattern: "^(?![0-9]+$)[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+        description: "Stage name, used in events, diffs and paths (`train.stages[fine-tune]`); not all digits.",
+      }),
     ),
     trainable: Type.Union(
       [Type.Literal("all"), Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true })],

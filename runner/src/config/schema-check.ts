@@ -64,7 +64,8 @@ function toProblem(e: ErrorObject, locate: Locator): Problem {
       const known = Object.keys((parent.properties as object | undefined) ?? {});
       const patterns = Object.keys((parent.patternProperties as object | undefined) ?? {});
       if (known.length === 0 && patterns.length > 0) {
-        return at([...path, key], `bad name ${JSON.stringify(key)}: must match ${patterns.join(" or ")}`, "key");
+        const words = patterns.map((p) => PATTERN_WORDS[p] ?? `match /${p}/`).join(" or ");
+        return at([...path, key], `bad name: must ${words}, received ${JSON.stringify(key)}`, "key");
       }
       const hint = didYouMean(key, known);
       return at([...path, key], `unknown key${hint || `; expected one of ${known.join(", ")}`}`, "key");
@@ -94,8 +95,10 @@ function toProblem(e: ErrorObject, locate: Locator): Problem {
       return at(path, "must not be empty");
     case "maxLength":
       return at(path, `must be at most ${params.limit} characters, received ${String(e.data).length}`);
-    case "pattern":
-      return at(path, `must match /${params.pattern}/, received ${received(e.data)}`);
+    case "pattern": {
+      const hint = PATTERN_WORDS[String(params.pattern)];
+      return at(path, `must ${hint ?? `match /${params.pattern}/`}, received ${received(e.data)}`);
+    }
     case "const":
       return at(path, `must be ${JSON.stringify(params.allowedValue)}, received ${received(e.data)}`);
     case "enum": {
@@ -123,6 +126,13 @@ function toProblem(e: ErrorObject, locate: Locator): Problem {
       return at(path, `${e.message ?? "invalid"}, received ${received(e.data)}`);
   }
 }
+
+/** The schema's name patterns in words (the regex is still in the JSON Schema for editors). */
+const PATTERN_WORDS: Record<string, string> = {
+  "^(?![0-9]+$)[A-Za-z0-9_][A-Za-z0-9_.-]*$": "be letters, digits, _ . - (not only digits, no spaces)",
+  "^[A-Za-z0-9][A-Za-z0-9_.-]*$": "be letters, digits, _ . - starting with a letter or digit (no spaces)",
+  "^[A-Za-z_][A-Za-z0-9_-]*$": "be letters, digits, _ - starting with a letter or _",
+};
 
 function typeName(type: string): string {
   switch (type) {
