@@ -22,6 +22,7 @@ export function trainDataOf(ds: LoadedDataset, data: ResolvedData, preprocessing
     classes: ds.classes,
     labels: ds.items.map((i) => i.label),
     keys: ds.items.map((i) => i.key),
+    files: ds.items.map((i) => i.file),
     folds: ds.folds.map((f, i) => ({
       id: ds.protocol === "kfold" || ds.protocol === "leave_one_out" ? (ds.foldIds[i] ?? i) : null,
       train: f.train,

@@ -18,6 +18,8 @@ export interface TrainData {
   labels: number[];
   /** Stable id of every item (path relative to the data root, or a synthetic id). */
   keys: string[];
+  /** Absolute path of every item's file; null for synthetic images. */
+  files?: (string | null)[];
   folds: TrainFold[];
   dataHash: string;
   splitHash: string;

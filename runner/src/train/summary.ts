@@ -12,6 +12,8 @@ import { meanStd, mostConfused, topLossIndices } from "./metrics";
 /** One row of `top_losses/top_losses.json`. */
 export interface TopLoss {
   key: string;
+  /** The image file; null for synthetic images. */
+  file: string | null;
   actual: string;
   predicted: string;
   loss: number;
@@ -75,6 +77,7 @@ export async function writeTopLosses(runDir: string, result: FoldResult, k = 9):
     const predicted = ev.predicted[p]!;
     rows.push({
       key: data.keys[item]!,
+      file: data.files?.[item] ?? null,
       actual: data.classes[data.labels[item]!]!,
       predicted: data.classes[predicted]!,
       loss: ev.losses[p]!,
