@@ -54,10 +54,10 @@ export async function checkConfig(file: string, opts: LoadOptions = {}): Promise
   if (!layers) return split(absolute, problems);
   const merged = layers.merged;
   const { applied, problems: setProblems } = applySets(merged, opts.set ?? []);
-  if (setProblems.length > 0) return split(absolute, setProblems);
   const locate = locator(layers, applied);
   const schemaProblems = checkSchema(merged, locate);
-  if (schemaProblems.length > 0) return split(absolute, schemaProblems);
+  // A bad --set and the file's own problems are reported together; rules need a clean schema pass.
+  if (setProblems.length > 0 || schemaProblems.length > 0) return split(absolute, [...setProblems, ...schemaProblems]);
   const config = resolve(merged as ExperimentConfig);
   const ruleProblems = Object.entries(RULES).flatMap(([name, rule]) =>
     rule({ config, checkData: opts.checkData ?? false }).map((f) =>
