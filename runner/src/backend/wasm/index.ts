@@ -6,15 +6,18 @@
  * Self-contained on purpose (no Tessera imports) so it can be upstreamed; see README.md.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { registerWasmGradKernels } from "./register";
+import { enableNodeThreads, withCoreCount } from "./threads";
 
 /** Options for {@link prepareWasmBackend}. */
 export interface PrepareWasmOptions {
   /**
-   * Worker threads for XNNPACK. 1 = single-threaded SIMD build (always works, exits cleanly).
+   * Threads for XNNPACK. 1 runs the single-threaded SIMD build; more runs the threaded build on a
+   * pool of Node worker threads (see threads.ts). Fixed for the life of the process: the wasm
+   * module starts once.
    * @default 1
    */
   threads?: number;
@@ -35,13 +38,17 @@ let pathsSet = false;
  */
 export async function prepareWasmBackend(opts: PrepareWasmOptions = {}): Promise<{ threads: number }> {
   const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new Error(`threads: expected an integer >= 1, received ${threads}`);
   if (!pathsSet) {
-    setWasmPaths(wasmDistDir() + path.sep);
+    const dist = wasmDistDir();
+    setWasmPaths(dist + path.sep);
+    if (threads > 1) enableNodeThreads(threads, dist);
     pathsSet = true;
   }
   registerWasmGradKernels();
-  const ok = await tf.setBackend("wasm");
+  const ok = await withCoreCount(threads, () => tf.setBackend("wasm"));
   if (!ok) throw new Error("tfjs wasm backend failed to initialise (see the warning above)");
   await tf.ready();
-  return { threads };
+  return { threads: getThreadsCount() };
 }

@@ -1,0 +1,37 @@
+/**
+ * Child-process probe for threads.test.ts: starts wasm with 2 threads, runs a convolution and its
+ * gradients on wasm and on cpu, prints one JSON line and returns without any explicit teardown, so
+ * the test also checks that the process exits by itself.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-layers";
+import { prepareWasmBackend } from "./index";
+
+const { threads } = await prepareWasmBackend({ threads: 2 });
+const run = (backend: string): Float32Array[] => {
+  tf.setBackend(backend);
+  return tf.tidy(() => {
+    const x = tf.reshape(tf.sin(tf.range(0, 2 * 16 * 16 * 8)), [2, 16, 16, 8]) as tf.Tensor4D;
+    const w = tf.reshape(tf.cos(tf.range(0, 3 * 3 * 8 * 16)), [3, 3, 8, 16]) as tf.Tensor4D;
+    const f = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")));
+    const [dx, dw] = tf.grads(f)([x, w]);
+    return [tf.conv2d(x, w, 1, "same"), dx!, dw!].map((t) => t.dataSync() as Float32Array);
+  });
+};
+const want = run("cpu");
+const got = run("wasm");
+let rel = 0;
+want.forEach((w, k) => {
+  const scale = w.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-12);
+  w.forEach((v, i) => (rel = Math.max(rel, Math.abs(v - got[k]![i]!) / scale)));
+});
+console.log(
+  JSON.stringify({
+    threads,
+    rel,
+    sharedMemory:
+      (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer instanceof SharedArrayBuffer,
+  }),
+);
