@@ -54,6 +54,11 @@ export async function checkConfig(file: string, opts: LoadOptions = {}): Promise
   if (!layers) return split(absolute, problems);
   const merged = layers.merged;
   const { applied, problems: setProblems } = applySets(merged, opts.set ?? []);
+  // A data path given with --set is relative to where the command runs, like any CLI path.
+  const data = merged.data as Record<string, unknown> | undefined;
+  if (applied.some((s) => s.path[0] === "data") && typeof data?.path === "string" && data.path !== "") {
+    data.path = resolvePath(data.path);
+  }
   const locate = locator(layers, applied);
   const schemaProblems = checkSchema(merged, locate);
   // A bad --set and the file's own problems are reported together; rules need a clean schema pass.
