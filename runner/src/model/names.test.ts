@@ -21,5 +21,6 @@ describe("mapLayerName", () => {
   test("weight names keep their parameter and drop :0", () => {
     expect(mapWeightName("bn2a_branch1/moving_mean")).toBe("conv2_block1_0_bn/moving_mean");
     expect(mapWeightName("res5c_branch2a/kernel:0")).toBe("conv5_block3_1_conv/kernel");
+    expect(mapWeightName("resnet152/conv4_block36_3_bn/moving_variance")).toBe("conv4_block36_3_bn/moving_variance");
   });
 });

@@ -20,10 +20,12 @@ export function mapLayerName(name: string): string {
   return `conv${stage}_block${block}_${BRANCH[branch]}_${kind === "res" ? "conv" : "bn"}`;
 }
 
-/** `layer/param` (optionally `:0`-suffixed) -> our `layer/param`. */
+/**
+ * `layer/param` (optionally `:0`-suffixed, optionally under scopes such as `resnet50/`, as newer
+ * converters write them) -> our `layer/param`.
+ */
 export function mapWeightName(name: string): string {
-  const clean = name.replace(/:\d+$/, "");
-  const slash = clean.lastIndexOf("/");
-  if (slash < 0) return clean;
-  return `${mapLayerName(clean.slice(0, slash))}/${clean.slice(slash + 1)}`;
+  const parts = name.replace(/:\d+$/, "").split("/");
+  if (parts.length < 2) return parts.join("/");
+  return `${mapLayerName(parts.at(-2)!)}/${parts.at(-1)!}`;
 }
