@@ -85,6 +85,7 @@ function sameVariant(a: Record<string, unknown>, b: Record<string, unknown>): bo
   return ["source", "from", "name"].every((tag) => !(tag in a && tag in b) || a[tag] === b[tag]);
 }
 
+/** A plain mapping (not null, not a list). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -35,6 +35,7 @@ export interface LoadedConfig {
   resolvedYaml: string;
 }
 
+/** Options of `checkConfig` / `loadConfig`. */
 export interface LoadOptions {
   /** `--set path=value` flags, applied in order. */
   set?: readonly string[];

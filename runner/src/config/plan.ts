@@ -11,6 +11,7 @@ import type { LoadedConfig } from "./index";
 /** Steps an epoch assumed for the curve's shape when the data size is unknown. */
 export const NOMINAL_STEPS_PER_EPOCH = 100;
 
+/** One stage of the plan: what it trains, at which LRs, for how many steps. */
 export interface PlanStage {
   index: number;
   name: string;
@@ -39,6 +40,7 @@ export interface PlanStage {
   curve: { epoch: number; lrFactor: number; momentum: number | null }[];
 }
 
+/** What `tessera plan --json` prints. */
 export interface Plan {
   file: string;
   name: string;

@@ -23,6 +23,7 @@ export interface RuleContext {
   checkData: boolean;
 }
 
+/** A named check over the resolved config. */
 export type Rule = (ctx: RuleContext) => Finding[];
 
 /** The smallest square input a ResNet takes: five stride-2 steps leave a 1x1 map at 32 px. */
@@ -31,6 +32,7 @@ export const MIN_SIZE = 32;
 const stages = (c: ResolvedConfig) =>
   c.train.stages.map((s, i) => ({ s, at: ["train", "stages", i] as PathSegment[] }));
 
+/** `lr.min <= lr.max` (and a finder's `start < end`). */
 export const lrRangeOrdered: Rule = ({ config }) =>
   stages(config).flatMap(({ s, at }) => {
     if (s.lr.kind === "fixed" && s.lr.min > s.lr.max) {
@@ -52,6 +54,7 @@ export const lrRangeOrdered: Rule = ({ config }) =>
     return [];
   });
 
+/** A stage's `trainable` names layer groups that exist. */
 export const trainableGroupsExist: Rule = ({ config }) => {
   const groups = Object.keys(config.model.groups);
   return stages(config).flatMap(({ s, at }) =>
@@ -68,6 +71,7 @@ export const trainableGroupsExist: Rule = ({ config }) => {
   );
 };
 
+/** Layer groups cover every ResNet part exactly once, in network order. */
 export const groupsCoverParts: Rule = ({ config }) => {
   const findings: Finding[] = [];
   const owner = new Map<string, string>();
@@ -102,6 +106,7 @@ export const groupsCoverParts: Rule = ({ config }) => {
   return findings;
 };
 
+/** `size` is at least a ResNet's minimum input. */
 export const sizeFitsBackbone: Rule = ({ config }) =>
   stages(config).flatMap(({ s, at }) =>
     s.size < MIN_SIZE
@@ -109,6 +114,7 @@ export const sizeFitsBackbone: Rule = ({ config }) =>
       : [],
   );
 
+/** Stage names (written or the default `stage<index>`) are unique. */
 export const uniqueStageNames: Rule = ({ config }) => {
   const seen = new Map<string, number>();
   return stages(config).flatMap(({ s, at }) => {
@@ -120,6 +126,7 @@ export const uniqueStageNames: Rule = ({ config }) => {
   });
 };
 
+/** The split can be made: folds exist, enough validation images, a split column or folder for `predefined`. */
 export const splitIsUsable: Rule = ({ config }) => {
   const { split } = config.data;
   const findings: Finding[] = [];
@@ -153,6 +160,7 @@ export const splitIsUsable: Rule = ({ config }) => {
   return findings;
 };
 
+/** `micro_batch` fits in a batch. */
 export const batchesFit: Rule = ({ config }) => {
   const { micro_batch, batch_size } = config.train;
   return micro_batch > batch_size
@@ -165,6 +173,7 @@ export const batchesFit: Rule = ({ config }) => {
     : [];
 };
 
+/** The random crop's scale range is `[low, high]`. */
 export const cropScaleOrdered: Rule = ({ config }) => {
   const crop = config.data.augment.crop;
   return crop && crop.scale[0] > crop.scale[1]
@@ -177,6 +186,7 @@ export const cropScaleOrdered: Rule = ({ config }) => {
     : [];
 };
 
+/** Pretrained weights only fit the full-width network. */
 export const pretrainedNeedsFullWidth: Rule = ({ config }) =>
   config.model.pretrained !== "none" && config.model.width !== 1
     ? [
@@ -187,6 +197,7 @@ export const pretrainedNeedsFullWidth: Rule = ({ config }) =>
       ]
     : [];
 
+/** `pretrained: imagenet` only for backbones whose ImageNet weights tessera knows. */
 export const imagenetWeightsKnown: Rule = ({ config }) => {
   const { backbone, pretrained } = config.model;
   if (pretrained !== "imagenet" || IMAGENET_SOURCES[backbone] !== null) return [];
@@ -201,6 +212,7 @@ export const imagenetWeightsKnown: Rule = ({ config }) => {
   ];
 };
 
+/** Warns when a stage's epochs end inside an SGDR cycle (the LR is cut mid-anneal). */
 export const sgdrWholeCycles: Rule = ({ config }) =>
   stages(config).flatMap(({ s, at }) => {
     if (s.schedule.name !== "sgdr") return [];
@@ -219,6 +231,7 @@ export const sgdrWholeCycles: Rule = ({ config }) =>
     ];
   });
 
+/** With `--check-data` (and at run time): the data folder or CSV exists. */
 export const dataPathExists: Rule = ({ config, checkData }) => {
   const { data } = config;
   if (!checkData || data.source === "synthetic") return [];

@@ -7,12 +7,14 @@ import { countData } from "../../config/data-count";
 import { makePlan } from "../../config/plan";
 import { formatPlan } from "../../config/plan-format";
 
+/** The flags of `tessera plan`. */
 export interface PlanOptions {
   set?: string[];
   json?: boolean;
   checkData?: boolean;
 }
 
+/** Prints the plan (text on stderr, `--json` on stdout); a bad config throws ConfigError (exit 1). */
 export async function planCommand(file: string, opts: PlanOptions): Promise<void> {
   const loaded = await loadConfig(file, { set: opts.set ?? [], checkData: opts.checkData });
   const count = opts.checkData ? await countData(loaded.config.data, loaded.config.seed) : null;

@@ -7,6 +7,7 @@ import { checkConfig, formatProblem, type Problem } from "../../config";
 import { countData, type DataCount } from "../../config/data-count";
 import { displayName } from "../../config/source";
 
+/** The flags of `tessera validate`. */
 export interface ValidateOptions {
   json?: boolean;
   checkData?: boolean;
@@ -71,6 +72,7 @@ export async function validateFiles(files: string[], opts: ValidateOptions = {})
   return reports;
 }
 
+/** Prints every file's problems and verdict; exits 1 (ExitError) if any file is invalid. */
 export async function validateCommand(files: string[], opts: ValidateOptions): Promise<void> {
   const reports = await validateFiles(files, opts);
   const ok = reports.every((r) => r.valid);
