@@ -480,7 +480,7 @@ export const ExperimentSchema = Type.Object(
       Type.String({ minLength: 1, description: "A base config to merge this one onto (path relative to this file)." }),
     ),
     name: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", maxLength: 100, description: "Experiment name." }),
-    description: Opt(Type.String({ description: "Free text about the experiment; not part of config_hash." })),
+    description: Opt(Type.String({ description: "Free text about the experiment." })),
     seed: Opt(
       Type.Integer({ description: "Seed of everything random: split, init, data order, augmentation.", default: 42 }),
     ),
