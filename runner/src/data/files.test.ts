@@ -1,5 +1,5 @@
 /** Folder and CSV sources on files made in a temp dir: every format, broken files, CSV edge cases. */
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
@@ -95,6 +95,31 @@ describe("folder source", () => {
     const px = await loadImages(ds, [0, 1], 7, "squish");
     expect(px).toHaveLength(2 * 7 * 7 * 3);
     expect(tileStats.writeErrors - before).toBe(2);
+  });
+
+  it("a second load stats files instead of re-reading them, and re-reads a file whose mtime changed", async () => {
+    const d = join(dir, "index");
+    await image(join(d, "a/1.png"), 1, "png");
+    await image(join(d, "a/2.png"), 2, "png");
+    await image(join(d, "b/3.png"), 3, "png");
+    await image(join(d, "b/4.png"), 4, "png");
+    const file = join(d, "b/4.png");
+    const mtime = new Date("2024-01-02T03:04:05Z");
+    await utimes(file, mtime, mtime);
+    const first = await loadDataset(folder("index"), opts());
+    // Same size, same mtime, other content: the index is trusted (this is the documented trade).
+    const original = await readFile(file);
+    const other = await readFile(join(d, "b/3.png"));
+    expect(other.length).toBe(original.length);
+    await writeFile(file, other);
+    await utimes(file, mtime, mtime);
+    const second = await loadDataset(folder("index"), opts());
+    expect(second.items[3]!.hash).toBe(first.items[3]!.hash);
+    // A new mtime: read and hashed again (and now a duplicate of b/3.png).
+    await utimes(file, new Date(), new Date(Date.now() + 5000));
+    const third = await loadDataset(folder("index"), opts());
+    expect(third.items[3]!.hash).not.toBe(first.items[3]!.hash);
+    expect(third.warnings.join()).toMatch(/identical images: b\/3\.png \(b\), b\/4\.png \(b\)/);
   });
 
   it("resize modes: pad letterboxes with black, crop and squish fill", async () => {

@@ -3,12 +3,14 @@
  * label, split, and hash the result. Pixels are decoded later, per stage size, by `loadImages`.
  */
 import { createHash } from "node:crypto";
+import { stat } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import sharp from "sharp";
 import type { ResolvedData } from "@tessera/shared";
 import { DataError } from "../errors";
 import { defaultCacheDir } from "./cache";
 import { readImageBytes } from "./decode";
+import { FileIndex } from "./fileindex";
 import { decodeConcurrency, mapLimit } from "./pool";
 import { hashData, hashSplit } from "./record";
 import { makeSplit } from "./split";
@@ -45,7 +47,9 @@ export async function loadDataset(data: ResolvedData, opts: LoadOptions): Promis
     data.source === "folder"
       ? await listFolder({ root: path, label: data.label, predefined, onBadImage: data.on_bad_image })
       : await listCsv({ csv: path, columns: data.columns, predefined, onBadImage: data.on_bad_image });
-  const checked = await mapLimit(listing.files, decodeConcurrency(), checkImage, opts.onProgress);
+  const hashIndex = await FileIndex.load(cacheDir, path);
+  const checked = await mapLimit(listing.files, decodeConcurrency(), (f) => checkImage(f, hashIndex), opts.onProgress);
+  await hashIndex.save();
   const skipped: SkippedFile[] = [...listing.skipped];
   const bad = checked.filter((c): c is { file: ListedFile; error: string } => "error" in c);
   if (bad.length > 0 && data.on_bad_image === "error") {
@@ -97,27 +101,39 @@ interface Checked {
   warnings: string[];
 }
 
-/** Reads a file, hashes it, and asks libvips for its header: corrupt or empty files fail here. */
-async function checkImage(file: ListedFile): Promise<Checked | { file: ListedFile; error: string }> {
+/**
+ * Reads a file, hashes it, and asks libvips for its header: corrupt or empty files fail here. A
+ * file the index knows (same size and mtime) is only stat'ed.
+ */
+async function checkImage(file: ListedFile, index: FileIndex): Promise<Checked | { file: ListedFile; error: string }> {
   const where = displayPath(file.file);
+  const info = await stat(file.file).catch(() => null);
+  const known = info ? index.get(file.file, info.size, info.mtimeMs) : null;
+  if (known) return { file, hash: known.hash, warnings: formatWarnings(file, known.format) };
   let bytes: Buffer;
   try {
     bytes = await readImageBytes(file.file);
   } catch (error) {
     return { file, error: (error as Error).message };
   }
-  const warnings: string[] = [];
+  let format: string;
   try {
     const meta = await sharp(bytes).metadata();
     if (!meta.width || !meta.height) throw new Error("no width/height in the header");
-    const expected = FORMAT_OF_EXTENSION[extname(file.file).toLowerCase()];
-    if (expected && meta.format && meta.format !== expected) {
-      warnings.push(`${where}: the extension says ${expected} but the content is ${meta.format}`);
-    }
+    format = meta.format ?? "unknown";
   } catch (error) {
     return { file, error: `${where}: not a readable image (${(error as Error).message})` };
   }
-  return { file, hash: createHash("sha256").update(bytes).digest("hex"), warnings };
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  if (info) index.set(file.file, { size: info.size, mtimeMs: info.mtimeMs, hash, format });
+  return { file, hash, warnings: formatWarnings(file, format) };
+}
+
+function formatWarnings(file: ListedFile, format: string): string[] {
+  const expected = FORMAT_OF_EXTENSION[extname(file.file).toLowerCase()];
+  return expected && format !== "unknown" && format !== expected
+    ? [`${displayPath(file.file)}: the extension says ${expected} but the content is ${format}`]
+    : [];
 }
 
 /** The same bytes under two classes is a labelling error worth a warning (same class: a copy). */
