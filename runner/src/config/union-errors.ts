@@ -77,7 +77,7 @@ export function pickBranch(branches: Schema[], value: unknown): number | null {
     const score = keys.filter((k) => props.includes(k)).length * 2 - required.filter((r) => !keys.includes(r)).length;
     if (best === null || score > best.score) best = { i, score };
   }
-  return best !== null && (keys.length === 0 || best.score > 0) ? best.i : null;
+  return best !== null && keys.length > 0 && best.score > 0 ? best.i : null;
 }
 
 /** `must be one of "a", "b", received "c"; did you mean ...` or `must be a number, {min, max} or ...`. */
