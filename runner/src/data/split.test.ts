@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ResolvedSplit } from "@tessera/shared";
 import { DataError } from "../errors";
@@ -87,5 +88,45 @@ describe("batchOrder", () => {
     expect(batchOrder(10, 4, 3, 0)).toEqual(b);
     expect(batchOrder(10, 4, 3, 1)).not.toEqual(b);
     expect(batchOrder(10, 4, 4, 0)).not.toEqual(b);
+  });
+});
+
+describe("makeSplit properties", () => {
+  const labelsArb = fc
+    .array(fc.integer({ min: 5, max: 40 }), { minLength: 2, maxLength: 6 })
+    .map((sizes) => sizes.flatMap((n, c) => Array<number>(n).fill(c)));
+
+  it("holdout: disjoint, complete, and each class's valid share is its rounded fraction", () => {
+    fc.assert(
+      fc.property(labelsArb, fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.integer(), (labels, valid, seed) => {
+        const classes = [...new Set(labels)].map(String);
+        const [fold] = makeSplit({ labels, classes, predefined: null }, split({ valid, seed })).folds;
+        const all = [...fold!.train, ...fold!.valid].sort((a, b) => a - b);
+        expect(all).toEqual(labels.map((_, i) => i));
+        for (let c = 0; c < classes.length; c++) {
+          const n = labels.filter((l) => l === c).length;
+          const want = Math.min(n - 1, Math.max(1, Math.round(n * valid)));
+          expect(fold!.valid.filter((i) => labels[i] === c)).toHaveLength(want);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("kfold: every item validated once; fold sizes and per-class counts differ by at most one", () => {
+    fc.assert(
+      fc.property(labelsArb, fc.integer({ min: 2, max: 5 }), fc.integer(), (labels, k, seed) => {
+        const classes = [...new Set(labels)].map(String);
+        const { folds } = makeSplit({ labels, classes, predefined: null }, split({ protocol: "kfold", k, seed }));
+        expect(folds.flatMap((f) => f.valid).sort((a, b) => a - b)).toEqual(labels.map((_, i) => i));
+        const sizes = folds.map((f) => f.valid.length);
+        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+        for (let c = 0; c < classes.length; c++) {
+          const per = folds.map((f) => f.valid.filter((i) => labels[i] === c).length);
+          expect(Math.max(...per) - Math.min(...per)).toBeLessThanOrEqual(1);
+        }
+      }),
+      { numRuns: 50 },
+    );
   });
 });
