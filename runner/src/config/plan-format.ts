@@ -19,6 +19,13 @@ export function formatPlan(plan: Plan): string {
   );
   out.push(`data   ${dataLine(plan)}`);
   for (const stage of plan.stages) out.push("", ...formatStage(stage));
+  const epochs = plan.stages.reduce((n, s) => n + s.epochs, 0);
+  const steps = plan.stages.every((s) => s.totalSteps !== null)
+    ? `, ${plan.stages.reduce((n, s) => n + (s.totalSteps ?? 0), 0)} optimiser steps`
+    : "";
+  const folds =
+    plan.data.count && plan.data.count.folds.length > 1 ? `, per fold (${plan.data.count.folds.length} folds)` : "";
+  out.push("", `total  ${plan.stages.length} stages, ${epochs} epochs${steps}${folds}`);
   return `${out.join("\n")}\n`;
 }
 
