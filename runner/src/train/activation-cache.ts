@@ -17,25 +17,9 @@ import { writeJsonAtomic } from "../runs";
 import { ActivationStore } from "./activation-store";
 import type { TrainData, TrainFold } from "./data";
 import { cutAtFrozenPrefix } from "./model-cut";
+import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "./activation-record";
 
-/** File in the run folder listing what was cached, per stage (and fold). */
-export const ACTIVATION_CACHE_FILE = "activation_cache.json";
-
-/** What was cached for one stage: recorded in the run folder. */
-export interface ActivationCacheRecord {
-  stage: string;
-  fold: number | null;
-  cached_groups: string[];
-  cut_layer: string;
-  pooled: boolean;
-  views: number;
-  items: number;
-  rows: number;
-  row_shape: number[];
-  bytes: number;
-  storage: "memory" | "disk";
-  seconds: number;
-}
+export { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "./activation-record";
 
 /** Why a stage can or cannot use the cache. */
 export function cacheEligibility(stage: ResolvedStage, augment: ResolvedAugment): string | null {

@@ -1,4 +1,7 @@
 /** `tessera show <run> [--json]`: one run's meta, stages, epochs, checkpoints and final metrics. */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "../../train/activation-record";
 import { describeRun, type RunDescription } from "../../runs/describe";
 import { readRun, resolveRunRef, runsDirFrom } from "../../runs";
 import { num, pct, printJson, say, table } from "../../runs/cli-text";
@@ -12,12 +15,16 @@ export interface ShowOptions {
 export async function showCommand(ref: string, opts: ShowOptions = {}): Promise<void> {
   const dir = resolveRunRef(ref, runsDirFrom(opts.runsDir));
   const description = describeRun(await readRun(dir));
-  if (opts.json) printJson(description);
-  else say(renderRun(description));
+  const cacheFile = join(dir, ACTIVATION_CACHE_FILE);
+  const activationCache = existsSync(cacheFile)
+    ? (JSON.parse(readFileSync(cacheFile, "utf8")) as ActivationCacheRecord[])
+    : [];
+  if (opts.json) printJson({ ...description, activation_cache: activationCache });
+  else say(renderRun(description, activationCache));
 }
 
 /** The human form of `show`. */
-export function renderRun(d: RunDescription): string {
+export function renderRun(d: RunDescription, activationCache: ActivationCacheRecord[] = []): string {
   const m = d.meta;
   const lines = [
     `${m.id}  ${m.status}${m.attempt > 1 ? ` (attempt ${m.attempt})` : ""}`,
@@ -64,6 +71,13 @@ export function renderRun(d: RunDescription): string {
           ]),
         ),
       ),
+    );
+  }
+  for (const c of activationCache) {
+    lines.push(
+      `  activation cache: stage ${c.stage}${c.fold === null ? "" : ` fold ${c.fold}`} trained on [${c.cached_groups.join(",")}] ` +
+        `outputs (${c.cut_layer}${c.pooled ? ", pooled" : ""}), ${c.items} images x ${c.views} views, ` +
+        `${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.storage}, built in ${c.seconds.toFixed(1)} s`,
     );
   }
   for (const r of d.resumes) lines.push(`  resumed (attempt ${r.attempt}) from ${r.from.stage} epoch ${r.from.epoch}`);

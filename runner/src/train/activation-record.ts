@@ -1,0 +1,20 @@
+/** What the activation cache records in a run folder (no tfjs import: `tessera show` reads it). */
+
+/** File in the run folder listing what was cached, per stage (and fold). */
+export const ACTIVATION_CACHE_FILE = "activation_cache.json";
+
+/** What was cached for one stage: recorded in the run folder. */
+export interface ActivationCacheRecord {
+  stage: string;
+  fold: number | null;
+  cached_groups: string[];
+  cut_layer: string;
+  pooled: boolean;
+  views: number;
+  items: number;
+  rows: number;
+  row_shape: number[];
+  bytes: number;
+  storage: "memory" | "disk";
+  seconds: number;
+}
