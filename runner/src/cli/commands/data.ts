@@ -92,6 +92,13 @@ export async function dataFetchCommand(name: string, opts: { to?: string; url?: 
       say(
         `${name}: downloaded ${outcome.download.bytes} bytes (sha256 ${outcome.download.sha256}${outcome.download.resumedFrom ? `, resumed at ${outcome.download.resumedFrom}` : ""}); ${outcome.images} of ${outcome.expected} images in ${where}`,
       );
+      if (!outcome.download.verified) {
+        say(
+          pc.yellow(
+            `warning: not verified; pass the URL with #sha256=${outcome.download.sha256} to check it next time`,
+          ),
+        );
+      }
       return;
     case "manual":
       say(outcome.instructions);

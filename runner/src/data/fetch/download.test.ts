@@ -69,7 +69,7 @@ describe("download", () => {
     const seen: number[] = [];
     const r = await download({ url: `${base}/a.bin`, dest, sha256: sha(payload), onProgress: (d) => seen.push(d) });
     expect(await readFile(dest)).toEqual(payload);
-    expect(r).toMatchObject({ bytes: payload.length, sha256: sha(payload), resumedFrom: 0 });
+    expect(r).toMatchObject({ bytes: payload.length, sha256: sha(payload), resumedFrom: 0, verified: true });
     expect(seen.at(-1)).toBe(payload.length);
   });
 

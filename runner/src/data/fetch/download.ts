@@ -28,6 +28,8 @@ export interface DownloadResult {
   sha256: string;
   /** Bytes that were already on disk from an earlier, interrupted call. */
   resumedFrom: number;
+  /** Whether an expected sha256 was given and matched (false: none was given). */
+  verified: boolean;
 }
 
 /** Splits a pip-style `#sha256=<hex>` fragment off a URL. */
@@ -80,7 +82,7 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
     );
   }
   await rename(part, opts.dest);
-  return { file: opts.dest, bytes: (await stat(opts.dest)).size, sha256: digest, resumedFrom };
+  return { file: opts.dest, bytes: (await stat(opts.dest)).size, sha256: digest, resumedFrom, verified: !!opts.sha256 };
 }
 
 async function save(
