@@ -93,15 +93,18 @@ describe("synthetic tissue", () => {
       worst = Math.max(worst, now - last);
       last = now;
     }, 1);
+    const start = performance.now();
     await loadImages(
       ds,
       ds.items.map((_, i) => i),
       96,
       "squish",
     );
+    const total = performance.now() - start;
     await new Promise((resolve) => setTimeout(resolve, 20)); // let the timer see the last gap
     clearInterval(timer);
-    expect(worst).toBeLessThan(150); // a whole 180-tile batch drawn without yielding takes far longer
+    // Drawing all 180 tiles without yielding would block for about the whole call.
+    expect(worst).toBeLessThan(total / 4);
   });
 
   it("refuses a predefined split", async () => {
