@@ -55,6 +55,23 @@ describe("makeSplit", () => {
     expect(folds[7]!.train).toHaveLength(labels.length - 1);
   });
 
+  it("leave_one_out builds only the chosen folds (no n x n work for a big set)", () => {
+    const some = makeSplit(input, split({ protocol: "leave_one_out", folds: [3, 1] }));
+    expect(some.foldIds).toEqual([3, 1]);
+    expect(some.folds.map((f) => f.valid)).toEqual([[3], [1]]);
+    const big = Array.from({ length: 50_000 }, (_, i) => i % 2);
+    const t0 = performance.now();
+    const one = makeSplit(
+      { labels: big, classes: ["a", "b"], predefined: null },
+      split({ protocol: "leave_one_out", folds: [7] }),
+    );
+    expect(one.folds[0]!.train).toHaveLength(49_999);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(() => makeSplit(input, split({ protocol: "leave_one_out", folds: [35] }))).toThrow(
+      /fold 35 does not exist; this split has folds 0..34/,
+    );
+  });
+
   it("names the class that is too small for the split", () => {
     const tiny = { labels: [0, 0, 0, 1], classes: ["big", "lonely"], predefined: null };
     expect(() => makeSplit(tiny, split())).toThrow(DataError);

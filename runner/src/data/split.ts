@@ -33,18 +33,26 @@ export function makeSplit(input: SplitInput, split: ResolvedSplit): SplitResult 
         return kfold(input, split);
       case "leave_one_out":
         requirePerClass(input, 2, "leave_one_out", "2 (one to leave out, one to train on)");
-        return input.labels.map((_, i) => ({ train: range(n).filter((j) => j !== i), valid: [i] }));
+        // n folds of n-1 indices each is quadratic: build only the folds that will run.
+        return leaveOneOut(n, split.folds);
       case "predefined":
         return [predefined(input)];
     }
   })();
-  const foldIds = split.folds ?? range(all.length);
+  const count = split.protocol === "leave_one_out" ? n : all.length;
+  const foldIds = split.folds ?? range(count);
   for (const f of foldIds) {
-    if (f >= all.length) {
-      throw new DataError(`data.split.folds: fold ${f} does not exist; this split has folds 0..${all.length - 1}`);
+    if (f >= count) {
+      throw new DataError(`data.split.folds: fold ${f} does not exist; this split has folds 0..${count - 1}`);
     }
   }
+  if (split.protocol === "leave_one_out") return { folds: all, foldIds };
   return { folds: foldIds.map((f) => all[f]!), foldIds };
+}
+
+/** Leave-one-out folds for `ids` (all when null), in that order; ids past the end are dropped here and refused by the caller. */
+function leaveOneOut(n: number, ids: number[] | null): Fold[] {
+  return (ids ?? range(n)).filter((i) => i < n).map((i) => ({ train: range(n).filter((j) => j !== i), valid: [i] }));
 }
 
 function holdout(input: SplitInput, split: ResolvedSplit): Fold {
