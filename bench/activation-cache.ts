@@ -3,8 +3,8 @@
  * Path960 tiles (the team kit's copy), with and without the cache, for a head-only stage and a
  * conv5+head stage (BatchNorm frozen, `train_bn: false`; dihedral views only). Random init: the
  * timing does not depend on the weights. A subset of the training images keeps it short on a
- * shared 2-core machine; epoch seconds scale with the image count, and the one-off cost of
- * building the cache is printed separately.
+ * shared 2-core machine; epoch seconds scale with the image count. The cache fills lazily, so the
+ * first cached epoch pays the prefix passes it needs (printed separately).
  *
  *   pnpm exec tsx bench/activation-cache.ts [--train 64] [--valid 16] [--size 128] [--batch 16] [--backend wasm]
  */
@@ -110,7 +110,6 @@ for (const trainable of [["head"], ["late", "head"]]) {
   const plain = await epochSeconds(plainModel, plainModel.model, data, s);
   plainModel.model.dispose();
   const cachedModel = await model();
-  const t0 = performance.now();
   const cache = await prepareActivationCache({
     built: cachedModel,
     stage: s,
@@ -119,8 +118,8 @@ for (const trainable of [["head"], ["late", "head"]]) {
     fold,
   });
   if ("reason" in cache) throw new Error(cache.reason);
-  const build = (performance.now() - t0) / 1000;
-  await epochSeconds(cachedModel, cache.model, cache.data, { ...s, epochs: 0 });
+  // Epoch 1 computes the prefix outputs it needs (lazily); the same epoch again finds them cached.
+  const first = await epochSeconds(cachedModel, cache.model, cache.data, s);
   const cached = await epochSeconds(cachedModel, cache.model, cache.data, s);
   cache.dispose();
   console.log(
@@ -131,7 +130,7 @@ for (const trainable of [["head"], ["late", "head"]]) {
       uncached_epoch_s: +plain.toFixed(2),
       cached_epoch_s: +cached.toFixed(3),
       speedup: +(plain / cached).toFixed(1),
-      cache_build_s: +build.toFixed(1),
+      first_cached_epoch_s: +first.toFixed(2),
       cache_mb: +(cache.record.bytes / 2 ** 20).toFixed(1),
     }),
   );

@@ -73,7 +73,6 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
   setTrainable(built, stage.trainable, stage.train_bn);
   const cut = cutAtFrozenPrefix(built, stage.trainable);
   if ("reason" in cut) return cut;
-  const started = performance.now();
   const views = opts.augment.dihedral ? 8 : 1;
   const size = stage.size;
 
@@ -93,26 +92,44 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
   });
 
   const train = new Set(fold.train);
-  const items = [...base.keys()];
   const bs = opts.batchSize ?? stage.batch_size;
-  for (let start = 0; start < items.length; start += bs) {
-    const chunk = items.slice(start, start + bs);
-    const x = await data.input(chunk, size, null);
-    const chunkViews = chunk.some((i) => train.has(i)) ? views : 1;
-    for (let v = 0; v < chunkViews; v++) {
-      const out = tf.tidy(() => {
-        const y = cut.prefix.apply(v === 0 ? x : dihedralView(x, v), { training: false }) as tf.Tensor4D;
-        return cut.pooled ? tf.mean(y, [1, 2]) : y;
-      });
-      const values = (await out.data()) as Float32Array;
-      out.dispose();
-      chunk.forEach((item, k) => {
-        if (v > 0 && !train.has(item)) return;
-        store.write(base.get(item)! + v, values.subarray(k * rowLength, (k + 1) * rowLength));
-      });
+  // Filled lazily: a row is computed the first time a batch needs it, so an E-epoch stage computes
+  // at most min(E, 8) views per image and never more prefix passes than the uncached path.
+  const filled = new Uint8Array(rows);
+  let filledRows = 0;
+  let prefixSeconds = 0;
+  const fill = async (needed: { item: number; view: number }[]) => {
+    const missing = new Map<number, { item: number; view: number }>();
+    for (const n of needed) {
+      const row = base.get(n.item)! + n.view;
+      if (!filled[row]) missing.set(row, n);
     }
-    x.dispose();
-  }
+    if (missing.size === 0) return;
+    const t0 = performance.now();
+    for (let v = 0; v < views; v++) {
+      const todo = [...missing].filter(([, n]) => n.view === v);
+      for (let start = 0; start < todo.length; start += bs) {
+        const chunk = todo.slice(start, start + bs);
+        const x = await data.input(
+          chunk.map(([, n]) => n.item),
+          size,
+          null,
+        );
+        const out = tf.tidy(() => {
+          const y = cut.prefix.apply(v === 0 ? x : dihedralView(x, v), { training: false }) as tf.Tensor4D;
+          return cut.pooled ? tf.mean(y, [1, 2]) : y;
+        });
+        const values = (await out.data()) as Float32Array;
+        tf.dispose([x, out]);
+        chunk.forEach(([row], k) => {
+          store.write(row, values.subarray(k * rowLength, (k + 1) * rowLength));
+          filled[row] = 1;
+        });
+        filledRows += chunk.length;
+      }
+    }
+    prefixSeconds += (performance.now() - t0) / 1000;
+  };
 
   const prefixLayers = new Set(cut.prefix.layers);
   const record: ActivationCacheRecord = {
@@ -124,24 +141,25 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
     cut_layer: cut.cutLayer,
     pooled: cut.pooled,
     views,
-    items: items.length,
+    items: base.size,
     rows,
+    filled_rows: 0,
     row_shape: rowShape,
     bytes: store.bytes,
     storage: store.storage,
-    seconds: (performance.now() - started) / 1000,
+    seconds: 0,
   };
-  if (opts.runDir) appendRecord(opts.runDir, record);
 
   const cachedData: TrainData = {
     ...data,
     async input(indices, _size, augment) {
       const picked = augment && views > 1 ? dihedralViewsForSeed(augment.seed, indices.length) : null;
-      const rowsOf = indices.map((item, k) => {
-        const first = base.get(item);
-        if (first === undefined) throw new Error(`internal: item ${item} is not in the activation cache`);
-        return first + (picked && train.has(item) ? picked[k]! : 0);
+      const needed = indices.map((item, k) => {
+        if (!base.has(item)) throw new Error(`internal: item ${item} is not in the activation cache`);
+        return { item, view: picked && train.has(item) ? picked[k]! : 0 };
       });
+      await fill(needed);
+      const rowsOf = needed.map((n) => base.get(n.item)! + n.view);
       return tf.tensor4d(store.gather(rowsOf), [indices.length, ...rowShape] as [number, number, number, number]);
     },
   };
@@ -149,7 +167,12 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
     model: cut.suffix,
     data: cachedData,
     record,
-    dispose: () => store.dispose(),
+    dispose: () => {
+      record.filled_rows = filledRows;
+      record.seconds = prefixSeconds;
+      if (opts.runDir) appendRecord(opts.runDir, record);
+      store.dispose();
+    },
   };
 }
 

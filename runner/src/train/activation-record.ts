@@ -12,9 +12,13 @@ export interface ActivationCacheRecord {
   pooled: boolean;
   views: number;
   items: number;
+  /** Rows of the store (train items x views + validation items). */
   rows: number;
+  /** Rows actually computed (lazily, when first needed). */
+  filled_rows: number;
   row_shape: number[];
   bytes: number;
   storage: "memory" | "disk";
+  /** Seconds spent computing prefix outputs. */
   seconds: number;
 }

@@ -76,8 +76,9 @@ export function renderRun(d: RunDescription, activationCache: ActivationCacheRec
   for (const c of activationCache) {
     lines.push(
       `  activation cache: stage ${c.stage}${c.fold === null ? "" : ` fold ${c.fold}`} trained on [${c.cached_groups.join(",")}] ` +
-        `outputs (${c.cut_layer}${c.pooled ? ", pooled" : ""}), ${c.items} images x ${c.views} views, ` +
-        `${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.storage}, built in ${c.seconds.toFixed(1)} s`,
+        `outputs (${c.cut_layer}${c.pooled ? ", pooled" : ""}), ${c.items} images x ${c.views} views: ` +
+        `${c.filled_rows}/${c.rows} rows computed, ` +
+        `${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.storage}, ${c.seconds.toFixed(1)} s of prefix passes`,
     );
   }
   for (const r of d.resumes) lines.push(`  resumed (attempt ${r.attempt}) from ${r.from.stage} epoch ${r.from.epoch}`);
