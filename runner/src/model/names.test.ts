@@ -13,6 +13,7 @@ describe("mapLayerName", () => {
     ["res4b22_branch2a", "conv4_block23_1_conv"],
     ["fc1000", "logits"],
     ["predictions", "logits"],
+    ["probs", "logits"],
     ["conv5_block3_3_bn", "conv5_block3_3_bn"],
   ])("%s -> %s", (from, to) => {
     expect(mapLayerName(from)).toBe(to);

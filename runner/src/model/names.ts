@@ -1,7 +1,8 @@
 /**
  * Maps layer names of other ResNet implementations onto ours (current Keras Applications):
  * Keras 2.2 `conv1`, `bn_conv1`, `res2a_branch2a`, `bn4b12_branch2c` (caffe-style 101/152),
- * `fc1000`; current Keras `predictions`. Anything else maps to itself.
+ * `fc1000`; keras-applications 1.0.x `probs` (the published resnet101/152 h5 files); tf.keras
+ * `predictions`. Anything else maps to itself.
  */
 import { LOGITS_LAYER } from "./head";
 
@@ -11,7 +12,7 @@ const BRANCH: Record<string, number> = { "1": 0, "2a": 1, "2b": 2, "2c": 3 };
 export function mapLayerName(name: string): string {
   if (name === "conv1") return "conv1_conv";
   if (name === "bn_conv1") return "conv1_bn";
-  if (name === "fc1000" || name === "predictions") return LOGITS_LAYER;
+  if (name === "fc1000" || name === "predictions" || name === "probs") return LOGITS_LAYER;
   const m = /^(res|bn)([2-5])([a-z])(\d*)_branch(1|2a|2b|2c)$/.exec(name);
   if (!m) return name;
   const [, kind, stage, letter, digits, branch] = m as unknown as [string, string, string, string, string, string];
