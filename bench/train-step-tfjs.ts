@@ -15,22 +15,29 @@ export interface StepResult {
   threads: number;
 }
 
-/** Times `steps` SGD steps after one warm-up step; with `profile`, prints where one step's time goes. */
-export async function measureTfjs(
-  model: string,
-  size: number,
-  backend: string,
-  batch: number,
-  steps: number,
-  threads: number,
-  profile: boolean,
-): Promise<StepResult> {
+/** What to time: a training step (forward + backward + SGD update) or inference (forward only). */
+export type Mode = "train" | "infer";
+
+/** One measurement's settings. */
+export interface MeasureOptions {
+  model: string;
+  size: number;
+  backend: string;
+  batch: number;
+  steps: number;
+  threads: number;
+  mode: Mode;
+  profile: boolean;
+}
+
+/** Times `steps` steps after one warm-up step; with `profile`, prints where one step's time goes. */
+export async function measureTfjs(m: MeasureOptions): Promise<StepResult> {
   let used = 1;
-  if (backend === "wasm") used = (await prepareWasmBackend({ threads })).threads;
-  else if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+  if (m.backend === "wasm") used = (await prepareWasmBackend({ threads: m.threads })).threads;
+  else if (!(await tf.setBackend(m.backend))) throw new Error(`backend ${m.backend} did not start`);
   const built = await buildModel(
     {
-      backbone: model as Parameters<typeof buildModel>[0]["backbone"],
+      backbone: m.model as Parameters<typeof buildModel>[0]["backbone"],
       pretrained: "none",
       width: 1,
       head: { dropout: 0, hidden: 0 },
@@ -39,32 +46,32 @@ export async function measureTfjs(
     10,
   );
   const opt = tf.train.sgd(0.01);
-  const x = tf.randomUniform([batch, size, size, 3]) as tf.Tensor4D;
-  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, "int32") as tf.Tensor1D, 10);
-  const step = () =>
+  const x = tf.randomUniform([m.batch, m.size, m.size, 3]) as tf.Tensor4D;
+  const y = tf.oneHot(tf.randomUniform([m.batch], 0, 10, "int32") as tf.Tensor1D, 10);
+  const train = () =>
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(y, applyTraining(built, x)) as tf.Scalar,
-      );
+      const loss = () => tf.losses.softmaxCrossEntropy(y, applyTraining(built, x)) as tf.Scalar;
+      const { value, grads } = tf.variableGrads(loss);
       opt.applyGradients(grads);
       return value;
     });
+  const infer = () => tf.tidy(() => tf.sum(built.model.predict(x) as tf.Tensor) as tf.Scalar);
+  const step = m.mode === "train" ? train : infer;
   step().dispose();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  for (let i = 0; i < steps; i++) step().dataSync();
-  const ms = (performance.now() - t0) / steps;
+  for (let i = 0; i < m.steps; i++) step().dataSync();
+  const ms = (performance.now() - t0) / m.steps;
   const cpu = process.cpuUsage(cpu0);
-  const cpuMs = (cpu.user + cpu.system) / 1000 / steps;
-  if (profile) await printProfile(step);
-  const heap =
-    backend === "wasm" ? (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length : undefined;
+  const cpuMs = (cpu.user + cpu.system) / 1000 / m.steps;
+  if (m.profile) await printProfile(step);
+  const wasm = m.backend === "wasm" ? (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm : undefined;
   return {
-    images_per_s: (1000 * batch) / ms,
-    images_per_cpu_s: (1000 * batch) / cpuMs,
+    images_per_s: (1000 * m.batch) / ms,
+    images_per_cpu_s: (1000 * m.batch) / cpuMs,
     step_ms: ms,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-    ...(heap === undefined ? {} : { wasm_heap_mb: heap / 2 ** 20 }),
+    ...(wasm === undefined ? {} : { wasm_heap_mb: wasm.HEAPU8.length / 2 ** 20 }),
     threads: used,
   };
 }

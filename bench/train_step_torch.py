@@ -1,5 +1,5 @@
 """PyTorch twin of bench/train-step.ts: images/s of one ResNet training step (forward, backward,
-SGD update) on the CPU with a fixed thread count. Same layers as runner/src/model (Keras-style
+SGD update) or of inference (--mode infer) on the CPU with a fixed thread count. Same layers as runner/src/model (Keras-style
 ResNet, convolutions with bias, BN eps 1.001e-5), random data. Prints one JSON line.
 Hand-written because Debian's python3-torch ships without torchvision."""
 import argparse, json, resource, time
@@ -55,6 +55,7 @@ def main():
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--mode", default="train", choices=["train", "infer"])
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -70,6 +71,13 @@ def main():
         opt.step()
         return loss.item()
 
+    def infer():
+        with torch.no_grad():
+            return model(x).sum().item()
+
+    if a.mode == "infer":
+        model.eval()
+        step = infer
     step()
     t, c = time.perf_counter(), time.process_time()
     for _ in range(a.steps):

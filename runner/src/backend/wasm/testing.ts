@@ -8,21 +8,26 @@ export interface Diff {
 
 /**
  * Test helper: runs `fn` on seeded random inputs of `shapes` on `cpu` and on `wasm`, prints the
- * largest absolute and relative difference of each output, and checks that `fn` leaked no tensor on
- * either backend. Returns the worst difference over all outputs.
+ * largest absolute and relative difference of each output, and checks that `fn` leaked no tensor
+ * and no backend data buffer on either backend. Returns the worst difference over all outputs.
  */
 export function compareOnBackends(label: string, shapes: number[][], fn: (xs: tf.Tensor[]) => tf.Tensor[]): Diff {
   const inputs = shapes.map((s, i) => Array.from(tf.randomUniform(s, -1, 1, "float32", 7 + i).dataSync()));
   const run = (backend: string): Float32Array[] => {
     tf.setBackend(backend);
     const xs = inputs.map((v, i) => tf.tensor(v, shapes[i]));
-    const before = tf.memory().numTensors;
+    const before = { numTensors: tf.memory().numTensors, numDataBuffers: tf.backend().numDataIds() };
     const outs = fn(xs);
     const values = outs.map((o) => o.dataSync() as Float32Array);
     tf.dispose(outs);
-    const leaked = tf.memory().numTensors - before;
+    const after = { numTensors: tf.memory().numTensors, numDataBuffers: tf.backend().numDataIds() };
     tf.dispose(xs);
-    if (leaked !== 0) throw new Error(`${label}: ${leaked} tensor(s) leaked on ${backend}`);
+    // The backend's own count of buffers also sees those no tensor owns: what a composite kernel leaks.
+    const leaked = after.numTensors - before.numTensors;
+    const buffers = after.numDataBuffers - before.numDataBuffers;
+    if (leaked !== 0 || buffers !== 0) {
+      throw new Error(`${label}: ${leaked} tensor(s) and ${buffers} data buffer(s) leaked on ${backend}`);
+    }
     return values;
   };
   const want = run("cpu");
