@@ -3,6 +3,9 @@ import type { BackendName } from "@tessera/shared";
 import { UsageError } from "../../errors";
 import { runExperiment } from "../../train";
 import { installInterrupt } from "../../train/interrupt";
+import { basename } from "node:path";
+import { resolveRunRef, runsDirFrom } from "../../runs";
+import { openBrowser, spawnDashboard } from "./dashboard";
 import { progressHooks } from "./run-progress";
 
 export interface RunCommandOptions {
@@ -21,6 +24,21 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
     throw new UsageError("tessera run --resume: --set cannot change a run that already started");
   if (!config && !opts.resume) throw new UsageError("tessera run: missing <config> (a YAML experiment file)");
   const progress = progressHooks();
+  const dashboard: { started: Promise<{ url: string; stop(): void } | null> | null } = { started: null };
+  const openRun = (runId: string) => {
+    // A child process, so training does not stall the web server; started once the run id exists.
+    dashboard.started = spawnDashboard({ runsDir: runsDirFrom(opts.runsDir), port: "0" })
+      .then((d) => {
+        const url = `${d.url}/runs/${encodeURIComponent(runId)}`;
+        process.stderr.write(`dashboard: ${url}\n`);
+        openBrowser(url);
+        return d;
+      })
+      .catch((error: unknown) => {
+        process.stderr.write(`tessera run --open: the dashboard did not start (${(error as Error).message})\n`);
+        return null;
+      });
+  };
   // Ctrl-C: stop after this batch, save a resume point, exit 130; a second Ctrl-C exits at once.
   const interrupt = installInterrupt();
   try {
@@ -32,6 +50,15 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
       ...(opts.backend ? { backend: opts.backend } : {}),
       ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
       hooks: [progress],
+      ...(opts.open
+        ? {
+            onEvent: (e) => {
+              if (e.type === "run_started") openRun(e.run_id);
+              if (e.type === "run_resumed" && opts.resume)
+                openRun(basename(resolveRunRef(opts.resume, runsDirFrom(opts.runsDir))));
+            },
+          }
+        : {}),
     });
     progress.close();
     const s = result.summary;
@@ -49,5 +76,11 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
   } finally {
     progress.close();
     interrupt.dispose();
+  }
+  const served = await (dashboard.started ?? Promise.resolve(null));
+  if (served) {
+    process.stderr.write("the dashboard keeps serving this run; Ctrl-C to stop it\n");
+    await new Promise<void>((done) => process.once("SIGINT", () => done()));
+    served.stop();
   }
 }
