@@ -4,7 +4,9 @@
  *    (median and p95 over 200 events; goal: median < 250 ms);
  * 2. first load of the Runs page over 1,000 synthetic runs, until the table shows them
  *    (cold server cache and warm; goal: < 1.5 s).
- * Options: --events N (200), --runs N (1000), --gap-ms N (50). Prints JSON on stdout.
+ * 3. a run with 100k batch points: time until the Run page's loss chart holds them all, then the
+ *    median time from appending one more batch to the charts showing it (in-place redraw).
+ * Options: --events N (200), --runs N (1000), --gap-ms N (50), --points N (100000). Prints JSON on stdout.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,11 +22,13 @@ const { values } = parseArgs({
     events: { type: "string", default: "200" },
     runs: { type: "string", default: "1000" },
     "gap-ms": { type: "string", default: "50" },
+    points: { type: "string", default: "100000" },
   },
 });
 const EVENTS = Number(values.events);
 const RUNS = Number(values.runs);
 const GAP = Number(values["gap-ms"]);
+const POINTS = Number(values.points);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -64,6 +68,34 @@ try {
     schedule: { name: "constant" },
   });
 
+  const big = new FixtureRun(root, "20270101-000000-bench-big-0002", {
+    name: "bench-big",
+    status: "finished",
+    started: new Date().toISOString(),
+  });
+  big.append({
+    type: "stage_started",
+    stage: "s",
+    index: 0,
+    size: 32,
+    epochs: 1,
+    steps_per_epoch: POINTS,
+    trainable: ["head"],
+    lr: { head: 1e-3 },
+    schedule: { name: "constant" },
+  });
+  for (let i = 0; i < POINTS; i++) {
+    big.append({
+      type: "batch",
+      stage: "s",
+      epoch: 0,
+      step: i + 1,
+      loss: 1 / Math.sqrt(i + 1) + 0.1 * Math.random(),
+      lr: { head: 1e-3 },
+      images_per_s: 1,
+    });
+  }
+
   const dashboard = await startDashboard({ runsDir: root, port: 0, log });
   const browser = await launch();
   try {
@@ -76,12 +108,45 @@ try {
       await page.goto(dashboard.url);
       await page
         .getByTestId("runs-total")
-        .filter({ hasText: `${RUNS + 1} runs` })
+        .filter({ hasText: `${RUNS + 2} runs` })
         .waitFor({ timeout: 60_000 });
       await page.locator("tr[data-run]").nth(99).waitFor();
       loads.push(performance.now() - t);
       await context.close();
     }
+
+    // 3. a 100k-point run
+    const bigPage = await browser.newPage();
+    t = performance.now();
+    await bigPage.goto(`${dashboard.url}/runs/${big.id}`);
+    await bigPage.waitForFunction(
+      `document.querySelector('[data-testid="loss-chart"]')?.dataset.points === "${POINTS}"`,
+      null,
+      { timeout: 300_000, polling: 100 },
+    );
+    const bigMs = performance.now() - t;
+    // live appends at full size: append -> event received -> every chart redrawn in place
+    const redraws: number[] = [];
+    for (let k = 1; k <= 10; k++) {
+      const at = performance.now();
+      big.append({
+        type: "batch",
+        stage: "s",
+        epoch: 0,
+        step: POINTS + k,
+        loss: 0.1,
+        lr: { head: 1e-3 },
+        images_per_s: 1,
+      });
+      await bigPage.waitForFunction(
+        `document.querySelector('[data-testid="loss-chart"]')?.dataset.points === "${POINTS + k}"`,
+        null,
+        { timeout: 30_000, polling: "raf" },
+      );
+      redraws.push(performance.now() - at);
+    }
+    const bigRedraw = Math.round(quantile(redraws, 0.5));
+    await bigPage.close();
 
     // 1. append -> browser latency
     const page = await browser.newPage();
@@ -120,7 +185,8 @@ try {
         max: Math.max(...ok),
         missing,
       },
-      runs_page_load_ms: { runs: RUNS + 1, cold: Math.round(loads[0]!), warm: loads.slice(1).map(Math.round) },
+      big_run: { points: POINTS, until_all_drawn_ms: Math.round(bigMs), append_to_redrawn_median_ms: bigRedraw },
+      runs_page_load_ms: { runs: RUNS + 2, cold: Math.round(loads[0]!), warm: loads.slice(1).map(Math.round) },
       goals: { median_ms: 250, runs_page_ms: 1500 },
     };
     console.log(JSON.stringify(result, null, 2));

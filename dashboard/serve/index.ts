@@ -78,6 +78,10 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
   });
   const actual = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${actual}`;
+  // Read the whole store once now, so the first page view does not pay for parsing every run.
+  void fetch(`${url}/api/trpc/runs.list`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch(
+    () => undefined,
+  );
   log(`tessera dashboard: serving ${process.env.TESSERA_RUNS_DIR} at ${url}${token ? "/?token=…" : ""}`);
   return {
     url,

@@ -68,7 +68,7 @@ describe.skipIf(skip !== null)("dashboard in chromium", () => {
     expect(await status()).toBe("running");
     expect(navigations).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, "run-live.png"), fullPage: true });
-  });
+  }, 600_000);
 
   it("draws the LR-finder sweep with four suggestions and the confusion matrix with every class", async () => {
     const finder = page.locator('[data-testid^="lr-find-"]').first();

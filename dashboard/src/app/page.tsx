@@ -1,5 +1,11 @@
 import { RunsTable } from "../components/RunsTable";
+import { appRouter } from "../server/routers/_app";
 
-export default function RunsPage() {
-  return <RunsTable />;
+// The run store changes under us: render per request, with the first page of runs in the HTML,
+// so the table shows on first paint instead of after hydration plus a round trip.
+export const dynamic = "force-dynamic";
+
+export default async function RunsPage() {
+  const initial = await appRouter.createCaller({}).runs.list({});
+  return <RunsTable initial={initial} />;
 }

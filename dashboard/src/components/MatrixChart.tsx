@@ -72,7 +72,7 @@ export function MatrixChart({ matrix, classes, mode, version, testId }: MatrixCh
     if (!chart) return;
     const scales = chart.options.scales as Record<string, { labels?: string[] }>;
     scales.x!.labels = classes;
-    scales.y!.labels = classes;
+    scales.y!.labels = [...classes].reverse();
     (chart.options.plugins as Record<string, unknown>).cellText = { mode };
   };
   const config = (): ChartConfiguration => {
@@ -129,9 +129,9 @@ export function MatrixChart({ matrix, classes, mode, version, testId }: MatrixCh
           },
           y: {
             type: "category",
-            labels: classes,
+            // the matrix plugin draws the first category at the bottom; reading order wants it on top
+            labels: [...classes].reverse(),
             offset: true,
-            reverse: true,
             grid: { display: false },
             title: { display: true, text: "true" },
           },

@@ -32,7 +32,7 @@ export function RunMetaCard({ meta, configYaml }: { meta: RunMeta; configYaml: s
       </div>
       <div className="card">
         <h2>Meta</h2>
-        <table>
+        <table className="meta">
           <tbody>
             {rows.map(([k, v]) => (
               <tr key={k}>

@@ -8,14 +8,19 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { RunStatus } from "@tessera/shared";
+import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "../lib/trpc";
+import type { AppRouter } from "../server/routers/_app";
 import { duration, pct } from "../lib/format";
 
 const PAGE = 100;
 type SortKey = "started" | "name" | "status" | "bestAccuracy" | "lastAccuracy" | "seconds" | "backend" | "configHash";
 const statuses: RunStatus[] = ["running", "finished", "failed", "interrupted"];
 
-export function RunsTable() {
+/** The first page as the server rendered it (default filter and sort). */
+export type RunsPage = inferRouterOutputs<AppRouter>["runs"]["list"];
+
+export function RunsTable({ initial }: { initial?: RunsPage }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [q, setQ] = useState("");
@@ -34,6 +39,7 @@ export function RunsTable() {
       limit: PAGE,
     }),
     refetchInterval: 2000,
+    initialData: !q && !status && sort === "started" && dir === "desc" && page === 0 ? initial : undefined,
     placeholderData: (prev) => prev,
   });
 

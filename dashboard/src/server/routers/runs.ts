@@ -6,6 +6,9 @@ import { TRPCError, tracked } from "@trpc/server";
 import { z } from "zod";
 import type { RunEvent } from "@tessera/shared";
 import { publicProcedure, router } from "../trpc";
+import { join } from "node:path";
+import { RUN_FILES } from "@tessera/shared";
+import { readNewEvents } from "../store/jsonl";
 import { resolveRunDir } from "../store/paths";
 import { listRunRows, readRunDetail, type RunRow } from "../store/runs";
 import { tailEvents } from "@tessera/runner/runs/tail";
@@ -73,6 +76,16 @@ export const runsRouter = router({
     const detail = await readRunDetail(input.id);
     if (!detail) throw new TRPCError({ code: "NOT_FOUND", message: `no run ${input.id} in the run store` });
     return detail;
+  }),
+
+  /**
+   * Every event written so far, in one response: a 100k-batch run loads in one JSON document
+   * instead of 100k SSE messages. The page then subscribes from `lastSeq`, so nothing written
+   * in between is lost (the subscription reads the file from there on).
+   */
+  backlog: publicProcedure.input(z.object({ id: runId })).query(async ({ input }) => {
+    const events = await readNewEvents(join(resolveRunDir(input.id), RUN_FILES.events), { offset: 0 });
+    return { events, lastSeq: events.at(-1)?.seq ?? -1 };
   }),
 
   /**

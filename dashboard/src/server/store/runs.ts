@@ -135,7 +135,14 @@ async function rowOf(id: string, dir: string): Promise<RunRow | null> {
   }
   const meta = entry.meta;
   if (!meta || meta.format !== FORMAT) return null;
-  for (const e of await readNewEvents(join(dir, RUN_FILES.events), entry.cursor)) foldEvent(entry.fold, e);
+  const eventsFile = join(dir, RUN_FILES.events);
+  // one stat per poll for a run that did not move; open and parse only when it grew
+  const size = await stat(eventsFile).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (size !== entry.cursor.offset)
+    for (const e of await readNewEvents(eventsFile, entry.cursor)) foldEvent(entry.fold, e);
   const f = entry.fold;
   const status = meta.status !== "running" ? meta.status : (f.status ?? meta.status);
   const end = meta.ended ?? (status === "running" ? new Date().toISOString() : f.lastTime);
