@@ -47,7 +47,7 @@ describe("synthetic tissue", () => {
     expect(dark / (96 * 96)).toBeGreaterThan(0.05);
   });
 
-  it("is fast: the demo's 6 x 60 tiles at 64 px in about a second at most", () => {
+  it("is fast: the demo's 6 x 60 tiles at 64 px under 5 s even on a loaded machine", () => {
     const t0 = performance.now();
     for (let c = 0; c < 6; c++) for (let i = 0; i < 60; i++) renderTissue(c, i, 42, 64);
     const seconds = (performance.now() - t0) / 1000;
