@@ -1,51 +1,19 @@
-/** Folder and CSV sources on files made in a temp dir: every format, broken files, CSV edge cases. */
+/** The folder source on files made in a temp dir: every format, broken files, links, the caches. */
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ResolvedData } from "@tessera/shared";
 import { DataError } from "../errors";
 import { loadDataset, loadImages, tileStats } from "./index";
+import { common, folderData as folder, writeGoodSet, writeImage as image } from "./test-helpers";
 
 let dir: string;
-const common = {
-  split: { protocol: "holdout", valid: 0.5, k: 2, folds: null, stratify: true, seed: 1 },
-  resize: "squish",
-  normalize: "auto",
-  augment: { dihedral: false, crop: null, brightness: 0, contrast: 0, stain_jitter: 0 },
-  on_bad_image: "error",
-} as const;
-const folder = (path: string, over: Partial<ResolvedData> = {}): ResolvedData =>
-  ({ ...common, source: "folder", path, label: { from: "folder" }, ...over }) as ResolvedData;
-const csv = (path: string, over: Partial<ResolvedData> = {}): ResolvedData =>
-  ({ ...common, source: "csv", path, columns: { file: "file", label: "label", split: null }, ...over }) as ResolvedData;
 const opts = () => ({ seed: 1, baseDir: dir, cacheDir: join(dir, "cache") });
-
-/** A 12x8 image of one colour (distinct per `shade` so contents differ), in a format. */
-async function image(file: string, shade: number, format: "png" | "jpeg" | "webp" | "tiff", channels: 1 | 3 | 4 = 3) {
-  await mkdir(join(file, ".."), { recursive: true });
-  const background = channels === 1 ? { r: shade, g: shade, b: shade } : { r: shade, g: 100, b: 200, alpha: 1 };
-  let img = sharp({ create: { width: 12, height: 8, channels: channels === 1 ? 3 : channels, background } });
-  if (channels === 1) img = img.greyscale();
-  await img.toFormat(format).toFile(file);
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "tessera-data-"));
-  // Good set: two classes, every format and channel layout.
-  await image(join(dir, "good/cat/a.png"), 10, "png");
-  await image(join(dir, "good/cat/b.jpg"), 20, "jpeg");
-  await image(join(dir, "good/cat/c.webp"), 30, "webp");
-  await image(join(dir, "good/cat/d.tif"), 40, "tiff");
-  await image(join(dir, "good/dog/e.png"), 50, "png", 1);
-  await image(join(dir, "good/dog/f.png"), 60, "png", 4);
-  await image(join(dir, "good/dog/g.tiff"), 70, "tiff", 1);
-  await sharp({ create: { width: 8, height: 8, channels: 3, background: "#808080" } })
-    .png({ palette: false })
-    .toColourspace("rgb16")
-    .toFile(join(dir, "good/dog/h16.png"));
-  await writeFile(join(dir, "good/dog/scan.bmp"), "BM not really");
+  await writeGoodSet(dir);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -268,70 +236,5 @@ describe("folder source", () => {
     await expect(
       loadDataset(folder("good", { split: { ...common.split, protocol: "predefined" } }), opts()),
     ).rejects.toThrow(/needs a 'train\/' folder/);
-  });
-});
-
-describe("csv source", () => {
-  const write = (name: string, text: string) => writeFile(join(dir, "good", name), text);
-
-  it("reads quoted paths, a BOM, CRLF and blank lines; paths are relative to the CSV", async () => {
-    await copyFile(join(dir, "good/cat/a.png"), join(dir, "good/with, comma.png"));
-    await write(
-      "ok.csv",
-      '\ufeffpath,kind\r\n"with, comma.png",cat\r\n\r\ncat/b.jpg,cat\r\ndog/e.png,dog\r\ndog/f.png,dog\r\n',
-    );
-    const ds = await loadDataset(csv("good/ok.csv", { columns: { file: "path", label: "kind", split: null } }), opts());
-    expect(ds.classes).toEqual(["cat", "dog"]);
-    expect(ds.items.map((i) => i.key)).toContain("with, comma.png");
-  });
-
-  it("names a missing column with the nearest one", async () => {
-    await write("cols.csv", "file,lable\ncat/a.png,cat\n");
-    await expect(loadDataset(csv("good/cols.csv"), opts())).rejects.toThrow(
-      /data.columns.label: no column 'label'; columns are 'file', 'lable' \(did you mean 'lable'\?\)/,
-    );
-  });
-
-  it("names the row of an empty label, a missing file, a non-image and a bad split value", async () => {
-    await write("rows.csv", "file,label\ncat/a.png,cat\ncat/b.jpg,\n");
-    await expect(loadDataset(csv("good/rows.csv"), opts())).rejects.toThrow(
-      /rows\.csv row 3: 'cat\/b.jpg': empty 'label' cell/,
-    );
-    await write("missing.csv", "file,label\ncat/zzz.png,cat\n");
-    await expect(loadDataset(csv("good/missing.csv"), opts())).rejects.toThrow(/row 2: 'cat\/zzz.png': file not found/);
-    await write("ext.csv", "file,label\ndog/scan.bmp,dog\n");
-    await expect(loadDataset(csv("good/ext.csv"), opts())).rejects.toThrow(
-      /row 2: 'dog\/scan.bmp': not an image extension/,
-    );
-    await write("split.csv", "file,label,split\ncat/a.png,cat,train\ndog/e.png,dog,test\n");
-    const predefined = { split: { ...common.split, protocol: "predefined" as const } };
-    await expect(loadDataset(csv("good/split.csv", predefined), opts())).rejects.toThrow(
-      /row 3: 'split' is 'test', expected train or valid/,
-    );
-  });
-
-  it("uses the split column, and rejects a label that only valid rows have", async () => {
-    const predefined = { split: { ...common.split, protocol: "predefined" as const } };
-    await write(
-      "s.csv",
-      "file,label,split\ncat/a.png,cat,train\ncat/b.jpg,cat,valid\ndog/e.png,dog,train\ndog/f.png,dog,val\n",
-    );
-    const ds = await loadDataset(csv("good/s.csv", predefined), opts());
-    expect(ds.folds[0]!.valid.map((i) => ds.items[i]!.key)).toEqual(["cat/b.jpg", "dog/f.png"]);
-    await write("u.csv", "file,label,split\ncat/a.png,cat,train\ndog/e.png,dog,train\ncat/b.jpg,bird,valid\n");
-    await expect(loadDataset(csv("good/u.csv", predefined), opts())).rejects.toThrow(
-      /unknown label 'bird' for 'cat\/b.jpg' in valid rows/,
-    );
-  });
-
-  it("skips bad rows under on_bad_image: skip and warns about repeats", async () => {
-    await write(
-      "skip.csv",
-      "file,label\ncat/a.png,cat\ncat/a.png,cat\ncat/b.jpg,cat\ncat/nope.png,cat\ndog/e.png,dog\ndog/f.png,dog\n",
-    );
-    const ds = await loadDataset(csv("good/skip.csv", { on_bad_image: "skip" }), opts());
-    expect(ds.items).toHaveLength(4);
-    expect(ds.skipped).toHaveLength(1);
-    expect(ds.warnings.join()).toMatch(/row 3: 'cat\/a.png' is listed again \(first at row 2\)/);
   });
 });
