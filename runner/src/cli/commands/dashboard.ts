@@ -55,7 +55,8 @@ export async function dashboardCommand(flags: DashboardFlags): Promise<void> {
  */
 export function spawnDashboard(flags: DashboardFlags): Promise<{ url: string; stop(): void }> {
   const bin = fileURLToPath(new URL("../bin.ts", import.meta.url));
-  const args = ["--import", "tsx", bin, "dashboard"];
+  // tsx resolved from here, not from the caller's working directory
+  const args = ["--import", import.meta.resolve("tsx"), bin, "dashboard"];
   for (const [flag, value] of Object.entries({
     "--runs-dir": flags.runsDir,
     "--port": flags.port,
