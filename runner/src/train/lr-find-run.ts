@@ -66,13 +66,14 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
   const sweepCfg = stage.lr.kind === "find" ? stage.lr : { steps: 100, start: 1e-7, end: 10 };
   const backend = await selectBackend(opts.backend ?? config.backend);
   const sweeps: LrFindRunResult["sweeps"] = [];
+  // The data and its split stay fixed; the seeds vary the model's init and the batches drawn.
+  const dataset = await loadDataset(config.data, {
+    seed: config.seed,
+    baseDir: dirname(file),
+    ...(opts.cacheDir === undefined ? {} : { cacheDir: opts.cacheDir }),
+  });
   for (let i = 0; i < seeds; i++) {
     const seed = config.seed + i;
-    const dataset = await loadDataset(config.data, {
-      seed: config.seed,
-      baseDir: dirname(file),
-      ...(opts.cacheDir === undefined ? {} : { cacheDir: opts.cacheDir }),
-    });
     const result = await withSeededRandom(seed, async () => {
       const built = await buildModel(config.model, dataset.classes.length, { seed });
       const data = trainDataOf(dataset, config.data, built.preprocessing);
