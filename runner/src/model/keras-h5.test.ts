@@ -54,6 +54,22 @@ async function writeKerasH5(model: tf.LayersModel, file: string): Promise<void> 
 }
 
 describe("Keras h5 weights", () => {
+  test("reads the layout h5py writes for Keras (fixed-length byte-string attributes, empty weight lists)", async () => {
+    const fixture = path.join(import.meta.dirname, "fixtures", "keras-layout.h5");
+    const raw = await readKerasH5(fixture);
+    expect(Object.keys(raw).sort()).toEqual([
+      "conv1_conv/bias:0",
+      "conv1_conv/kernel:0",
+      "probs/bias:0",
+      "probs/kernel:0",
+    ]);
+    expect(raw["conv1_conv/kernel:0"]?.shape).toEqual([2, 2, 3, 4]);
+    expect(Array.from(raw["conv1_conv/kernel:0"]!.dataSync().slice(0, 3))).toEqual([0, 0.1, 0.2].map(Math.fround));
+    expect(Array.from(raw["conv1_conv/bias:0"]!.dataSync())).toEqual([0.5, -0.5, 1.5, -1.5]);
+    expect(raw["probs/kernel:0"]?.shape).toEqual([4, 3]);
+    tf.dispose(Object.values(raw));
+  });
+
   test("converted into a tfjs model they load into our builder and predict as the source", async () => {
     const source = await buildModel(spec("none"), 1000, { seed: 3 });
     const h5 = path.join(dir, "resnet50_weights.h5");

@@ -20,9 +20,18 @@ import { buildBackbone } from "./resnet";
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 function strings(value: unknown): string[] {
-  if (value == null) return [];
+  // Keras writes an empty float array for layers without weights.
+  if (value == null || (ArrayBuffer.isView(value) && !(value instanceof Uint8Array))) return [];
   const list = Array.isArray(value) ? value : [value];
   return list.map((v) => (v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v)).replace(/\0+$/, ""));
+}
+
+/** A string-list attribute; Keras splits ones over 64 KB into `name0`, `name1`, ... */
+function stringAttr(node: Group, name: string): string[] {
+  if (node.attrs[name]) return strings(node.attrs[name].value);
+  const chunks: string[] = [];
+  for (let i = 0; node.attrs[`${name}${i}`]; i++) chunks.push(...strings(node.attrs[`${name}${i}`]?.value));
+  return chunks;
 }
 
 /** Every weight of a Keras h5 weights file, by Keras weight name. */
@@ -39,11 +48,11 @@ export async function readKerasH5(file: string): Promise<tf.NamedTensorMap> {
   const tensors: tf.NamedTensorMap = {};
   try {
     const root = (f.keys().includes("model_weights") ? f.get("model_weights") : f) as Group;
-    const layers = strings(root.attrs["layer_names"]?.value);
+    const layers = stringAttr(root, "layer_names");
     if (layers.length === 0) throw new ConfigError(`${file}: no "layer_names" attribute: not a Keras weights file`);
     for (const layer of layers) {
       const group = root.get(layer) as Group | null;
-      for (const weight of strings(group?.attrs["weight_names"]?.value)) {
+      for (const weight of group ? stringAttr(group, "weight_names") : []) {
         const ds = group?.get(weight) as Dataset | null;
         const data = ds?.value;
         if (!ds || !(data instanceof Float32Array)) {
