@@ -1,7 +1,7 @@
 /**
  * Crash safety end to end, through the real CLI in child processes: a run killed with SIGKILL at
  * several points (during the first stage's LR finder, mid-epoch with a torn last line, right after
- * an epoch event) and one stopped with Ctrl-C are resumed with `tessera run --resume`, and the
+ * an epoch event), one stopped with Ctrl-C and one with a double Ctrl-C are resumed with `tessera run --resume`, and the
  * finished run folders must be complete and consistent — one `epoch` event per (stage, epoch),
  * every attempt recorded — with final metrics equal to an uninterrupted run's (same backend, seed).
  */
@@ -192,6 +192,24 @@ describe("SIGKILL / Ctrl-C and tessera run --resume", () => {
     const resumed = record.events.find((e): e is EventOf<"run_resumed"> => e.type === "run_resumed")!;
     expect(resumed.from.stage).toBe("all");
     expect(resumed.from.step).toBeGreaterThanOrEqual(2); // mid-epoch: the batches before the stop are kept
+    expectLikeBaseline(record.events, record.summary!.final);
+  });
+
+  it("a second Ctrl-C ends the process at once and the folder still resumes to the same result", async () => {
+    const runsDir = join(work, "double");
+    const first = tessera(["run", config, "--runs-dir", runsDir]);
+    const dir = await runDirOf(runsDir);
+    await signalWhen(first, dir, (e) => e.type === "batch" && e.stage === "all" && e.epoch === 2, "SIGINT");
+    first.child.kill("SIGINT");
+    const stopped = await first.exit;
+    // Killed by the second signal, or (if the first had already finished its work) exit 130.
+    expect(stopped.signal === "SIGINT" || stopped.code === 130, stopped.stderr).toBe(true);
+
+    const rest = tessera(["run", "--resume", dir]);
+    const done = await rest.exit;
+    expect(done.code, done.stderr).toBe(0);
+    const record = await readRun(dir);
+    expect(record.meta).toMatchObject({ status: "finished", attempt: 2 });
     expectLikeBaseline(record.events, record.summary!.final);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Ctrl-C for a training run: the first SIGINT/SIGTERM asks the loop to stop after the current
- * batch (it then writes a resume point and `run_interrupted` and exits 130); a second one exits
- * at once with 130. Exiting at once corrupts nothing: events are whole lines written synchronously,
+ * batch (it then writes a resume point and `run_interrupted` and exits 130); a second one ends the
+ * process at once (the signal's default action; shells report 130). Ending at once corrupts nothing: events are whole lines written synchronously,
  * and checkpoints and resume points are swapped in by rename, so the folder stays resumable.
  */
 import { ExitError } from "../errors";
@@ -30,24 +30,26 @@ export interface Interrupt {
   dispose(): void;
 }
 
-/** Installs the SIGINT/SIGTERM handlers. */
-export function installInterrupt(
-  opts: { say?: (text: string) => void; exit?: (code: number) => void } = {},
-): Interrupt {
+/**
+ * Installs the SIGINT/SIGTERM handlers. The first signal sets the request and removes them again,
+ * so a second signal meets the default action and ends the process at once — even while the loop
+ * is busy computing and no JS handler could run (a handler would wait for the next batch).
+ */
+export function installInterrupt(opts: { say?: (text: string) => void } = {}): Interrupt {
   const say = opts.say ?? ((text: string) => process.stderr.write(`${text}\n`));
-  const exit = opts.exit ?? ((code: number) => process.exit(code));
   let requested = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (requested) {
-      say(`\n${signal} again: exiting now (the run folder stays resumable from its last resume point)`);
-      exit(130);
-      return;
-    }
-    requested = true;
-    say(
-      `\n${signal}: stopping after this batch to save a resume point (${signal === "SIGINT" ? "Ctrl-C" : signal} again to quit now)`,
-    );
+  const dispose = () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   };
+  function onSignal(signal: NodeJS.Signals) {
+    requested = true;
+    dispose();
+    say(
+      `\n${signal}: stopping after this batch to save a resume point ` +
+        `(${signal === "SIGINT" ? "Ctrl-C" : signal} again quits at once; the run stays resumable)`,
+    );
+  }
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   return {
@@ -55,10 +57,7 @@ export function installInterrupt(
     request: () => {
       requested = true;
     },
-    dispose: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
+    dispose,
   };
 }
 
