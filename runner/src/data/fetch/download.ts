@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { DataError } from "../../errors";
@@ -96,10 +96,13 @@ async function save(
   const total = Number.isFinite(length) && length > 0 ? start + length : null;
   let done = start;
   onProgress?.(done, total);
-  const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
-  body.on("data", (chunk: Buffer) => {
-    done += chunk.length;
-    onProgress?.(done, total);
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      done += chunk.length;
+      onProgress?.(done, total);
+      callback(null, chunk);
+    },
   });
-  await pipeline(body, createWriteStream(part, { flags }));
+  const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
+  await pipeline(body, count, createWriteStream(part, { flags }));
 }
