@@ -78,10 +78,12 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
   });
   const actual = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${actual}`;
-  // Read the whole store once now, so the first page view does not pay for parsing every run.
-  void fetch(`${url}/api/trpc/runs.list`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).catch(
-    () => undefined,
-  );
+  // Render the Runs page once before saying we are ready: it loads Next's route modules and reads
+  // every run into the list cache, so the first real page view does not pay for either.
+  await fetch(`${url}/`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal: AbortSignal.timeout(30_000),
+  }).catch(() => undefined);
   log(`tessera dashboard: serving ${process.env.TESSERA_RUNS_DIR} at ${url}${token ? "/?token=…" : ""}`);
   return {
     url,

@@ -6,7 +6,7 @@
 import type { EventOf } from "@tessera/shared";
 import { ChartCanvas } from "./ChartCanvas";
 import { lineConfig } from "../lib/lineConfig";
-import { palette } from "../lib/chartSetup";
+import { cssVar, palette } from "../lib/chartSetup";
 
 type LrFind = EventOf<"lr_find">;
 
@@ -36,7 +36,7 @@ export function LrFindChart({ find }: { find: LrFind }) {
       label: `${rule} ${lr.toExponential(1)}${rule === find.chosen.rule ? " (chosen)" : ""}`,
       data: [{ x: lr, y: lossAt(find, lr) }],
       backgroundColor: palette[(i + 1) % palette.length],
-      borderColor: rule === find.chosen.rule ? "#1b1f24" : palette[(i + 1) % palette.length],
+      borderColor: rule === find.chosen.rule ? cssVar("--text") : palette[(i + 1) % palette.length],
       borderWidth: rule === find.chosen.rule ? 3 : 1,
       pointRadius: rule === find.chosen.rule ? 9 : 5,
       pointStyle: rule === find.chosen.rule ? "rectRot" : "circle",

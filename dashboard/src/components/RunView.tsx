@@ -90,7 +90,11 @@ export function RunView({ id }: { id: string }) {
           <div className="muted mono">{id}</div>
         </div>
         <div className="muted" data-testid="stream-state">
-          {{ idle: "not streaming", connecting: "connecting…", pending: "● live", error: "reconnecting…" }[sub.status]}
+          {status === "running"
+            ? { idle: "not streaming", connecting: "connecting…", pending: "● live", error: "reconnecting…" }[
+                sub.status
+              ]
+            : null}
         </div>
       </div>
       <div className="card" style={{ marginTop: 12 }}>
