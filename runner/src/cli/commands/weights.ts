@@ -21,9 +21,10 @@ export async function weightsLsCommand(opts: { json?: boolean } = {}): Promise<v
     return;
   }
   const lines = rows.map((r) => {
-    const size = r.bytes === null ? "" : ` ${(r.bytes / 1e6).toFixed(1)} MB`;
-    const state = r.cached ? `cached${size} in ${r.dir}` : r.kind === "none" ? "no source" : "not cached";
-    return `${r.name.padEnd(10)} ${r.kind.padEnd(9)} ${(r.source ?? "-").padEnd(40)} ${state}`;
+    const size = r.bytes === null ? "" : ` (${(r.bytes / 1e6).toFixed(1)} MB)`;
+    const state = r.cached ? `cached${size}` : r.kind === "none" ? "no ImageNet source" : "not cached";
+    const where = r.cached ? r.dir : (r.source ?? "");
+    return `${r.name.padEnd(10)} ${r.kind.padEnd(9)} ${state.padEnd(22)} ${where}`;
   });
   process.stderr.write(`${lines.join("\n")}\n`);
 }
