@@ -7,7 +7,7 @@ import { loadDataset } from "./index";
 import { common, csvData as csv, writeGoodSet } from "./test-helpers";
 
 let dir: string;
-const opts = () => ({ seed: 1, baseDir: dir, cacheDir: join(dir, "cache") });
+const opts = () => ({ seed: 1, baseDir: dir, cacheDir: join(dir, "cache"), onWarning: () => {} });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "tessera-csv-"));

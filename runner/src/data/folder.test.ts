@@ -9,7 +9,7 @@ import { loadDataset, loadImages, tileStats } from "./index";
 import { common, folderData as folder, writeGoodSet, writeImage as image } from "./test-helpers";
 
 let dir: string;
-const opts = () => ({ seed: 1, baseDir: dir, cacheDir: join(dir, "cache") });
+const opts = () => ({ seed: 1, baseDir: dir, cacheDir: join(dir, "cache"), onWarning: () => {} });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "tessera-data-"));
@@ -170,9 +170,30 @@ describe("folder source", () => {
     expect(err).toBeInstanceOf(DataError);
     expect((err as Error).message).toMatch(/empty\.png: zero-byte file/);
     expect((err as Error).message).toMatch(/text\.jpg: not a readable image/);
-    const ds = await loadDataset(folder("bad", { on_bad_image: "skip" }), opts());
+    const told: string[] = [];
+    const ds = await loadDataset(folder("bad", { on_bad_image: "skip" }), {
+      ...opts(),
+      onWarning: (m) => told.push(m),
+    });
     expect(ds.items).toHaveLength(4);
     expect(ds.skipped).toHaveLength(2);
+    expect(told.join("\n")).toMatch(/skipped \(on_bad_image: skip\): .*empty\.png: zero-byte file/);
+  });
+
+  it("reports at most 20 warning lines, then a count", async () => {
+    const d = join(dir, "noisy");
+    for (const [cls, n] of [
+      ["a", 1],
+      ["a", 2],
+      ["b", 3],
+      ["b", 4],
+    ] as const)
+      await image(join(d, cls, `${n}.png`), n, "png");
+    for (let i = 0; i < 25; i++) await writeFile(join(d, "a", `scan${i}.bmp`), "x");
+    const told: string[] = [];
+    await loadDataset(folder("noisy"), { ...opts(), onWarning: (m) => told.push(m) });
+    expect(told).toHaveLength(21);
+    expect(told[20]).toBe("... and 5 more data warnings");
   });
 
   it("warns about content/extension mismatch, and duplicates across classes", async () => {

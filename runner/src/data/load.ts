@@ -30,6 +30,23 @@ export interface LoadOptions {
   cacheDir?: string | false;
   /** Called as images are read and checked. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Receives each warning and each file skipped under `on_bad_image: skip` (at most 20 lines, then
+   * a count). @default a line on stderr each
+   */
+  onWarning?: (message: string) => void;
+}
+
+const MAX_REPORTED = 20;
+
+/** Tells the user about warnings and skipped files, without flooding the terminal. */
+function report(dataset: Dataset, onWarning: (message: string) => void): void {
+  const lines = [
+    ...dataset.warnings.map((w) => `warning: ${w}`),
+    ...dataset.skipped.map((s) => `skipped (on_bad_image: skip): ${s.reason}`),
+  ];
+  for (const line of lines.slice(0, MAX_REPORTED)) onWarning(line);
+  if (lines.length > MAX_REPORTED) onWarning(`... and ${lines.length - MAX_REPORTED} more data warnings`);
 }
 
 /** A dataset plus where its decoded tiles are cached (what `loadImages` needs). */
@@ -38,6 +55,7 @@ export type LoadedDataset = Dataset & { cacheDir: string | null };
 /** Lists, reads, checks, labels and splits the data a config describes. Throws DataError naming the file. */
 export async function loadDataset(data: ResolvedData, opts: LoadOptions): Promise<LoadedDataset> {
   const cacheDir = opts.cacheDir === false ? null : (opts.cacheDir ?? defaultCacheDir());
+  const onWarning = opts.onWarning ?? ((message: string) => process.stderr.write(`tessera: ${message}\n`));
   if (data.source === "synthetic") {
     return { ...syntheticDataset(data, opts.seed), cacheDir };
   }
@@ -79,7 +97,7 @@ export async function loadDataset(data: ResolvedData, opts: LoadOptions): Promis
     data.split,
   );
   const splitHash = hashSplit(items, folds, foldIds, data.split.protocol);
-  return {
+  const dataset: LoadedDataset = {
     classes,
     items,
     folds,
@@ -93,6 +111,8 @@ export async function loadDataset(data: ResolvedData, opts: LoadOptions): Promis
     synthetic: null,
     cacheDir,
   };
+  report(dataset, onWarning);
+  return dataset;
 }
 
 interface Checked {

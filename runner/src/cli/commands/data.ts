@@ -52,10 +52,9 @@ export async function dataPreviewCommand(
     seed: config.seed,
     baseDir: dirname(loaded.file),
     onProgress: bar.update,
+    onWarning: (message) => say(pc.yellow(message)),
   });
   bar.stop();
-  for (const w of dataset.warnings) say(pc.yellow(`warning: ${w}`));
-  for (const s of dataset.skipped) say(pc.yellow(`skipped: ${s.reason}`));
   const { renderPreview } = await import("../../data/preview");
   const png = await renderPreview(config, dataset, { count, size: stage.size, seed: config.seed });
   await writeFile(opts.out, png);
