@@ -96,13 +96,20 @@ export function eventHooks(emit: Emit): TrainHooks {
  * Stops a stage when the monitor has not improved by `min_delta` for `patience` epochs (Keras's
  * EarlyStopping; the count starts over each stage, since each stage changes what trains).
  */
-export function earlyStopping(opts: NonNullable<ResolvedConfig["early_stopping"]>): TrainHooks {
+export function earlyStopping(
+  opts: NonNullable<ResolvedConfig["early_stopping"]>,
+  /** A resumed run's counters for the stage it resumes inside (Training engine II). */
+  initial: { best: number | null; wait: number } | null = null,
+): TrainHooks & { state(): { best: number | null; wait: number } } {
   let best: number | null = null;
   let wait = 0;
+  let pending = initial;
   return {
+    state: () => ({ best, wait }),
     onStageBegin() {
-      best = null;
-      wait = 0;
+      best = pending?.best ?? null;
+      wait = pending?.wait ?? 0;
+      pending = null;
     },
     onEpochEnd(logs: EpochLogs, control: LoopControl) {
       const value = monitorValue(logs, opts.monitor);

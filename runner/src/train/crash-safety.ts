@@ -27,6 +27,8 @@ export interface RunSafety {
 export interface FoldSafety {
   /** Install after the loop's own hooks (events, checkpoints): the interrupt hook must be last. */
   hooks: TrainHooks[];
+  /** Early stopping's counters to start the resumed stage with, or null. */
+  initialEarlyStopping: { best: number | null; wait: number } | null;
   /** The best so far to start the checkpoint hook from (a resumed fold's), or null. */
   initialBest: { stage: string; epoch: number; value: number } | null;
   /** True for stages a resumed fold already finished. */
@@ -43,6 +45,8 @@ export function foldSafety(
     foldIndex: number;
     emit: Emit;
     runBest: () => { stage: string; epoch: number; value: number } | null;
+    /** Early stopping's counters now (null when it is off). */
+    earlyStopping: () => { best: number | null; wait: number } | null;
     info: Omit<CheckpointInfo, "stage" | "epoch" | "step" | "fold" | "value" | "time" | "size">;
   },
 ): FoldSafety {
@@ -55,12 +59,14 @@ export function foldSafety(
     lastSeq: run.lastSeq,
     attempt: run.attempt,
     runBest: opts.runBest,
+    earlyStopping: opts.earlyStopping,
     info: opts.info,
   });
   let resumePending = position !== null;
   return {
     hooks: [writer.hooks, ...(run.interrupt ? [interruptHook(run.interrupt, writer, opts.emit, run.runId)] : [])],
     initialBest: position?.run_best ?? null,
+    initialEarlyStopping: position?.early_stopping ?? null,
     skipStage: (stage) => position !== null && stage.index < position.stage_index,
     stageOptions(stage) {
       if (!position || !resumePending || stage.index !== position.stage_index) return { onState: writer.onState };

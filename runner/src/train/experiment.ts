@@ -60,7 +60,8 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   const loaded = resumed?.loaded ?? (await loadConfig(opts.configFile!, { set: opts.set ?? [] }));
   const { config } = loaded;
   const prepared = await prepareOrRelease(resumed, async () => {
-    const backend = await selectBackend(opts.backend ?? config.backend);
+    // A resumed run keeps the backend it ran on (numbers differ slightly between backends).
+    const backend = await selectBackend(opts.backend ?? resumed?.backend ?? config.backend);
     const dataset = await loadDataset(config.data, {
       seed: config.seed,
       baseDir: resumed?.baseDir ?? dirname(loaded.file),

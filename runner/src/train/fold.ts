@@ -49,12 +49,14 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
   const data = trainDataOf(opts.dataset, config.data, built.preprocessing);
   const fold: TrainFold = data.folds[opts.foldIndex]!;
   let bestSoFar: () => { stage: string; epoch: number; value: number } | null = () => null;
+  let stopperState: () => { best: number | null; wait: number } | null = () => null;
   const safety = opts.safety
     ? foldSafety(opts.safety, {
         model: built.model,
         foldIndex: opts.foldIndex,
         emit: opts.emit,
         runBest: () => bestSoFar(),
+        earlyStopping: () => stopperState(),
         info: {
           format: 1,
           monitor: config.checkpoint.monitor,
@@ -75,6 +77,10 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
     initialBest: safety?.initialBest ?? null,
   });
   bestSoFar = () => ckpt.best();
+  const stopper = config.early_stopping
+    ? earlyStopping(config.early_stopping, safety?.initialEarlyStopping ?? null)
+    : null;
+  if (stopper) stopperState = () => stopper.state();
   let last: EpochLogs | null = null;
   const keepLast: TrainHooks = {
     onEpochEnd: (logs) => {
@@ -84,7 +90,7 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
   const hooks = [
     eventHooks(opts.emit),
     ckpt,
-    ...(config.early_stopping ? [earlyStopping(config.early_stopping)] : []),
+    ...(stopper ? [stopper] : []),
     keepLast,
     ...opts.hooks,
     ...(safety?.hooks ?? []),

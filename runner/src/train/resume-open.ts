@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { RUN_FILES, type RunEventBody } from "@tessera/shared";
+import { BACKENDS, RUN_FILES, type BackendName, type RunEventBody } from "@tessera/shared";
 import { loadConfig, type LoadedConfig } from "../config";
 import { ExitError } from "../errors";
 import { readEvents, readMeta, reopenRun, resolveRunRef, SOURCE_FILE, type RunWriter } from "../runs";
@@ -16,6 +16,8 @@ export interface OpenedResume {
   dir: string;
   writer: RunWriter;
   loaded: LoadedConfig;
+  /** The backend the run used (a resume keeps it unless `--backend` says otherwise). */
+  backend: BackendName | null;
   /** Folder relative data paths are resolved against (the original config file's). */
   baseDir: string;
   point: ResumePoint | null;
@@ -62,6 +64,9 @@ export async function openResume(ref: string, runsDir: string): Promise<OpenedRe
       dir,
       writer,
       loaded,
+      backend: (BACKENDS as readonly string[]).includes(before.backend?.name ?? "auto")
+        ? (before.backend!.name as BackendName)
+        : null,
       baseDir,
       point,
       plan,

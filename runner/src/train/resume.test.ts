@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { RunEvent } from "@tessera/shared";
-import { planResume } from "./resume";
-import type { TrainPosition } from "./resume-state";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tf from "../tf";
+import { GroupOptimizer } from "./optim";
+import { planResume, resumePointWriter } from "./resume";
+import { loadResumePoint, type TrainPosition } from "./resume-state";
 
 const ev = (seq: number, type: string, extra: object = {}) => ({ seq, type, ...extra }) as unknown as RunEvent;
 
@@ -23,5 +28,58 @@ describe("planResume", () => {
   it("refuses finished and never-started runs", () => {
     expect(() => planResume([...events, ev(4, "run_finished")], null)).toThrow(/already finished/);
     expect(() => planResume([], null)).toThrow(/no run_started/);
+  });
+});
+
+describe("resumePointWriter", () => {
+  it("saves after each epoch; a stage early stopping ended resumes as finished, with the stopper's counters", async () => {
+    const input = tf.input({ shape: [2] });
+    const model = tf.model({
+      inputs: input,
+      outputs: tf.layers.dense({ units: 2, name: "logits" }).apply(input) as tf.SymbolicTensor,
+    });
+    const runDir = mkdtempSync(join(tmpdir(), "tessera-writer-"));
+    const writer = resumePointWriter({
+      runDir,
+      model,
+      foldIndex: 0,
+      lastSeq: () => 12,
+      attempt: 1,
+      runBest: () => ({ stage: "s", epoch: 1, value: 0.5 }),
+      earlyStopping: () => ({ best: 0.5, wait: 2 }),
+      info: { format: 1, monitor: "valid.accuracy", classes: ["a", "b"], preprocessing: "none" },
+    });
+    const stage = { name: "s", index: 1, size: 8, epochs: 5 } as never;
+    await writer.hooks.onStageBegin!(
+      { stage, fold: null, stepsPerEpoch: 3, batchSize: 2, lrs: {}, trainable: [] },
+      {
+        stopStage: false,
+        reason: null,
+      },
+    );
+    const live = { epoch: 3, batch: 0, step: 6, lossSum: 0, best: { epoch: 1, value: 0.5 }, lrs: { head: 0.1 } };
+    writer.onState({
+      ...live,
+      optimizer: new GroupOptimizer({
+        name: "sgd",
+        weight_decay: 0,
+        momentum: 0.9,
+        beta1: 0.9,
+        beta2: 0.99,
+        eps: 1e-8,
+      }),
+    });
+    await writer.hooks.onEpochEnd!({} as never, { stopStage: false, reason: null });
+    expect((await loadResumePoint(runDir))?.position).toMatchObject({
+      stage_index: 1,
+      epoch: 3,
+      batch: 0,
+      step: 6,
+      last_seq: 12,
+    });
+    await writer.hooks.onEpochEnd!({} as never, { stopStage: true, reason: "early stopping" });
+    const point = await loadResumePoint(runDir);
+    expect(point?.position).toMatchObject({ epoch: 6, batch: 0, early_stopping: { best: 0.5, wait: 2 } });
+    point?.dispose();
   });
 });

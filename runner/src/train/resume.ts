@@ -68,12 +68,14 @@ export function resumePointWriter(opts: {
   attempt: number;
   /** The run's best so far (the checkpoint hook's), read when saving. */
   runBest: () => TrainPosition["run_best"];
+  /** Early stopping's counters, read when saving. */
+  earlyStopping?: () => TrainPosition["early_stopping"];
   info: Omit<CheckpointInfo, "stage" | "epoch" | "step" | "fold" | "value" | "time" | "size">;
 }): ResumePointWriter {
   let live: LiveStage | null = null;
-  let stage: { name: string; index: number; size: number } | null = null;
+  let stage: { name: string; index: number; size: number; epochs: number } | null = null;
   let fold: number | null = null;
-  const save = async (): Promise<TrainPosition | null> => {
+  const save = async (stageDone = false): Promise<TrainPosition | null> => {
     if (!live || !stage) return null;
     const position: TrainPosition = {
       format: 1,
@@ -81,14 +83,15 @@ export function resumePointWriter(opts: {
       fold,
       stage_index: stage.index,
       stage: stage.name,
-      epoch: live.epoch,
-      batch: live.batch,
+      // A stage that early stopping ended resumes as finished, not at its next epoch.
+      epoch: stageDone ? stage.epochs + 1 : live.epoch,
+      batch: stageDone ? 0 : live.batch,
       step: live.step,
       loss_sum: live.lossSum,
       stage_best: live.best,
       run_best: opts.runBest(),
       lrs: live.lrs,
-      early_stopping: null,
+      early_stopping: opts.earlyStopping?.() ?? null,
       last_seq: opts.lastSeq(),
       attempt: opts.attempt,
     };
@@ -114,15 +117,15 @@ export function resumePointWriter(opts: {
     onState(state) {
       live = state;
     },
-    saveNow: save,
+    saveNow: () => save(),
     hooks: {
       onStageBegin(info) {
-        stage = { name: info.stage.name, index: info.stage.index, size: info.stage.size };
+        stage = { name: info.stage.name, index: info.stage.index, size: info.stage.size, epochs: info.stage.epochs };
         fold = info.fold;
         live = null;
       },
-      async onEpochEnd() {
-        await save();
+      async onEpochEnd(_logs, control) {
+        await save(control.stopStage);
       },
     },
   };
