@@ -4,10 +4,10 @@
  * ignores it); the finished file is checked against its sha256 before it is renamed into place.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { DataError } from "../../errors";
@@ -67,9 +67,9 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
     resumedFrom = have;
   } else if (response.status === 206 && have > 0) {
     resumedFrom = have;
-    await save(response, part, "a", have, opts.onProgress);
+    await save(response, part, "a", have, opts.onProgress).catch(interrupted(opts.url, part));
   } else if (response.ok) {
-    await save(response, part, "w", 0, opts.onProgress);
+    await save(response, part, "w", 0, opts.onProgress).catch(interrupted(opts.url, part));
   } else {
     await response.body?.cancel();
     throw new DataError(`${opts.url}: download failed with HTTP ${response.status} ${response.statusText}`);
@@ -85,6 +85,19 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
   return { file: opts.dest, bytes: (await stat(opts.dest)).size, sha256: digest, resumedFrom, verified: !!opts.sha256 };
 }
 
+/** A dropped connection: keep the part file and say how to go on. */
+const interrupted = (url: string, part: string) => async (error: Error) => {
+  const have = (await stat(part).catch(() => null))?.size ?? 0;
+  const cause = (error.cause as Error | undefined)?.message ?? error.message;
+  throw new DataError(
+    `${url}: download interrupted after ${have} bytes (${cause}); run the same command again to resume`,
+  );
+};
+
+/**
+ * Appends the body to `part` chunk by chunk, each write awaited, so whatever arrived before a
+ * dropped connection is on disk for the next try to resume from.
+ */
 async function save(
   response: Response,
   part: string,
@@ -96,13 +109,14 @@ async function save(
   const total = Number.isFinite(length) && length > 0 ? start + length : null;
   let done = start;
   onProgress?.(done, total);
-  const count = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      done += chunk.length;
+  const file = await open(part, flags);
+  try {
+    for await (const chunk of Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>)) {
+      await file.write(chunk as Buffer);
+      done += (chunk as Buffer).length;
       onProgress?.(done, total);
-      callback(null, chunk);
-    },
-  });
-  const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
-  await pipeline(body, count, createWriteStream(part, { flags }));
+    }
+  } finally {
+    await file.close();
+  }
 }
