@@ -3,7 +3,7 @@
  * value, `predict` labels image files with probabilities that sum to 1, and `export` writes a folder
  * that tfjs loads and that describes its inputs and classes.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -50,6 +50,24 @@ describe("eval, predict and export on a finished run", () => {
     expect(r.accuracy).toBeCloseTo(best.value, 10);
     expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(6);
     expect(r.classes).toHaveLength(3);
+  });
+
+  it("eval --data <folder> reads one sub-folder per class (one image a class is fine) and names unknown classes", async () => {
+    const top = JSON.parse(readFileSync(join(runDir, "top_losses", "top_losses.json"), "utf8")) as {
+      actual: string;
+      image: string;
+    }[];
+    const folder = join(dir, "labelled");
+    top.forEach((t, i) => {
+      mkdirSync(join(folder, t.actual), { recursive: true });
+      copyFileSync(join(runDir, t.image), join(folder, t.actual, `${i}.png`));
+    });
+    const r = await evalRun(runDir, folder);
+    expect(r.images).toBe(top.length);
+    expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(top.length);
+    mkdirSync(join(folder, "zebra"));
+    copyFileSync(join(runDir, top[0]!.image), join(folder, "zebra", "z.png"));
+    await expect(evalRun(runDir, folder)).rejects.toThrow(/class\(es\) the model does not know: zebra/);
   });
 
   it("eval --json through the CLI prints one JSON document", async () => {

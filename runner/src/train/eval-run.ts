@@ -4,17 +4,17 @@
  * with one sub-folder per class (`--data folder`). Classes are matched by name; a class the model
  * does not know is an error naming it.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import type { PerClass, ResolvedData } from "@tessera/shared";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { PerClass } from "@tessera/shared";
 import { RUN_FILES } from "@tessera/shared";
 import * as tf from "../tf";
 import { loadConfig } from "../config";
 import { loadDataset, loadImages, normalizeBatch, type LoadedDataset } from "../data";
 import { DataError } from "../errors";
 import { SOURCE_FILE } from "../runs";
-import { evaluate } from "./evaluate";
-import { openRunModel, type RunModel } from "./inference";
+import { evaluate, type InputFn } from "./evaluate";
+import { inputOf, listImages, openRunModel, type RunModel } from "./inference";
 import { mostConfused } from "./metrics";
 
 export interface EvalRunResult {
@@ -31,23 +31,55 @@ export interface EvalRunResult {
   most_confused: { actual: string; predicted: string; count: number }[];
 }
 
-const DEFAULT_AUGMENT = { dihedral: false, crop: null, brightness: 0, contrast: 0, stain_jitter: 0 };
+/** Labelled images to evaluate on, whatever their source. */
+interface EvalSet {
+  label: string;
+  /** Class name of every item. */
+  names: string[];
+  indices: number[];
+  input: InputFn;
+}
 
-/** A labelled folder read like `data.source: folder` with labels from sub-folders. */
-function folderData(path: string, m: RunModel): ResolvedData {
+function fromDataset(ds: LoadedDataset, m: RunModel, indices: number[], label: string): EvalSet {
   return {
-    source: "folder",
-    path: resolve(path),
-    label: { from: "folder" },
-    split: { protocol: "holdout", valid: 0.2, k: 5, folds: null, stratify: true, seed: 0 },
-    resize: m.resize,
-    normalize: m.normalize,
-    augment: DEFAULT_AUGMENT,
-    on_bad_image: "error",
+    label,
+    names: ds.items.map((item) => ds.classes[item.label]!),
+    indices,
+    input: async (idx, size) => {
+      const u8 = await loadImages(ds, idx, size, m.resize);
+      return tf.tidy(() => normalizeBatch(tf.tensor4d(u8, [idx.length, size, size, 3], "float32"), m.normalize));
+    },
   };
 }
 
-async function datasetFor(runDir: string, m: RunModel, data: string | undefined) {
+/**
+ * A folder with one sub-folder per class, read directly rather than as a `folder` data source:
+ * evaluation needs no split, so a class with a single image is fine here.
+ */
+function fromFolder(dir: string, m: RunModel): EvalSet {
+  const files: string[] = [];
+  const names: string[] = [];
+  for (const cls of readdirSync(dir).sort()) {
+    if (!statSync(join(dir, cls)).isDirectory()) continue;
+    for (const f of listImages([join(dir, cls)])) {
+      files.push(f);
+      names.push(cls);
+    }
+  }
+  if (files.length === 0) throw new DataError(`--data ${dir}: no class sub-folders with images`);
+  return {
+    label: dir,
+    names,
+    indices: files.map((_, i) => i),
+    input: (idx) =>
+      inputOf(
+        m,
+        idx.map((i) => files[i]!),
+      ),
+  };
+}
+
+async function evalSetFor(runDir: string, m: RunModel, data: string | undefined): Promise<EvalSet> {
   if (data === undefined) {
     const loaded = await loadConfig(join(runDir, RUN_FILES.config));
     const sourceFile = join(runDir, SOURCE_FILE);
@@ -56,40 +88,40 @@ async function datasetFor(runDir: string, m: RunModel, data: string | undefined)
       : {};
     const baseDir = source.config_file ? dirname(source.config_file) : process.cwd();
     const ds = await loadDataset(loaded.config.data, { seed: loaded.config.seed, baseDir });
-    return { ds, indices: ds.folds.at(-1)?.valid ?? [], label: "the run's validation images" };
+    return fromDataset(ds, m, ds.folds.at(-1)?.valid ?? [], "the run's validation images");
   }
   if (!existsSync(data)) throw new DataError(`--data ${data}: no such file or folder`);
-  if (statSync(data).isDirectory()) {
-    const ds = await loadDataset(folderData(data, m), { seed: 0, baseDir: process.cwd() });
-    return { ds, indices: ds.items.map((_, i) => i), label: data };
-  }
+  if (statSync(data).isDirectory()) return fromFolder(data, m);
   const loaded = await loadConfig(data);
   const ds = await loadDataset(loaded.config.data, { seed: loaded.config.seed, baseDir: dirname(loaded.file) });
-  return { ds, indices: ds.items.map((_, i) => i), label: `${data} (all images)` };
+  return fromDataset(
+    ds,
+    m,
+    ds.items.map((_, i) => i),
+    `${data} (all images)`,
+  );
 }
 
-/** Maps the dataset's labels onto the model's class order. */
-function labelsFor(ds: LoadedDataset, classes: string[]): number[] {
-  const unknown = ds.classes.filter((c) => !classes.includes(c));
+/** The model's class index of every item; a class the model does not know is an error naming it. */
+function labelsFor(names: string[], classes: string[]): number[] {
+  const unknown = [...new Set(names.filter((c) => !classes.includes(c)))];
   if (unknown.length > 0) {
     throw new DataError(
       `the data has class(es) the model does not know: ${unknown.join(", ")} (model: ${classes.join(", ")})`,
     );
   }
-  return ds.items.map((item) => classes.indexOf(ds.classes[item.label]!));
+  return names.map((n) => classes.indexOf(n));
 }
 
 /** Evaluates the run's best checkpoint on `data` (see the module comment). */
 export async function evalRun(runDir: string, data?: string): Promise<EvalRunResult> {
   const m = await openRunModel(runDir);
-  const { ds, indices, label } = await datasetFor(runDir, m, data);
-  const labels = labelsFor(ds, m.classes);
+  const set = await evalSetFor(runDir, m, data);
+  const { indices, label } = set;
+  const labels = labelsFor(set.names, m.classes);
   const ev = await evaluate({
     model: m.model,
-    input: async (idx, size) => {
-      const u8 = await loadImages(ds, idx, size, m.resize);
-      return tf.tidy(() => normalizeBatch(tf.tensor4d(u8, [idx.length, size, size, 3], "float32"), m.normalize));
-    },
+    input: set.input,
     indices,
     labels,
     classes: m.classes,
