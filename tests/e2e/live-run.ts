@@ -17,7 +17,7 @@ backend: cpu
 data:
   source: synthetic
   classes: ${TINY_CLASSES}
-  per_class: 16
+  per_class: 12
   image_size: 32
   split: { valid: 0.25, stratify: true }
 model:
@@ -31,10 +31,10 @@ train:
       trainable: [head]
       epochs: 1
       size: 32
-      lr: { find: true }
+      lr: { find: true, steps: 20 }
     - name: all
       trainable: all
-      epochs: 8
+      epochs: 6
       size: 32
       lr: { min: 3e-4, max: 3e-3 }
 `;

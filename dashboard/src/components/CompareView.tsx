@@ -79,7 +79,10 @@ export function CompareView({ ids }: { ids: string[] }) {
                 <tbody>
                   {paths.map((p) => (
                     <tr key={p} data-path={p}>
-                      <td className="mono">{p}</td>
+                      <td className="mono">
+                        {p}
+                        {changeNote(rest.flatMap((r) => r.diff).find((d) => d.path === p))}
+                      </td>
                       {runs.map((r, i) => (
                         <td key={r.id} className="mono">
                           {value(valueOf(i, p))}
@@ -189,4 +192,12 @@ function delta(x: number | null, base: number | null, percent: boolean) {
   const text = percent ? `${d >= 0 ? "+" : ""}${(d * 100).toFixed(1)} pp` : `${d >= 0 ? "+" : ""}${num(d, 3)}`;
   const good = percent ? d > 0 : d < 0;
   return <span className={d === 0 ? "muted" : good ? "added" : "removed"}>{text}</span>;
+}
+
+/** Marks changes that are not plain value changes, and fields outside the config hash. */
+function changeNote(change: { kind: string; defining: boolean } | undefined) {
+  if (!change) return null;
+  const notes = [change.kind !== "changed" ? change.kind : null, change.defining ? null : "not in config hash"];
+  const text = notes.filter(Boolean).join(", ");
+  return text ? <span className="muted"> ({text})</span> : null;
 }

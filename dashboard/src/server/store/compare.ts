@@ -1,10 +1,10 @@
 /**
  * `runs.compare`: what the Compare page shows for 2..8 runs — the config diff of each run against
- * the first, per-epoch curves to overlay, final metrics and their deltas, and confusion matrices.
+ * the first (the shared stage-aware diff that `tessera diff` prints), per-epoch curves to overlay, final metrics and their deltas, and confusion matrices.
  */
 import { parse } from "yaml";
 import type { RunEvent } from "@tessera/shared";
-import { diffByPath, type PathChange } from "./configDiff";
+import { diffConfigDocuments, type ConfigChange } from "@tessera/shared";
 import { readAllEvents, readRunDetail } from "./runs";
 
 export interface EpochPoint {
@@ -27,7 +27,7 @@ export interface ComparedRun {
   lastValidLoss: number | null;
   confusion: number[][] | null;
   /** Changes from the first run's config to this one's (empty for the first). */
-  diff: PathChange[];
+  diff: ConfigChange[];
 }
 
 function curves(events: RunEvent[]): Pick<ComparedRun, "classes" | "epochs" | "confusion"> {
@@ -70,7 +70,7 @@ export async function compareRuns(ids: string[]): Promise<{ runs: ComparedRun[] 
         best: accs.length ? Math.max(...accs) : null,
         last: accs.at(-1) ?? null,
         lastValidLoss: c.epochs.at(-1)?.validLoss ?? null,
-        diff: i === 0 ? [] : diffByPath(configs[0], configs[i]),
+        diff: i === 0 ? [] : diffConfigDocuments(configs[0], configs[i]),
       };
     }),
   );
