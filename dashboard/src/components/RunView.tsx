@@ -172,7 +172,8 @@ export function RunView({ id }: { id: string }) {
                   />
                   <figcaption>
                     {t.actual !== undefined ? `${t.actual} → ${t.predicted}` : t.file}
-                    {t.loss !== undefined ? ` · ${t.loss.toFixed(2)}` : ""}
+                    {t.loss !== undefined ? ` · loss ${t.loss.toFixed(2)}` : ""}
+                    {t.probability !== undefined ? ` · p ${t.probability.toFixed(2)}` : ""}
                   </figcaption>
                 </figure>
               ))}

@@ -28,18 +28,21 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
   const [sort, setSort] = useState<SortKey>("started");
   const [dir, setDir] = useState<"asc" | "desc">("desc");
   const [page, setPage] = useState(0);
+  const [configHash, setConfigHash] = useState("");
   const [selected, setSelected] = useState<string[]>([]);
   const { data, error, isLoading } = useQuery({
     ...trpc.runs.list.queryOptions({
       q: q || undefined,
       status: status ? [status] : undefined,
+      configHash: configHash || undefined,
       sort,
       dir,
       offset: page * PAGE,
       limit: PAGE,
     }),
     refetchInterval: 2000,
-    initialData: !q && !status && sort === "started" && dir === "desc" && page === 0 ? initial : undefined,
+    initialData:
+      !q && !status && !configHash && sort === "started" && dir === "desc" && page === 0 ? initial : undefined,
     placeholderData: (prev) => prev,
   });
 
@@ -62,7 +65,7 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
 
   if (error) return <p className="error">Could not list runs: {error.message}</p>;
   const total = data?.total ?? 0;
-  const empty = !isLoading && total === 0 && !q && !status;
+  const empty = !isLoading && total === 0 && !q && !status && !configHash;
   return (
     <>
       <div className="row" style={{ justifyContent: "space-between" }}>
@@ -84,6 +87,11 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
               <option key={s}>{s}</option>
             ))}
           </select>
+          {configHash ? (
+            <button onClick={() => setConfigHash("")} title="clear the config filter">
+              config {configHash.slice(0, 8)} ×
+            </button>
+          ) : null}
           <button
             className="primary"
             data-testid="compare"
@@ -144,8 +152,18 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
                   </td>
                   <td className="num">{duration(r.seconds)}</td>
                   <td>{r.backend ?? "–"}</td>
-                  <td className="mono" title={r.configHash}>
-                    {r.configHash.slice(0, 8)}
+                  <td className="mono">
+                    <a
+                      href="#"
+                      title={`only runs of config ${r.configHash}`}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        setConfigHash(r.configHash);
+                        setPage(0);
+                      }}
+                    >
+                      {r.configHash.slice(0, 8)}
+                    </a>
                   </td>
                   <td className="muted">{new Date(r.started).toLocaleString()}</td>
                 </tr>

@@ -173,12 +173,15 @@ export async function listRunRows(root: string = runsDir()): Promise<RunRow[]> {
   return rows.filter((r): r is RunRow => r !== null).sort((a, b) => b.started.localeCompare(a.started));
 }
 
-/** One top-loss thumbnail; labels come from `top_losses/index.json` when the runner writes one. */
+/** One top-loss thumbnail, labelled from `top_losses/top_losses.json` (the runner's index) when present. */
 export interface TopLoss {
+  /** Thumbnail file name inside `top_losses/`. */
   file: string;
+  key?: string;
   actual?: string;
   predicted?: string;
   loss?: number;
+  probability?: number;
 }
 
 /** Everything about one run except its events (those stream through `runs.events`). */
@@ -204,10 +207,13 @@ function planOf(configYaml: string): { name: string; epochs: number }[] {
 
 async function topLossesOf(dir: string): Promise<TopLoss[]> {
   const folder = join(dir, RUN_FILES.topLosses);
-  const index = await readJson<TopLoss[]>(join(folder, "index.json"));
   const files = (await readdir(folder).catch(() => [] as string[])).filter((f) => /\.(png|jpe?g|webp)$/i.test(f));
-  if (Array.isArray(index))
-    return index.filter((t) => typeof t.file === "string" && files.includes(t.file.replace(/^.*\//, "")));
+  const index = await readJson<(Omit<TopLoss, "file"> & { image?: string })[]>(join(folder, "top_losses.json"));
+  if (Array.isArray(index)) {
+    return index
+      .map(({ image, ...row }) => ({ ...row, file: (image ?? "").replace(/^.*\//, "") }))
+      .filter((t) => files.includes(t.file));
+  }
   return files.sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).map((file) => ({ file }));
 }
 
