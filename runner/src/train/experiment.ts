@@ -134,6 +134,8 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
         }),
       );
       results.push(result);
+      // Its checkpoints are on disk and its metrics in `result`: free the weights before the next fold.
+      result.model.dispose();
     }
     const summary = buildSummary(results, config.checkpoint.monitor, (performance.now() - started) / 1000);
     const main = results.at(-1);
