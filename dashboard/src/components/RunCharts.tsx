@@ -8,7 +8,7 @@ import type { RunState } from "../lib/runState";
 
 function markStages(chart: Chart, state: RunState): void {
   (chart.options.plugins as Record<string, unknown>).stageLines = {
-    lines: state.stages.filter((s) => s.x > 0).map((s) => ({ x: s.x + 0.5, label: s.name })),
+    lines: state.stages.filter((s) => s.x > 0).map((s) => ({ x: s.x + 0.5, label: s.label })),
   };
 }
 

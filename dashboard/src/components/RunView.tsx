@@ -100,7 +100,7 @@ export function RunView({ id }: { id: string }) {
       <div className="card" style={{ marginTop: 12 }}>
         <div className="stats" data-testid="progress">
           <div className="stat">
-            <b>{stage ? `${stage.name} (${stage.index + 1}/${Math.max(plan.length, state.stages.length)})` : "–"}</b>
+            <b>{stage ? `${stage.label} (${stage.index + 1}/${Math.max(plan.length, state.stages.length)})` : "–"}</b>
             <span>stage</span>
           </div>
           <div className="stat">

@@ -12,6 +12,7 @@ export interface Pt {
 
 export interface StageMark {
   name: string;
+  label: string;
   index: number;
   x: number;
   epochs: number;
@@ -49,6 +50,8 @@ export class RunState {
         for (const g of Object.keys(e.lr)) if (!this.groups.includes(g)) this.groups.push(g);
         this.stages.push({
           name: e.stage,
+          // k-fold runs repeat the stages per fold; label them apart on the charts
+          label: e.fold === undefined ? e.stage : `fold ${e.fold} · ${e.stage}`,
           index: e.index,
           x: this.batchLoss.length,
           epochs: e.epochs,
