@@ -18,7 +18,7 @@ import { withSeededRandom } from "./seeded";
 import { DivergedError } from "./stage";
 import type { RunSafety } from "./crash-safety";
 import { InterruptedError, type Interrupt } from "./interrupt";
-import { openResume, prepareOrRelease } from "./resume-open";
+import { earlierFoldResults, openResume, prepareOrRelease } from "./resume-open";
 import { UsageError } from "../errors";
 import { buildSummary, writeTopLosses } from "./summary";
 
@@ -119,7 +119,10 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
     },
   };
   try {
-    const results: FoldResult[] = [];
+    // A resumed k-fold run keeps the metrics of the folds its earlier attempts finished.
+    const results = (
+      resumed ? earlierFoldResults(resumed.events, resumed.point?.position.fold ?? null) : []
+    ) as FoldResult[];
     for (let f = safety.resume?.position.fold_index ?? 0; f < dataset.folds.length && !opts.signal?.aborted; f++) {
       const result = await withSeededRandom(config.seed + f, () =>
         trainFold({

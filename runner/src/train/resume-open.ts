@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { BACKENDS, RUN_FILES, type BackendName, type RunEventBody } from "@tessera/shared";
+import { BACKENDS, RUN_FILES, type BackendName, type EventOf, type RunEvent, type RunEventBody } from "@tessera/shared";
 import { loadConfig, type LoadedConfig } from "../config";
 import { ExitError } from "../errors";
 import { readEvents, readMeta, reopenRun, resolveRunRef, SOURCE_FILE, type RunWriter } from "../runs";
@@ -22,6 +22,8 @@ export interface OpenedResume {
   baseDir: string;
   point: ResumePoint | null;
   plan: ResumePlan;
+  /** The run's current events (torn line repaired, superseded ones dropped) before this attempt. */
+  events: RunEvent[];
   /** True for an event the new attempt must not write again (the resumed stage's `stage_started`). */
   skip(body: RunEventBody & { fold?: number }): boolean;
 }
@@ -55,10 +57,8 @@ export async function openResume(ref: string, runsDir: string): Promise<OpenedRe
       : {};
     const baseDir = source.config_file ? dirname(source.config_file) : process.cwd();
     const point = await loadResumePoint(dir);
-    plan = planResume(
-      readEvents(dir, () => undefined),
-      point?.position ?? null,
-    );
+    const events = readEvents(dir, () => undefined);
+    plan = planResume(events, point?.position ?? null);
     let skipped = false;
     return {
       dir,
@@ -70,6 +70,7 @@ export async function openResume(ref: string, runsDir: string): Promise<OpenedRe
       baseDir,
       point,
       plan,
+      events,
       skip(body) {
         const p = point?.position;
         if (
@@ -115,4 +116,32 @@ export async function prepareOrRelease<T extends { dataset: { dataHash: string }
     resumed.writer.finish("interrupted");
     throw error;
   }
+}
+
+/**
+ * What the summary needs from the folds a resumed k-fold run finished in earlier attempts (it
+ * trains only the folds from the resume point on): each one's last epoch metrics, from its events.
+ * Returns them in fold order; the resumed fold itself and later ones are left out.
+ */
+export function earlierFoldResults(
+  events: RunEvent[],
+  resumedFold: number | null,
+): {
+  fold: number | null;
+  last: Pick<EventOf<"epoch">, "valid_accuracy" | "valid_loss" | "train_loss" | "per_class" | "confusion">;
+  best: null;
+  tta: null;
+  stopped: null;
+}[] {
+  if (resumedFold === null) return [];
+  const lastByFold = new Map<number, EventOf<"epoch">>();
+  for (const e of events) {
+    if (e.type === "epoch" && e.fold !== undefined && e.fold !== resumedFold) lastByFold.set(e.fold, e);
+  }
+  const order = [
+    ...new Set(events.flatMap((e) => (e.type === "stage_started" && e.fold !== undefined ? [e.fold] : []))),
+  ];
+  return order
+    .filter((fold) => fold !== resumedFold && lastByFold.has(fold) && order.indexOf(fold) < order.indexOf(resumedFold))
+    .map((fold) => ({ fold, last: lastByFold.get(fold)!, best: null, tta: null, stopped: null }));
 }

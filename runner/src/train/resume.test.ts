@@ -7,6 +7,7 @@ import * as tf from "../tf";
 import { GroupOptimizer } from "./optim";
 import { planResume, resumePointWriter } from "./resume";
 import { loadResumePoint, type TrainPosition } from "./resume-state";
+import { earlierFoldResults } from "./resume-open";
 
 const ev = (seq: number, type: string, extra: object = {}) => ({ seq, type, ...extra }) as unknown as RunEvent;
 
@@ -81,5 +82,27 @@ describe("resumePointWriter", () => {
     const point = await loadResumePoint(runDir);
     expect(point?.position).toMatchObject({ epoch: 6, batch: 0, early_stopping: { best: 0.5, wait: 2 } });
     point?.dispose();
+  });
+});
+
+describe("earlierFoldResults", () => {
+  it("keeps the last epoch metrics of the folds finished before the resumed one", () => {
+    const stage = (seq: number, fold: number) => ev(seq, "stage_started", { stage: "s", fold });
+    const epoch = (seq: number, fold: number, acc: number) => ev(seq, "epoch", { fold, valid_accuracy: acc });
+    const events = [
+      stage(1, 0),
+      epoch(2, 0, 0.5),
+      epoch(3, 0, 0.7),
+      stage(4, 1),
+      epoch(5, 1, 0.9),
+      stage(6, 2),
+      epoch(7, 2, 0.1),
+    ];
+    const folds = earlierFoldResults(events, 2);
+    expect(folds.map((f) => [f.fold, f.last.valid_accuracy])).toEqual([
+      [0, 0.7],
+      [1, 0.9],
+    ]);
+    expect(earlierFoldResults(events, null)).toEqual([]);
   });
 });
