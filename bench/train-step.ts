@@ -48,7 +48,12 @@ if (o.child !== undefined) {
   process.exit(0);
 }
 
-/** wasm32 stops at 4 GiB: the largest training batch that fits (measured in the Compute II issue). */
+/**
+ * wasm32 stops at 4 GiB: the largest training batch that fits (measured in the Compute II issue).
+ * PyTorch runs the same batch for a like-for-like ratio, but note that Debian's PyTorch 1.13 is
+ * ~8x slower per image on ResNet-50 at batch 8 than at 16 (2.0 vs 16.4 img/cpu-s at 128 px,
+ * measured with bench/train_step_torch.py), so the ResNet-50 ratios at 128/224 px flatter tfjs.
+ */
 function batchFor(model: string, size: number, asked: number, backend: string, mode: Mode): number {
   if (backend === "cpu") return 2; // ~0.25 img/s: two images are already a long step.
   if (mode === "infer") return asked;
