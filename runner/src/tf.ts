@@ -5,10 +5,11 @@
  * `backend/` registers and selects the others.
  */
 import "@tensorflow/tfjs-backend-cpu";
-// Chained ops (`x.square().sum()`), as the umbrella package registers them. Best effort: these
-// are extensionless ESM files that load under a bundler (vitest, Next) but not under plain Node
-// (tsx, i.e. `pnpm tessera`), where a static import made every command crash on startup.
-await import("@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops").catch(() => undefined);
+// Types of the chained ops only; the methods themselves are defined by tf-chained.ts.
+import type {} from "@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops";
+import { registerChainedOps } from "./tf-chained";
+
+registerChainedOps();
 
 export * from "@tensorflow/tfjs-core";
 export * from "@tensorflow/tfjs-layers";
