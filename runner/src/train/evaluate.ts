@@ -65,7 +65,7 @@ export async function evaluate(opts: {
     const x = await opts.input(chunk, opts.size);
     const p = predictProbs(opts.model, x, opts.tta ?? false);
     x.dispose();
-    const values = p.dataSync();
+    const values = await p.data();
     p.dispose();
     probs.set(values, start * k);
     chunk.forEach((item, j) => {

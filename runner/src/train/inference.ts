@@ -114,7 +114,7 @@ export async function predictFiles(m: RunModel, files: string[], batch = 32): Pr
     const chunk = files.slice(i, i + batch);
     const x = await inputOf(m, chunk);
     const p = predictProbs(m.model, x, false);
-    const probs = p.arraySync();
+    const probs = await p.array();
     tf.dispose([x, p]);
     chunk.forEach((file, j) => {
       const row = probs[j]!;

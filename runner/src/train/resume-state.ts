@@ -108,7 +108,7 @@ export async function saveResumePoint(opts: {
       if (!key) throw new Error(`internal: optimizer slot ${name} is not a weight of the model`);
       const parts = s.v ? [s.m, s.v] : [s.m];
       for (const t of parts) {
-        const data = t.dataSync() as Float32Array;
+        const data = (await t.data()) as Float32Array;
         writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       }
       slots.push({ key, shape: s.m.shape, step: s.step, has_v: s.v !== null, offset });

@@ -138,7 +138,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
         const stepLrs = Object.fromEntries(Object.entries(lrs).map(([g, lr]) => [g, lr * sched.lrFactor]));
         let loss: number;
         try {
-          loss = trainStep({
+          loss = await trainStep({
             model,
             x,
             y,

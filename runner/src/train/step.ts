@@ -13,7 +13,8 @@ export type GroupVariables = Map<string, tf.Variable[]>;
 export interface StepInput {
   model: tf.LayersModel;
   /** Normalised images, NHWC float32. */
-  x: tf.Tensor4D;
+  /** Images (rank 4) or cached activations (rank 2 or 4), batch first. */
+  x: tf.Tensor;
   /** Class indices. */
   y: tf.Tensor1D;
   numClasses: number;
@@ -33,7 +34,7 @@ export function lossOf(logits: tf.Tensor, y: tf.Tensor1D, numClasses: number): t
 }
 
 /** Runs one step and returns the batch's mean loss (NaN/inf is returned, not thrown). */
-export function trainStep(input: StepInput): number {
+export async function trainStep(input: StepInput): Promise<number> {
   const { model, x, y, numClasses, variables, optimizer, lrs, mom } = input;
   const batch = x.shape[0];
   const micro = Math.max(1, Math.min(input.microBatch, batch));
@@ -46,14 +47,16 @@ export function trainStep(input: StepInput): number {
     // gradient of the whole batch's mean loss.
     const weight = size / batch;
     const { value, grads: g } = tf.tidy(() => {
-      const xs = size === batch ? x : x.slice([start, 0, 0, 0], [size, -1, -1, -1]);
-      const ys = size === batch ? y : y.slice([start], [size]);
+      // Along the batch axis only: x is images (rank 4) or cached activations (rank 2 or 4).
+      const xs = size === batch ? x : tf.slice(x, start, size);
+      const ys = size === batch ? y : tf.slice(y, start, size);
       return tf.variableGrads(() => {
         const logits = model.apply(xs, { training: true }) as tf.Tensor;
         return tf.mul(lossOf(logits, ys, numClasses), weight) as tf.Scalar;
       }, varList);
     });
-    lossSum += value.dataSync()[0]!;
+    // An async read: the webgpu backend cannot read synchronously in Node.
+    lossSum += (await value.data())[0]!;
     value.dispose();
     if (grads === null) {
       grads = g;
