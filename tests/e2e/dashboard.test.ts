@@ -37,6 +37,10 @@ describe.skipIf(skip !== null)("dashboard in chromium", () => {
     });
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // every live event seq the Run page receives, to check the stream after a dropped connection
+    await page.addInitScript(
+      `window.__seqs = []; window.addEventListener("tessera:event", (e) => window.__seqs.push(e.detail));`,
+    );
   });
 
   afterAll(async () => {
@@ -51,7 +55,7 @@ describe.skipIf(skip !== null)("dashboard in chromium", () => {
     console.info(`e2e: watching a ${live.kind} run (${live.id})`);
     await page.goto(dashboard.url);
     await page.locator(`tr[data-run="${live.id}"]`).waitFor({ timeout: 30_000 });
-    await page.locator(`tr[data-run="${live.id}"] a`).click();
+    await page.locator(`tr[data-run="${live.id}"]`).getByTestId("run-link").click();
     await page.waitForURL(/\/runs\//);
     const acc = page.getByTestId("accuracy-chart");
     await acc.waitFor();
@@ -69,6 +73,19 @@ describe.skipIf(skip !== null)("dashboard in chromium", () => {
     expect(navigations).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, "run-live.png"), fullPage: true });
   }, 600_000);
+
+  it("resumes the live stream after the server drops the connection, with no gap and no duplicate", async () => {
+    const seqs = async () => JSON.parse(await page.evaluate<string>("JSON.stringify(window.__seqs)")) as number[];
+    const before = (await seqs()).length;
+    expect(before).toBeGreaterThan(0);
+    dashboard.server.closeAllConnections(); // the browser's EventSource reconnects with Last-Event-ID
+    await expect
+      .poll(async () => (await seqs()).length, { timeout: 120_000, interval: 250 })
+      .toBeGreaterThan(before + 2);
+    const got = await seqs();
+    expect(new Set(got).size).toBe(got.length);
+    expect(got).toEqual(got.map((_, i) => got[0]! + i));
+  }, 300_000);
 
   it("draws the LR-finder sweep with four suggestions and the confusion matrix with every class", async () => {
     const finder = page.locator('[data-testid^="lr-find-"]').first();

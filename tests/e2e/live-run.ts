@@ -1,7 +1,8 @@
 /**
  * The training run the browser test watches: the real `tessera run` on a tiny synthetic config,
  * or, when the engine cannot start here, the fixture live writer in a child process (the test
- * says which one it used; `TESSERA_E2E_REQUIRE_REAL=1` forbids the fallback).
+ * says which one it used; `TESSERA_E2E_REQUIRE_REAL=1` forbids the fallback,
+ * `TESSERA_E2E_WRITER=fixture` skips the real run).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -84,7 +85,10 @@ async function startReal(root: string, dir: string): Promise<LiveRun | { failed:
 
 /** Starts the watched run: real if it can, else the fixture writer. */
 export async function startLiveRun(root: string, scratch: string): Promise<LiveRun> {
-  const real = await startReal(root, scratch);
+  const real =
+    process.env.TESSERA_E2E_WRITER === "fixture"
+      ? { failed: "TESSERA_E2E_WRITER=fixture" }
+      : await startReal(root, scratch);
   if ("kind" in real) return real;
   if (process.env.TESSERA_E2E_REQUIRE_REAL === "1") throw new Error(real.failed);
   console.warn(`e2e: the real training run could not start, watching the fixture live writer instead.\n${real.failed}`);

@@ -141,7 +141,9 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
                     <span className={`badge ${r.status}`}>{r.status}</span>
                   </td>
                   <td>
-                    <Link href={`/runs/${encodeURIComponent(r.id)}`}>{r.name}</Link>
+                    <Link href={`/runs/${encodeURIComponent(r.id)}`} data-testid="run-link">
+                      {r.name}
+                    </Link>
                     <div className="muted mono">{r.id}</div>
                   </td>
                   <td className="num">{pct(r.bestAccuracy)}</td>
