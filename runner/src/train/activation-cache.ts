@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ResolvedAugment, ResolvedStage } from "@tessera/shared";
+import type { ResNetPart, ResolvedAugment, ResolvedConfig, ResolvedStage } from "@tessera/shared";
 import * as tf from "../tf";
 import { dihedralView, rngFor } from "../data";
 import { setTrainable, type BuiltModel } from "../model";
@@ -29,6 +29,16 @@ export function cacheEligibility(stage: ResolvedStage, augment: ResolvedAugment)
     return "colour/stain jitter makes every epoch's input new";
   }
   return null;
+}
+
+/**
+ * Where a stage's taped (trained) forward pass starts, for the memory check: the first part of its
+ * first trainable group when the frozen prefix is served from the cache, else the stem.
+ */
+export function firstTapedPart(config: ResolvedConfig, stage: ResolvedStage): ResNetPart {
+  if (cacheEligibility(stage, config.data.augment) !== null) return "stem";
+  const first = Object.entries(config.model.groups).find(([group]) => stage.trainable.includes(group));
+  return first?.[1][0] ?? "stem";
 }
 
 /**

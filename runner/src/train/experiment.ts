@@ -8,6 +8,8 @@ import { dirname, join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { RUN_FILES, type BackendName, type RunEvent, type RunSummary } from "@tessera/shared";
 import { selectBackend } from "../backend";
+import { checkConfigMemory } from "../model";
+import { firstTapedPart } from "./activation-cache";
 import { loadConfig } from "../config";
 import { loadDataset, splitRecord } from "../data";
 import { createRun, runsDirFrom } from "../runs";
@@ -62,6 +64,8 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   const prepared = await prepareOrRelease(resumed, async () => {
     // A resumed run keeps the backend it ran on (numbers differ slightly between backends).
     const backend = await selectBackend(opts.backend ?? resumed?.backend ?? config.backend);
+    // A clear error now instead of a bare `Aborted()` from the wasm heap mid-run.
+    checkConfigMemory(config, backend.name, { fromPart: (stage) => firstTapedPart(config, stage) });
     const dataset = await loadDataset(config.data, {
       seed: config.seed,
       baseDir: resumed?.baseDir ?? dirname(loaded.file),
@@ -129,6 +133,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
           config,
           dataset,
           foldIndex: f,
+          baseDir: resumed?.baseDir ?? dirname(loaded.file),
           runDir: writer.dir,
           emit,
           hooks: [track, ...(opts.hooks ?? [])],

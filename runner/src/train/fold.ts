@@ -33,6 +33,8 @@ export interface FoldOptions {
   config: ResolvedConfig;
   dataset: LoadedDataset;
   foldIndex: number;
+  /** The config file's folder: a relative `pretrained:` path is relative to it. */
+  baseDir: string;
   runDir: string;
   emit: Emit;
   hooks: TrainHooks[];
@@ -45,7 +47,10 @@ export interface FoldOptions {
 /** Trains every stage on one fold; the model is fresh (seeded) for each fold. */
 export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
   const { config } = opts;
-  const built = await buildModel(config.model, opts.dataset.classes.length, { seed: config.seed });
+  const built = await buildModel(config.model, opts.dataset.classes.length, {
+    seed: config.seed,
+    baseDir: opts.baseDir,
+  });
   const data = trainDataOf(opts.dataset, config.data, built.preprocessing);
   const fold: TrainFold = data.folds[opts.foldIndex]!;
   let bestSoFar: () => { stage: string; epoch: number; value: number } | null = () => null;
