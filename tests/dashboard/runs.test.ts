@@ -1,6 +1,6 @@
 /** runs.list (filter, sort, paginate), runs.get (top losses from the runner's index) and runs.compare over fixture run folders. */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../../dashboard/src/server/routers/_app";
@@ -17,6 +17,9 @@ beforeAll(async () => {
   ids = await populate(root, 12);
   const failed = new FixtureRun(root, "20260101-200000-broken-ffff", { name: "broken", config_hash: "deadbeef" });
   failed.append({ type: "run_failed", error: "out of memory", stage: null, epoch: null });
+  new FixtureRun(root, "20260101-210000-alive-0001", { name: "alive" }); // lock holds this live pid
+  const dead = new FixtureRun(root, "20260101-210000-dead-0002", { name: "dead" });
+  writeFileSync(join(dead.dir, ".lock"), JSON.stringify({ pid: 2 ** 22 + 7, host: hostname(), since: "x" }));
   const top = join(root, ids[0]!, "top_losses");
   mkdirSync(top);
   writeFileSync(join(top, "01.png"), tinyPng());
@@ -43,12 +46,12 @@ afterAll(() => rmSync(join(root, ".."), { recursive: true, force: true }));
 describe("runs.list", () => {
   it("pages newest first and counts everything", async () => {
     const page1 = await caller.runs.list({ limit: 5 });
-    expect(page1.total).toBe(13);
+    expect(page1.total).toBe(15);
     expect(page1.rows).toHaveLength(5);
     const page3 = await caller.runs.list({ limit: 5, offset: 10 });
-    expect(page3.rows).toHaveLength(3);
+    expect(page3.rows).toHaveLength(5);
     const all = [...page1.rows, ...(await caller.runs.list({ limit: 5, offset: 5 })).rows, ...page3.rows];
-    expect(new Set(all.map((r) => r.id)).size).toBe(13);
+    expect(new Set(all.map((r) => r.id)).size).toBe(15);
     expect(all.map((r) => r.started)).toEqual([...all.map((r) => r.started)].sort().reverse());
   });
 
@@ -60,6 +63,14 @@ describe("runs.list", () => {
     expect(named.total).toBe(2);
     const hashed = await caller.runs.list({ configHash: "hash0001" });
     expect(hashed.total).toBe(Math.ceil((12 - 1) / 5));
+  });
+
+  it("marks a running run whose writer process is gone as stale, not one whose writer lives", async () => {
+    const rows = (await caller.runs.list({ q: "210000" })).rows;
+    const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
+    expect(byName.alive).toMatchObject({ status: "running", stale: false });
+    expect(byName.dead).toMatchObject({ status: "running", stale: true });
+    expect((await caller.runs.list({ status: ["finished"] })).rows.every((r) => !r.stale)).toBe(true);
   });
 
   it("sorts by best accuracy both ways", async () => {

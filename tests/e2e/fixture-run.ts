@@ -3,7 +3,8 @@
  * shared/src/events.ts) for dashboard tests and the dashboard bench: meta.json, config.yaml,
  * events.jsonl appended line by line, summary.json, top-loss thumbnails.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 import {
@@ -29,6 +30,11 @@ export class FixtureRun {
     this.dir = join(root, id);
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(join(this.dir, RUN_FILES.config), configYaml);
+    // held like the runner holds it, so the dashboard sees a live writer
+    writeFileSync(
+      join(this.dir, RUN_FILES.lock),
+      JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }),
+    );
     this.writeMeta({});
   }
 
@@ -65,6 +71,11 @@ export class FixtureRun {
     if (event.type === "epoch") this.lastEpoch = event;
     appendFileSync(join(this.dir, RUN_FILES.events), `${JSON.stringify(event)}\n`);
     return event;
+  }
+
+  /** Drops the lock, as the runner does when the run ends. */
+  release(): void {
+    rmSync(join(this.dir, RUN_FILES.lock), { force: true });
   }
 
   writeSummary(summary: RunSummary): void {

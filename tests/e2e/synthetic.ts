@@ -159,5 +159,6 @@ export async function writeSyntheticRun(run: FixtureRun, o: SyntheticOptions): P
     run.append({ type: "run_finished", summary });
     run.writeSummary(summary);
     run.writeMeta({ status: "finished", ended: new Date().toISOString() });
+    run.release();
   }
 }

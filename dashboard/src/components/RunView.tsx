@@ -85,7 +85,12 @@ export function RunView({ id }: { id: string }) {
             {meta.name}{" "}
             <span className={`badge ${status}`} data-testid="run-status">
               {status}
-            </span>
+            </span>{" "}
+            {status === "running" && detail.data.row?.stale ? (
+              <span className="badge interrupted" title={`continue it with: pnpm tessera run --resume ${id}`}>
+                stale: its process is gone
+              </span>
+            ) : null}
           </h1>
           <div className="muted mono">{id}</div>
         </div>

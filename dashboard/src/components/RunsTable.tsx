@@ -138,7 +138,16 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
                     />
                   </td>
                   <td>
-                    <span className={`badge ${r.status}`}>{r.status}</span>
+                    {r.stale ? (
+                      <span
+                        className="badge interrupted"
+                        title={`the process writing this run is gone; continue it with: pnpm tessera run --resume ${r.id}`}
+                      >
+                        stale
+                      </span>
+                    ) : (
+                      <span className={`badge ${r.status}`}>{r.status}</span>
+                    )}
                   </td>
                   <td>
                     <Link href={`/runs/${encodeURIComponent(r.id)}`} data-testid="run-link">

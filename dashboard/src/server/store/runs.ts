@@ -17,6 +17,8 @@ import {
   type RunStatus,
   type RunSummary,
 } from "@tessera/shared";
+import { hostname } from "node:os";
+import { processAlive } from "@tessera/runner/runs/lock";
 import { dropSuperseded } from "@tessera/runner/runs/parse";
 import { readNewEvents, type JsonlCursor } from "./jsonl";
 import { resolveRunDir, runsDir } from "./paths";
@@ -39,6 +41,8 @@ export interface RunRow {
   epoch: number | null;
   epochs: number | null;
   lastSeq: number;
+  /** Status says running but the writing process is gone (killed, crashed): resumable, not live. */
+  stale: boolean;
 }
 
 interface Folded {
@@ -116,6 +120,17 @@ async function readJson<T>(file: string): Promise<T | null> {
   }
 }
 
+/**
+ * Whether the process holding the run's `.lock` still exists (same check as the runner's
+ * `listRuns`). A lock from another host cannot be checked here and counts as alive.
+ */
+async function writerAlive(dir: string): Promise<boolean> {
+  const lock = await readJson<{ pid?: number; host?: string }>(join(dir, RUN_FILES.lock));
+  if (!lock || typeof lock.pid !== "number") return false;
+  if (lock.host && lock.host !== hostname()) return true;
+  return processAlive(lock.pid);
+}
+
 /** The current row of one run folder, or null when it is not a readable run. */
 async function rowOf(id: string, dir: string): Promise<RunRow | null> {
   let entry = cache.get(dir);
@@ -148,6 +163,7 @@ async function rowOf(id: string, dir: string): Promise<RunRow | null> {
   const end = meta.ended ?? (status === "running" ? new Date().toISOString() : f.lastTime);
   return {
     id,
+    stale: status === "running" && !(await writerAlive(dir)),
     name: meta.name,
     status,
     started: meta.started,
