@@ -42,7 +42,7 @@ export async function findLr(opts: LrFindOptions): Promise<LrFindResult> {
         const { x, y } = await opts.batch(i);
         try {
           const lrs = Object.fromEntries([...opts.variables.keys()].map((g) => [g, lr]));
-          return trainStep({
+          return await trainStep({
             model: opts.model,
             x,
             y,
