@@ -4,7 +4,7 @@
  * lines instead: one per epoch and a few per epoch for batches. Everything goes to stderr.
  */
 import cliProgress from "cli-progress";
-import pc from "picocolors";
+import { createColors } from "picocolors";
 import type { TrainHooks } from "../../train";
 
 const fmt = (n: number, digits = 4) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
@@ -16,6 +16,8 @@ const lrText = (lrs: Record<string, number>) =>
 /** Progress hooks writing to `stream` (default stderr); `close()` stops the bar. */
 export function progressHooks(stream: NodeJS.WriteStream = process.stderr): TrainHooks & { close(): void } {
   const tty = Boolean(stream.isTTY);
+  // Colour only on a terminal: logs in CI (where picocolors' own check says yes) stay plain text.
+  const pc = createColors(tty && !process.env.NO_COLOR);
   const multi = tty
     ? new cliProgress.MultiBar(
         {
