@@ -106,5 +106,9 @@ describe("eval, predict and export on a finished run", () => {
     expect((model.predict(tf.zeros([1, 32, 32, 3])) as tf.Tensor).shape).toEqual([1, 3]);
     await exportRun(runDir, out); // an earlier export may be overwritten
     await expect(exportRun(runDir, join(runDir, "checkpoints"))).rejects.toThrow(/not empty/);
+    // --out naming a file was an "unexpected error" (ENOTDIR stack trace).
+    await expect(exportRun(runDir, join(runDir, "config.yaml"))).rejects.toThrow(
+      /config\.yaml: is a file, not a folder/,
+    );
   });
 });

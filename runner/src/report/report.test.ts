@@ -86,6 +86,16 @@ describe("tessera report", async () => {
   });
 });
 
+describe("tessera report --out", async () => {
+  const run = await loadRunSide(await writeFakeRun({ runsDir, id: "rep-out" }));
+
+  it("naming a file is a clear error, not a stack trace (it was EEXIST from mkdir)", () => {
+    const file = join(runsDir, "rep-out", "config.yaml");
+    expect(existsSync(file)).toBe(true);
+    expect(() => writeReport({ run, outDir: file })).toThrow(/config\.yaml: is a file, not a folder/);
+  });
+});
+
 describe("tessera report on a run that has not finished an epoch", async () => {
   const run = await loadRunSide(await writeFakeRun({ runsDir, id: "rep-empty", accuracy: [[], []], unfinished: true }));
 

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { ensureOutDir } from "../out-dir";
 import { marked } from "marked";
 import { reportCharts } from "./charts";
 import { diffLoaded } from "./diff";
@@ -34,7 +35,7 @@ export function writeReport(opts: ReportOptions): ReportOutput {
   const { run } = opts;
   const baseline = opts.baseline ?? null;
   const outDir = resolve(opts.outDir);
-  mkdirSync(outDir, { recursive: true });
+  ensureOutDir(outDir);
   const diff = baseline ? diffLoaded(baseline, run) : null;
   const charts = reportCharts(run.metrics, baseline?.metrics ?? null, {
     run: "this run",

@@ -4,10 +4,11 @@
  * `tessera-model.json` saying what goes in (size, pixel range, normalisation with its constants)
  * and what comes out (logits in `classes` order), and where it came from (run, config hash, metrics).
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { CAFFE_MEAN_BGR, IMAGENET_MEAN, IMAGENET_STD } from "../data";
 import { ExitError } from "../errors";
+import { ensureOutDir } from "../out-dir";
 import { readMeta, readSummary } from "../runs";
 import { MODEL_JSON, WEIGHTS_BIN } from "./checkpoint-io";
 import { openRunModel } from "./inference";
@@ -27,12 +28,13 @@ const NORMALIZATION = {
 
 /** Writes the export folder; refuses a non-empty folder that is not an earlier export. */
 export async function exportRun(runDir: string, out: string): Promise<{ out: string; files: string[] }> {
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new ExitError(`--out ${out}: is a file, not a folder`);
   if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, EXPORT_MANIFEST))) {
     throw new ExitError(`--out ${out}: the folder is not empty and not an earlier export; refusing to write into it`);
   }
   const m = await openRunModel(runDir);
   m.model.dispose();
-  mkdirSync(out, { recursive: true });
+  ensureOutDir(out);
   for (const f of [MODEL_JSON, WEIGHTS_BIN]) copyFileSync(join(m.checkpointDir, f), join(out, f));
   const meta = readMeta(runDir);
   const summary = readSummary(runDir, () => undefined);
