@@ -45,7 +45,18 @@ export interface RunExperimentOptions {
   hooks?: TrainHooks[];
   /** Aborting stops after the current batch; the run ends `interrupted`. */
   signal?: AbortSignal;
+  /** What happens before the first batch (backend, reading and checking every image), for progress output. */
+  onSetup?: (step: SetupProgress) => void;
 }
+
+/**
+ * The steps before training, which take minutes on big data (every image is read and hashed):
+ * the backend chosen, images checked so far, and the loaded dataset.
+ */
+export type SetupProgress =
+  | { kind: "backend"; name: string; threads: number | null }
+  | { kind: "data"; done: number; total: number }
+  | { kind: "data_loaded"; images: number; classes: number; skipped: number; seconds: number };
 
 export interface RunExperimentResult {
   runDir: string;
@@ -64,12 +75,24 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   const prepared = await prepareOrRelease(resumed, async () => {
     // A resumed run keeps the backend it ran on (numbers differ slightly between backends).
     const backend = await selectBackend(opts.backend ?? resumed?.backend ?? config.backend);
+    opts.onSetup?.({ kind: "backend", name: backend.name, threads: backend.threads });
     // A clear error now instead of a bare `Aborted()` from the wasm heap mid-run.
     checkConfigMemory(config, backend.name, { fromPart: (stage) => firstTapedPart(config, stage) });
+    const dataStarted = performance.now();
     const dataset = await loadDataset(config.data, {
       seed: config.seed,
       baseDir: resumed?.baseDir ?? dirname(loaded.file),
       ...(opts.cacheDir === undefined ? {} : { cacheDir: opts.cacheDir }),
+      ...(opts.onSetup
+        ? { onProgress: (done: number, total: number) => opts.onSetup?.({ kind: "data", done, total }) }
+        : {}),
+    });
+    opts.onSetup?.({
+      kind: "data_loaded",
+      images: dataset.items.length,
+      classes: dataset.classes.length,
+      skipped: dataset.skipped.length,
+      seconds: (performance.now() - dataStarted) / 1000,
     });
     return { backend, dataset };
   });

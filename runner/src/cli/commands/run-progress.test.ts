@@ -61,3 +61,29 @@ describe("progress without a TTY", () => {
     expect(text()).not.toContain("\u001b[?25l"); // no cursor control codes when not a TTY
   });
 });
+
+describe("progress before training, without a TTY", () => {
+  it("names the backend, prints image-check lines at most every 5 s, the dataset and the run id", () => {
+    const { stream, text } = fakeStream();
+    let clock = 0;
+    const p = progressHooks(stream, () => clock);
+    p.onSetup({ kind: "backend", name: "wasm", threads: 2 });
+    for (let done = 1; done <= 100; done++) {
+      clock = done * 200; // 20 s in all
+      p.onSetup({ kind: "data", done, total: 100 });
+    }
+    p.onSetup({ kind: "data_loaded", images: 100, classes: 4, skipped: 1, seconds: 20 });
+    p.onRunEvent({ type: "run_started", run_id: "r1", seed: 7 } as never);
+    p.close();
+    const lines = text().trim().split("\n");
+    expect(lines[0]).toBe("backend wasm (2 threads)");
+    const reading = lines.filter((l) => l.startsWith("reading and checking images: "));
+    expect(reading).toEqual([
+      "reading and checking images: 26/100",
+      "reading and checking images: 51/100",
+      "reading and checking images: 76/100",
+    ]);
+    expect(lines).toContain("data: 100 images, 4 classes, 1 skipped (20.0 s)");
+    expect(lines.at(-1)).toBe("run r1 started (seed 7)");
+  });
+});

@@ -1,11 +1,14 @@
 /**
  * The live terminal view of `tessera run`: a cli-progress bar per stage (stage, epoch, batch, loss,
  * ETA) with one line per finished epoch above it; when stderr is not a TTY (CI, pipes), plain
- * lines instead: one per epoch and a few per epoch for batches. Everything goes to stderr.
+ * lines instead: one per epoch and a few per epoch for batches. Before training, the backend, the
+ * image check (every image is read and hashed: minutes on big data, so it gets a bar or a line
+ * every 10%) and the run folder get a line each. Everything goes to stderr.
  */
 import cliProgress from "cli-progress";
 import { createColors } from "picocolors";
-import type { TrainHooks } from "../../train";
+import type { RunEvent } from "@tessera/shared";
+import type { SetupProgress, TrainHooks } from "../../train";
 
 const fmt = (n: number, digits = 4) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
 const lrText = (lrs: Record<string, number>) =>
@@ -13,8 +16,15 @@ const lrText = (lrs: Record<string, number>) =>
     .map(([g, lr]) => `${g}=${lr.toExponential(1)}`)
     .join(" ");
 
+/** The run command's progress: loop hooks plus the steps before training and the run's start. */
+export interface RunProgress extends TrainHooks {
+  onSetup(step: SetupProgress): void;
+  onRunEvent(event: RunEvent): void;
+  close(): void;
+}
+
 /** Progress hooks writing to `stream` (default stderr); `close()` stops the bar. */
-export function progressHooks(stream: NodeJS.WriteStream = process.stderr): TrainHooks & { close(): void } {
+export function progressHooks(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): RunProgress {
   const tty = Boolean(stream.isTTY);
   // Colour only on a terminal: logs in CI (where picocolors' own check says yes) stay plain text.
   const pc = createColors(tty && !process.env.NO_COLOR);
@@ -37,7 +47,41 @@ export function progressHooks(stream: NodeJS.WriteStream = process.stderr): Trai
     if (bar && multi) multi.remove(bar);
     bar = null;
   };
+  /** Without a TTY: a line at most every 5 s while images are read, so a fast load prints none. */
+  let dataLineAt: number | null = null;
   return {
+    onSetup(step) {
+      if (step.kind === "backend") {
+        line(`backend ${step.name}${step.threads === null ? "" : ` (${step.threads} threads)`}`);
+      } else if (step.kind === "data") {
+        if (multi) {
+          if (!bar)
+            bar = multi.create(
+              step.total,
+              0,
+              {},
+              {
+                format: `reading and checking images [{bar}] {value}/{total} | ETA {eta_formatted}`,
+              },
+            );
+          bar.update(step.done);
+          return;
+        }
+        dataLineAt ??= now();
+        if (now() - dataLineAt >= 5000) {
+          dataLineAt = now();
+          line(`reading and checking images: ${step.done}/${step.total}`);
+        }
+      } else {
+        stopBar();
+        const skipped = step.skipped > 0 ? `, ${step.skipped} skipped` : "";
+        line(`data: ${step.images} images, ${step.classes} classes${skipped} (${step.seconds.toFixed(1)} s)`);
+      }
+    },
+    onRunEvent(event) {
+      if (event.type === "run_started") line(`run ${event.run_id} started (seed ${event.seed})`);
+      if (event.type === "run_resumed") line(`run resumed (attempt ${event.attempt})`);
+    },
     onLrFind(l) {
       const s = Object.entries(l.suggestions)
         .map(([rule, lr]) => `${rule} ${lr.toExponential(2)}`)

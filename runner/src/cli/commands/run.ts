@@ -50,15 +50,14 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
       ...(opts.backend ? { backend: opts.backend } : {}),
       ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
       hooks: [progress],
-      ...(opts.open
-        ? {
-            onEvent: (e) => {
-              if (e.type === "run_started") openRun(e.run_id);
-              if (e.type === "run_resumed" && opts.resume)
-                openRun(basename(resolveRunRef(opts.resume, runsDirFrom(opts.runsDir))));
-            },
-          }
-        : {}),
+      onSetup: (step) => progress.onSetup(step),
+      onEvent: (e) => {
+        progress.onRunEvent(e);
+        if (!opts.open) return;
+        if (e.type === "run_started") openRun(e.run_id);
+        if (e.type === "run_resumed" && opts.resume)
+          openRun(basename(resolveRunRef(opts.resume, runsDirFrom(opts.runsDir))));
+      },
     });
     progress.close();
     const s = result.summary;
