@@ -4,11 +4,13 @@
  * that tfjs loads and that describes its inputs and classes.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "../runner/src/tf";
 import { main } from "../runner/src/cli/main";
+import { REPO_ROOT } from "./helpers/paths";
 import { runExperiment } from "../runner/src/train";
 import { evalRun } from "../runner/src/train/eval-run";
 import { EXPORT_MANIFEST, exportRun } from "../runner/src/train/export-run";
@@ -110,5 +112,17 @@ describe("eval, predict and export on a finished run", () => {
     await expect(exportRun(runDir, join(runDir, "config.yaml"))).rejects.toThrow(
       /config\.yaml: is a file, not a folder/,
     );
+  });
+
+  it("export through the CLI prints only its own lines (it printed tfjs's cpu 'install tfjs-node' banner)", () => {
+    const res = spawnSync("pnpm", ["-s", "tessera", "export", runDir, "--out", join(dir, "export-cli")], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(res.status).toBe(0);
+    expect(res.stdout).toBe("");
+    expect(res.stderr).not.toContain("tfjs-node");
+    expect(res.stderr).toMatch(/^exported .*\n {2}to .*export-cli: model\.json, weights\.bin, tessera-model\.json\n$/);
   });
 });

@@ -11,7 +11,7 @@ import { ExitError } from "../errors";
 import { ensureOutDir } from "../out-dir";
 import { readMeta, readSummary } from "../runs";
 import { MODEL_JSON, WEIGHTS_BIN } from "./checkpoint-io";
-import { openRunModel } from "./inference";
+import { inferenceBackend, openRunModel } from "./inference";
 
 /** The name of the description file in an exported folder. */
 export const EXPORT_MANIFEST = "tessera-model.json";
@@ -32,6 +32,8 @@ export async function exportRun(runDir: string, out: string): Promise<{ out: str
   if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, EXPORT_MANIFEST))) {
     throw new ExitError(`--out ${out}: the folder is not empty and not an earlier export; refusing to write into it`);
   }
+  // Without a chosen backend tfjs falls back to cpu and prints its "install tfjs-node" banner.
+  await inferenceBackend();
   const m = await openRunModel(runDir);
   m.model.dispose();
   ensureOutDir(out);
