@@ -3,13 +3,14 @@
  * value, `predict` labels image files with probabilities that sum to 1, and `export` writes a folder
  * that tfjs loads and that describes its inputs and classes.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "../runner/src/tf";
 import { main } from "../runner/src/cli/main";
+import { ExitError } from "../runner/src/errors";
 import { REPO_ROOT } from "./helpers/paths";
 import { runExperiment } from "../runner/src/train";
 import { evalRun } from "../runner/src/train/eval-run";
@@ -112,6 +113,30 @@ describe("eval, predict and export on a finished run", () => {
     await expect(exportRun(runDir, join(runDir, "config.yaml"))).rejects.toThrow(
       /config\.yaml: is a file, not a folder/,
     );
+  });
+
+  it("eval, predict and export name a missing or broken config.yaml or meta.json (they were stack traces)", async () => {
+    const broken = (name: string, file: string, content: string | null) => {
+      const copy = join(dir, name);
+      cpSync(runDir, copy, { recursive: true });
+      if (content === null) rmSync(join(copy, file));
+      else writeFileSync(join(copy, file), content);
+      return copy;
+    };
+    const noConfig = broken("no-config", "config.yaml", null);
+    const badConfig = broken("bad-config", "config.yaml", "name: [unclosed\n");
+    const badMeta = broken("bad-meta", "meta.json", '{"id":');
+    for (const run of [noConfig, badConfig]) {
+      await expect(evalRun(run)).rejects.toBeInstanceOf(ExitError);
+      await expect(openRunModel(run)).rejects.toBeInstanceOf(ExitError);
+    }
+    await expect(exportRun(noConfig, join(dir, "x1"))).rejects.toThrow(
+      /config\.yaml: missing; the run folder is incomplete/,
+    );
+    await expect(exportRun(badConfig, join(dir, "x2"))).rejects.toThrow(/config\.yaml: not valid YAML \(Flow sequence/);
+    const metaError = await exportRun(badMeta, join(dir, "x3")).catch((e: unknown) => e);
+    expect(metaError).toBeInstanceOf(ExitError);
+    expect((metaError as Error).message).toMatch(/meta\.json: not valid JSON/);
   });
 
   it("export through the CLI prints only its own lines (it printed tfjs's cpu 'install tfjs-node' banner)", () => {

@@ -9,6 +9,7 @@ import { basename, join } from "node:path";
 import { CAFFE_MEAN_BGR, IMAGENET_MEAN, IMAGENET_STD } from "../data";
 import { ExitError } from "../errors";
 import { ensureOutDir } from "../out-dir";
+import type { RunMeta } from "@tessera/shared";
 import { readMeta, readSummary } from "../runs";
 import { MODEL_JSON, WEIGHTS_BIN } from "./checkpoint-io";
 import { inferenceBackend, openRunModel } from "./inference";
@@ -26,6 +27,15 @@ const NORMALIZATION = {
   none: { description: "x / 255" },
 } as const;
 
+/** meta.json, whose reader throws a plain Error for a broken file: the message is the user's answer. */
+function readMetaOrExit(runDir: string): RunMeta {
+  try {
+    return readMeta(runDir);
+  } catch (error) {
+    throw new ExitError((error as Error).message);
+  }
+}
+
 /** Writes the export folder; refuses a non-empty folder that is not an earlier export. */
 export async function exportRun(runDir: string, out: string): Promise<{ out: string; files: string[] }> {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new ExitError(`--out ${out}: is a file, not a folder`);
@@ -38,7 +48,7 @@ export async function exportRun(runDir: string, out: string): Promise<{ out: str
   m.model.dispose();
   ensureOutDir(out);
   for (const f of [MODEL_JSON, WEIGHTS_BIN]) copyFileSync(join(m.checkpointDir, f), join(out, f));
-  const meta = readMeta(runDir);
+  const meta = readMetaOrExit(runDir);
   const summary = readSummary(runDir, () => undefined);
   const manifest = {
     format: 1,

@@ -56,10 +56,8 @@ export async function inferenceBackend(): Promise<string> {
 /** Opens the run's best checkpoint and reads how its inputs were prepared from config.yaml. */
 export async function openRunModel(runDir: string): Promise<RunModel> {
   const checkpointDir = bestCheckpointDir(runDir);
+  const config = readRunConfig(runDir);
   const { model, info } = await loadCheckpoint(checkpointDir);
-  const config = parse(readFileSync(join(runDir, RUN_FILES.config), "utf8")) as {
-    data?: { resize?: ResizeMode; normalize?: "auto" | NormalizeMode };
-  };
   return {
     runDir,
     checkpointDir,
@@ -67,9 +65,32 @@ export async function openRunModel(runDir: string): Promise<RunModel> {
     info,
     classes: info.classes,
     size: info.size,
-    resize: config.data?.resize ?? "squish",
-    normalize: resolveNormalize(config.data?.normalize ?? "auto", info.preprocessing),
+    resize: config?.data?.resize ?? "squish",
+    normalize: resolveNormalize(config?.data?.normalize ?? "auto", info.preprocessing),
   };
+}
+
+type RunPreprocessing = { data?: { resize?: ResizeMode; normalize?: "auto" | NormalizeMode } } | null;
+
+/**
+ * The run's config.yaml, for how its images were prepared. Guessing the resize or normalisation
+ * would give silently wrong predictions, so a missing or broken file is an error naming it.
+ */
+function readRunConfig(runDir: string): RunPreprocessing {
+  const file = join(runDir, RUN_FILES.config);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new ExitError(
+      `${file}: missing; the run folder is incomplete (it says how images were resized and normalised)`,
+    );
+  }
+  try {
+    return parse(text) as RunPreprocessing;
+  } catch (error) {
+    throw new ExitError(`${file}: not valid YAML (${(error as Error).message.split("\n")[0]})`);
+  }
 }
 
 /** Image files named directly or found (recursively, sorted) under named folders. */
