@@ -50,4 +50,18 @@ train:
     expect(data.at(-1)).toEqual({ kind: "data", done: 8, total: 8 });
     expect(steps.at(-1)).toMatchObject({ kind: "data_loaded", images: 8, classes: 2, skipped: 0 });
   });
+
+  it("refuses a --runs-dir that is a file before loading any data (it was an EEXIST stack trace after)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-setup-"));
+    writeFileSync(
+      join(dir, "c.yaml"),
+      "name: x\ndata: { source: synthetic, classes: 2, per_class: 4, image_size: 32 }\n" +
+        "model: { backbone: resnet18, width: 0.125 }\ntrain: { stages: [{ trainable: all, epochs: 1, size: 32, lr: 1e-3 }] }\n",
+    );
+    const steps: SetupProgress[] = [];
+    await expect(
+      runExperiment({ configFile: join(dir, "c.yaml"), runsDir: join(dir, "c.yaml"), onSetup: (s) => steps.push(s) }),
+    ).rejects.toThrow(/--runs-dir .*c\.yaml: is a file, not a folder/);
+    expect(steps).toEqual([]);
+  });
 });

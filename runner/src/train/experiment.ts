@@ -22,6 +22,7 @@ import type { RunSafety } from "./crash-safety";
 import { InterruptedError, type Interrupt } from "./interrupt";
 import { earlierFoldResults, openResume, prepareOrRelease } from "./resume-open";
 import { UsageError } from "../errors";
+import { ensureOutDir } from "../out-dir";
 import { buildSummary, writeTopLosses } from "./summary";
 
 export interface RunExperimentOptions {
@@ -72,6 +73,8 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   if (!resumed && !opts.configFile) throw new UsageError("tessera run: missing <config> (a YAML experiment file)");
   const loaded = resumed?.loaded ?? (await loadConfig(opts.configFile!, { set: opts.set ?? [] }));
   const { config } = loaded;
+  // Before minutes of data loading: a runs dir that is a file fails now, naming the flag.
+  if (!resumed) ensureOutDir(runsDirFrom(opts.runsDir), "--runs-dir");
   const prepared = await prepareOrRelease(resumed, async () => {
     // A resumed run keeps the backend it ran on (numbers differ slightly between backends).
     const backend = await selectBackend(opts.backend ?? resumed?.backend ?? config.backend);
