@@ -22,7 +22,16 @@ describe("lrFindExperiment", () => {
   it("sweeps a named stage once per seed and reports min <= median <= max per suggestion", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tessera-lrf-"));
     writeFileSync(join(dir, "c.yaml"), CONFIG);
-    const r = await lrFindExperiment({ configFile: join(dir, "c.yaml"), stage: "all", seeds: 3, cacheDir: false });
+    const setup: string[] = [];
+    const r = await lrFindExperiment({
+      configFile: join(dir, "c.yaml"),
+      stage: "all",
+      seeds: 3,
+      cacheDir: false,
+      onSetup: (step) => setup.push(step.kind),
+    });
+    // lr-find said nothing while it chose the backend and loaded the data.
+    expect([setup[0], setup.at(-1)]).toEqual(["backend", "data_loaded"]);
     expect([r.stage, r.size, r.steps]).toEqual(["all", 48, 8]);
     expect(r.trainable).toEqual(["early", "late", "head"]);
     expect(r.sweeps.map((s) => s.seed)).toEqual([11, 12, 13]);

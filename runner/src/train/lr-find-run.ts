@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { LR_SUGGESTIONS, type BackendName, type LrSuggestion, type ResolvedStage } from "@tessera/shared";
 import * as tf from "../tf";
 import { selectBackend, type BackendInfo } from "../backend";
+import type { SetupProgress } from "./experiment";
 import { loadConfig } from "../config";
 import { loadDataset, seedOf } from "../data";
 import { mulberry32, shuffleInPlace } from "../data/rng";
@@ -28,6 +29,8 @@ export interface LrFindRunOptions {
   cacheDir?: string | false;
   /** Called after each seed's sweep. */
   onSweep?: (seed: number, index: number) => void;
+  /** The backend, images checked and the loaded dataset, before the first sweep (as `tessera run`). */
+  onSetup?: (step: SetupProgress) => void;
 }
 
 export interface LrFindRunResult {
@@ -65,12 +68,24 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
   const stage = pickStage(config.train.stages, opts.stage);
   const sweepCfg = stage.lr.kind === "find" ? stage.lr : { steps: 100, start: 1e-7, end: 10 };
   const backend = await selectBackend(opts.backend ?? config.backend);
+  opts.onSetup?.({ kind: "backend", name: backend.name, threads: backend.threads });
   const sweeps: LrFindRunResult["sweeps"] = [];
+  const dataStarted = performance.now();
   // The data and its split stay fixed; the seeds vary the model's init and the batches drawn.
   const dataset = await loadDataset(config.data, {
     seed: config.seed,
     baseDir: dirname(file),
     ...(opts.cacheDir === undefined ? {} : { cacheDir: opts.cacheDir }),
+    ...(opts.onSetup
+      ? { onProgress: (done: number, total: number) => opts.onSetup?.({ kind: "data", done, total }) }
+      : {}),
+  });
+  opts.onSetup?.({
+    kind: "data_loaded",
+    images: dataset.items.length,
+    classes: dataset.classes.length,
+    skipped: dataset.skipped.length,
+    seconds: (performance.now() - dataStarted) / 1000,
   });
   for (let i = 0; i < seeds; i++) {
     const seed = config.seed + i;

@@ -3,6 +3,7 @@ import type { BackendName } from "@tessera/shared";
 import { UsageError } from "../../errors";
 import { lrFindExperiment } from "../../train/lr-find-run";
 import { lrChart } from "./lr-chart";
+import { progressHooks } from "./run-progress";
 
 export interface LrFindCommandOptions {
   stage?: string;
@@ -20,6 +21,7 @@ export async function lrFindCommand(config: string, opts: LrFindCommandOptions =
   if (!Number.isInteger(seeds) || seeds < 1 || seeds > 50) {
     throw new UsageError(`--seeds: expected an integer from 1 to 50, received ${JSON.stringify(opts.seeds)}`);
   }
+  const progress = progressHooks();
   const result = await lrFindExperiment({
     configFile: config,
     set: opts.set ?? [],
@@ -27,7 +29,8 @@ export async function lrFindCommand(config: string, opts: LrFindCommandOptions =
     ...(opts.stage === undefined ? {} : { stage: opts.stage }),
     ...(opts.backend ? { backend: opts.backend } : {}),
     onSweep: (seed, i) => process.stderr.write(`sweep ${i + 1}/${seeds} (seed ${seed}) done\n`),
-  });
+    onSetup: (step) => progress.onSetup(step),
+  }).finally(() => progress.close());
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
