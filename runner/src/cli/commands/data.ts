@@ -1,6 +1,7 @@
 /** `tessera data preview|cache|fetch`: flags to options, then the data API. */
 import { writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { dirname, extname, join } from "node:path";
 import cliProgress from "cli-progress";
 import pc from "picocolors";
 import { loadConfig } from "../../config";
@@ -32,6 +33,18 @@ function progress(label: string, unit = "images") {
   };
 }
 
+/**
+ * `--out` must name a PNG file: `--out configs/x.yaml` silently replaced the config with an image,
+ * and a folder failed only after all the data had loaded.
+ */
+function checkPreviewOut(out: string): void {
+  if (existsSync(out) && statSync(out).isDirectory())
+    throw new UsageError(`--out ${out}: is a folder; name the PNG file to write, e.g. ${join(out, "preview.png")}`);
+  if (extname(out).toLowerCase() !== ".png")
+    throw new UsageError(`--out ${out}: expected a .png file name (the preview is a PNG image)`);
+}
+
+/** `tessera data preview`: a PNG grid of augmented training samples with their labels. */
 export async function dataPreviewCommand(
   configFile: string,
   opts: { out: string; set: string[]; stage?: string; count: string },
@@ -39,6 +52,7 @@ export async function dataPreviewCommand(
   const count = Number(opts.count);
   if (!Number.isInteger(count) || count < 1 || count > 256)
     throw new UsageError(`--count: expected 1..256, received '${opts.count}'`);
+  checkPreviewOut(opts.out);
   const loaded = await loadConfig(configFile, { set: opts.set });
   const { config } = loaded;
   const stage = opts.stage ? config.train.stages.find((s) => s.name === opts.stage) : config.train.stages[0];
@@ -55,6 +69,9 @@ export async function dataPreviewCommand(
     onWarning: (message) => say(pc.yellow(message)),
   });
   bar.stop();
+  // Pick a backend first: tfjs's cpu backend prints an "install tfjs-node" banner on first use.
+  const { selectBackend } = await import("../../backend");
+  await selectBackend("wasm").catch(() => selectBackend("cpu"));
   const { renderPreview } = await import("../../data/preview");
   const png = await renderPreview(config, dataset, { count, size: stage.size, seed: config.seed });
   await writeFile(opts.out, png);
