@@ -51,6 +51,11 @@ export const METRICS: readonly MetricDef[] = [
 
 const CLASS_METRIC = /^class\.(.+)\.(f1|precision|recall)$/;
 
+/** The class a `class.<name>.<field>` metric names; null for the run-level metrics. */
+export function classOfMetric(name: string): string | null {
+  return CLASS_METRIC.exec(name)?.[1] ?? null;
+}
+
 /** Looks a metric up by name, including per-class `class.<name>.f1|precision|recall`; null if unknown. */
 export function findMetric(name: string): MetricDef | null {
   const known = METRICS.find((m) => m.name === name);

@@ -63,6 +63,14 @@ describe("diff of two runs", async () => {
     expect(diffLoaded(a, b, { failIf: "valid.accuracy < -5%" }).fail_if?.tripped).toBe(false);
   });
 
+  it("refuses a --fail-if class neither run has (a typo used to count as tripped)", () => {
+    expect(() => diffLoaded(a, b, { failIf: "class.Z.f1 < 0" })).toThrow(
+      /class\.Z\.f1: neither run has a class "Z"; did you mean "[A-D]"\? Classes: /,
+    );
+    expect(() => diffLoaded(a, b, { failIf: "class.Z.f1 < 0" })).toThrow(UsageError);
+    expect(diffLoaded(a, b, { failIf: "class.A.f1 < -100%" }).fail_if?.tripped).toBe(false);
+  });
+
   it("refuses --fail-if on a config side as a usage error", () => {
     const asConfig = {
       kind: "config" as const,

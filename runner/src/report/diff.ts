@@ -4,9 +4,10 @@
  */
 import { diffConfigs, type ConfigChange, type RunMeta } from "@tessera/shared";
 import { UsageError } from "../errors";
-import { compareMetrics, runWarnings, type MetricComparison } from "./compare";
-import { evaluateFailIf, parseFailIf, type ClauseResult } from "./fail-if";
-import type { Side } from "./run-side";
+import { closest } from "fastest-levenshtein";
+import { classOfMetric, compareMetrics, runWarnings, type MetricComparison } from "./compare";
+import { evaluateFailIf, parseFailIf, type Clause, type ClauseResult } from "./fail-if";
+import type { RunSide, Side } from "./run-side";
 
 /** A side as the output names it. */
 export interface SideSummary {
@@ -80,6 +81,7 @@ export function diffLoaded(a: Side, b: Side, opts: Omit<DiffOptions, "runsDir"> 
     result.metrics = compareMetrics(a.metrics, b.metrics, opts.f1Threshold);
     result.warnings = runWarnings(a, b);
     if (clauses && opts.failIf !== undefined) {
+      checkFailIfClasses(clauses, a, b);
       const results = evaluateFailIf(clauses, a.metrics, b.metrics);
       result.fail_if = {
         expression: opts.failIf,
@@ -89,4 +91,22 @@ export function diffLoaded(a: Side, b: Side, opts: Omit<DiffOptions, "runsDir"> 
     }
   }
   return result;
+}
+
+/**
+ * A `class.<name>` clause on a class neither run has is a typo: left alone it "cannot evaluate"
+ * and counts as tripped, failing a CI job for a reason nobody can see at a glance.
+ */
+function checkFailIfClasses(clauses: Clause[], a: RunSide, b: RunSide): void {
+  const known = [...new Set([...a.metrics.perClass, ...b.metrics.perClass].map((p) => p.class))];
+  if (known.length === 0) return; // no finished epoch on either side: nothing to check against
+  for (const c of clauses) {
+    const cls = classOfMetric(c.metric.name);
+    if (cls !== null && !known.includes(cls)) {
+      const hint = closest(cls, known);
+      throw new UsageError(
+        `tessera diff --fail-if: ${c.metric.name}: neither run has a class "${cls}"; did you mean "${hint}"? Classes: ${known.join(", ")}`,
+      );
+    }
+  }
 }
