@@ -2,6 +2,7 @@
 import * as tf from "../runner/src/tf";
 import { buildModel, applyTraining } from "../runner/src/model";
 import { prepareWasmBackend } from "../runner/src/backend/wasm";
+import { prepareWebgpuBackend } from "../runner/src/backend/webgpu";
 import { KernelScope } from "../runner/src/backend/wasm/scope";
 
 /** One measurement, as the child process prints it. */
@@ -13,6 +14,8 @@ export interface StepResult {
   peak_rss_mb: number;
   wasm_heap_mb?: number;
   threads: number;
+  /** webgpu: the adapter. A software adapter (lavapipe) is a CPU, and is labelled so. */
+  device?: string;
 }
 
 /** What to time: a training step (forward + backward + SGD update) or inference (forward only). */
@@ -33,8 +36,12 @@ export interface MeasureOptions {
 /** Times `steps` steps after one warm-up step; with `profile`, prints where one step's time goes. */
 export async function measureTfjs(m: MeasureOptions): Promise<StepResult> {
   let used = 1;
+  let device: string | undefined;
   if (m.backend === "wasm") used = (await prepareWasmBackend({ threads: m.threads })).threads;
-  else if (!(await tf.setBackend(m.backend))) throw new Error(`backend ${m.backend} did not start`);
+  else if (m.backend === "webgpu") {
+    const info = await prepareWebgpuBackend({ allowFallback: true });
+    device = `${info.description}${info.isFallbackAdapter ? " [software adapter: a CPU, not a GPU figure]" : ""}`;
+  } else if (!(await tf.setBackend(m.backend))) throw new Error(`backend ${m.backend} did not start`);
   const built = await buildModel(
     {
       backbone: m.model as Parameters<typeof buildModel>[0]["backbone"],
@@ -57,10 +64,16 @@ export async function measureTfjs(m: MeasureOptions): Promise<StepResult> {
     });
   const infer = () => tf.tidy(() => tf.sum(built.model.predict(x) as tf.Tensor) as tf.Scalar);
   const step = m.mode === "train" ? train : infer;
-  step().dispose();
+  // Reads are awaited: webgpu cannot read synchronously in Node.
+  const run = async () => {
+    const value = step();
+    await value.data();
+    value.dispose();
+  };
+  await run();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  for (let i = 0; i < m.steps; i++) step().dataSync();
+  for (let i = 0; i < m.steps; i++) await run();
   const ms = (performance.now() - t0) / m.steps;
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000 / m.steps;
@@ -73,6 +86,7 @@ export async function measureTfjs(m: MeasureOptions): Promise<StepResult> {
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     ...(wasm === undefined ? {} : { wasm_heap_mb: wasm.HEAPU8.length / 2 ** 20 }),
     threads: used,
+    ...(device === undefined ? {} : { device }),
   };
 }
 

@@ -7,7 +7,7 @@
  * runs in its own process so memory peaks don't mix.
  *
  *   pnpm exec tsx bench/train-step.ts [--models resnet18,resnet50] [--sizes 64,128,224]
- *     [--backends wasm,cpu] [--modes train,infer] [--batch 16] [--steps 3] [--threads 1]
+ *     [--backends wasm,cpu,webgpu] [--modes train,infer] [--batch 16] [--steps 3] [--threads 1]
  *     [--no-torch] [--profile]
  */
 import { execFileSync } from "node:child_process";
@@ -122,7 +122,7 @@ for (const mode of o.modes.split(",") as Mode[]) {
           mode,
           model,
           String(size),
-          backend,
+          ok(r) && r.device ? `${backend} (${r.device})` : backend,
           String(ok(r) ? r.threads : threads),
           String(batch),
           ok(r) ? fmt(r.images_per_s) : `failed: ${(r as { error: string }).error}`,
