@@ -1,7 +1,9 @@
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RUN_FILES, type RunEventBody } from "@tessera/shared";
+import { ExitError } from "../errors";
 import { listRuns } from "./list";
 import { createRun } from "./writer";
 import { batchBody, epochBody, fakeSource, tempRunsDir } from "./test-helpers";
@@ -62,5 +64,14 @@ describe("listRuns", () => {
     expect(rows[0]).toMatchObject({ stale: true });
     expect(warnings.join()).toMatch(/not valid JSON/);
     expect(await listRuns(join(runsDir, "nope"))).toEqual([]);
+  });
+});
+
+describe("listRuns on a runs dir that is a file", () => {
+  it("refuses it with a clear error instead of a stack trace", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "tessera-list-file-")), "not-a-dir.yaml");
+    writeFileSync(file, "name: x\n");
+    await expect(listRuns(file)).rejects.toThrow(/not a folder/);
+    await expect(listRuns(file)).rejects.toBeInstanceOf(ExitError);
   });
 });

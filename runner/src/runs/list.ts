@@ -6,6 +6,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RUN_FILES, type RunMeta } from "@tessera/shared";
+import { ExitError } from "../errors";
 import { processAlive } from "./lock";
 import { parseEventLine, warnToStderr, type Warn } from "./parse";
 import { readMeta } from "./reader";
@@ -111,6 +112,7 @@ export async function listRuns(runsDir: string, opts: { warn?: Warn } = {}): Pro
   const warn = opts.warn ?? warnToStderr;
   const root = resolve(runsDir);
   if (!existsSync(root)) return [];
+  if (!statSync(root).isDirectory()) throw new ExitError(`${root}: not a folder (the runs dir must be one)`);
   const rows: RunListing[] = [];
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RUN_FILES, type RunEvent } from "@tessera/shared";
 import { dropSuperseded, parseEvents } from "./parse";
-import { readRun } from "./reader";
+import { ExitError } from "../errors";
+import { readMeta, readRun } from "./reader";
 import { createRun } from "./writer";
 import { batchBody, epochBody, fakeSource, tempRunsDir } from "./test-helpers";
 
@@ -67,5 +68,15 @@ describe("readRun", () => {
     await expect(readRun(dir)).rejects.toThrow(/meta\.json: not found/);
     writeFileSync(join(dir, RUN_FILES.meta), JSON.stringify({ format: 9 }));
     await expect(readRun(dir)).rejects.toThrow(/meta\.json: unknown format 9/);
+  });
+});
+
+describe("readMeta", () => {
+  it("turns a broken meta.json into an error the CLI prints without a stack", () => {
+    const dir = join(tempRunsDir(), "broken");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, RUN_FILES.meta), '{"id":');
+    expect(() => readMeta(dir)).toThrow(ExitError);
+    expect(() => readMeta(dir)).toThrow(/meta\.json: not valid JSON/);
   });
 });

@@ -6,9 +6,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FORMAT, RUN_FILES, type RunEvent, type RunMeta, type RunSummary } from "@tessera/shared";
+import { ExitError } from "../errors";
 import { dropSuperseded, parseEvents, warnToStderr, type Warn } from "./parse";
 
-/** Reads and checks meta.json; throws a clear Error for a missing, broken or unknown-format file. */
+/** Reads and checks meta.json; throws a clear ExitError (no stack) for a missing, broken or unknown-format file. */
 export function readMeta(dir: string): RunMeta {
   const file = join(dir, RUN_FILES.meta);
   let meta: RunMeta;
@@ -16,10 +17,10 @@ export function readMeta(dir: string): RunMeta {
     meta = JSON.parse(readFileSync(file, "utf8")) as RunMeta;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === "ENOENT" ? `${file}: not found (not a run folder?)` : `${file}: not valid JSON`);
+    throw new ExitError(code === "ENOENT" ? `${file}: not found (not a run folder?)` : `${file}: not valid JSON`);
   }
   if (meta.format !== FORMAT) {
-    throw new Error(`${file}: unknown format ${JSON.stringify(meta.format)} (this reader knows ${FORMAT})`);
+    throw new ExitError(`${file}: unknown format ${JSON.stringify(meta.format)} (this reader knows ${FORMAT})`);
   }
   return meta;
 }
