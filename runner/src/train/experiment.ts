@@ -11,7 +11,8 @@ import { selectBackend } from "../backend";
 import { checkConfigMemory } from "../model";
 import { firstTapedPart } from "./activation-cache";
 import { loadConfig } from "../config";
-import { loadDataset, splitRecord } from "../data";
+import { splitRecord } from "../data";
+import { loadDatasetReporting, type SetupProgress } from "./setup";
 import { createRun, runsDirFrom } from "../runs";
 import type { Emit } from "./callbacks";
 import { trainFold, type FoldResult } from "./fold";
@@ -50,15 +51,6 @@ export interface RunExperimentOptions {
   onSetup?: (step: SetupProgress) => void;
 }
 
-/**
- * The steps before training, which take minutes on big data (every image is read and hashed):
- * the backend chosen, images checked so far, and the loaded dataset.
- */
-export type SetupProgress =
-  | { kind: "backend"; name: string; threads: number | null }
-  | { kind: "data"; done: number; total: number }
-  | { kind: "data_loaded"; images: number; classes: number; skipped: number; seconds: number };
-
 export interface RunExperimentResult {
   runDir: string;
   runId: string;
@@ -81,21 +73,10 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
     opts.onSetup?.({ kind: "backend", name: backend.name, threads: backend.threads });
     // A clear error now instead of a bare `Aborted()` from the wasm heap mid-run.
     checkConfigMemory(config, backend.name, { fromPart: (stage) => firstTapedPart(config, stage) });
-    const dataStarted = performance.now();
-    const dataset = await loadDataset(config.data, {
-      seed: config.seed,
+    const dataset = await loadDatasetReporting(config, {
       baseDir: resumed?.baseDir ?? dirname(loaded.file),
       ...(opts.cacheDir === undefined ? {} : { cacheDir: opts.cacheDir }),
-      ...(opts.onSetup
-        ? { onProgress: (done: number, total: number) => opts.onSetup?.({ kind: "data", done, total }) }
-        : {}),
-    });
-    opts.onSetup?.({
-      kind: "data_loaded",
-      images: dataset.items.length,
-      classes: dataset.classes.length,
-      skipped: dataset.skipped.length,
-      seconds: (performance.now() - dataStarted) / 1000,
+      ...(opts.onSetup ? { onSetup: opts.onSetup } : {}),
     });
     return { backend, dataset };
   });

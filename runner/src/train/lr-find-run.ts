@@ -7,9 +7,9 @@ import { dirname } from "node:path";
 import { LR_SUGGESTIONS, type BackendName, type LrSuggestion, type ResolvedStage } from "@tessera/shared";
 import * as tf from "../tf";
 import { selectBackend, type BackendInfo } from "../backend";
-import type { SetupProgress } from "./experiment";
+import { loadDatasetReporting, type SetupProgress } from "./setup";
 import { loadConfig } from "../config";
-import { loadDataset, seedOf } from "../data";
+import { seedOf } from "../data";
 import { mulberry32, shuffleInPlace } from "../data/rng";
 import { UsageError } from "../errors";
 import { buildModel, setTrainable, trainableVariablesByGroup } from "../model";
@@ -70,22 +70,11 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
   const backend = await selectBackend(opts.backend ?? config.backend);
   opts.onSetup?.({ kind: "backend", name: backend.name, threads: backend.threads });
   const sweeps: LrFindRunResult["sweeps"] = [];
-  const dataStarted = performance.now();
   // The data and its split stay fixed; the seeds vary the model's init and the batches drawn.
-  const dataset = await loadDataset(config.data, {
-    seed: config.seed,
+  const dataset = await loadDatasetReporting(config, {
     baseDir: dirname(file),
     ...(opts.cacheDir === undefined ? {} : { cacheDir: opts.cacheDir }),
-    ...(opts.onSetup
-      ? { onProgress: (done: number, total: number) => opts.onSetup?.({ kind: "data", done, total }) }
-      : {}),
-  });
-  opts.onSetup?.({
-    kind: "data_loaded",
-    images: dataset.items.length,
-    classes: dataset.classes.length,
-    skipped: dataset.skipped.length,
-    seconds: (performance.now() - dataStarted) / 1000,
+    ...(opts.onSetup ? { onSetup: opts.onSetup } : {}),
   });
   for (let i = 0; i < seeds; i++) {
     const seed = config.seed + i;
