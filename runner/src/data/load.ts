@@ -12,8 +12,7 @@ import { defaultCacheDir } from "./cache";
 import { readImageBytes } from "./decode";
 import { FileIndex } from "./fileindex";
 import { decodeConcurrency, mapLimit } from "./pool";
-import { hashData, hashSplit } from "./record";
-import { makeSplit } from "./split";
+import { splitAndHash } from "./record";
 import { listCsv } from "./sources/csv";
 import { listFolder } from "./sources/folder";
 import { FORMAT_OF_EXTENSION, type ListedFile, type Listing } from "./sources/listing";
@@ -92,20 +91,10 @@ export async function loadDataset(data: ResolvedData, opts: LoadOptions): Promis
     hash: g.hash,
   }));
   const warnings = [...listing.warnings, ...good.flatMap((g) => g.warnings), ...duplicateWarnings(items, classes)];
-  const { folds, foldIds } = makeSplit(
-    { labels: items.map((i) => i.label), classes, predefined: predefined ? good.map((g) => g.file.split) : null },
-    data.split,
-  );
-  const splitHash = hashSplit(items, folds, foldIds, data.split.protocol);
   const dataset: LoadedDataset = {
     classes,
     items,
-    folds,
-    foldIds,
-    protocol: data.split.protocol,
-    splitSeed: data.split.seed,
-    splitHash,
-    dataHash: hashData(classes, items, splitHash),
+    ...splitAndHash(classes, items, data.split, predefined ? good.map((g) => g.file.split) : null),
     skipped,
     warnings,
     synthetic: null,

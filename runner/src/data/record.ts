@@ -3,6 +3,8 @@
  * with the same `split_hash` trained and validated on the same files, whatever their paths.
  */
 import { createHash } from "node:crypto";
+import type { ResolvedSplit } from "@tessera/shared";
+import { makeSplit, type SplitInput } from "./split";
 import type { DataItem, Dataset, Fold } from "./types";
 
 /** `split.json`: every file with its label and where it went. */
@@ -69,5 +71,30 @@ export function splitRecord(dataset: Dataset): SplitRecord {
     split_hash: dataset.splitHash,
     data_hash: dataset.dataHash,
     files,
+  };
+}
+
+/** The split-derived part of a Dataset, the same for every source. */
+export type SplitPart = Pick<Dataset, "folds" | "foldIds" | "protocol" | "splitSeed" | "splitHash" | "dataHash">;
+
+/**
+ * Splits a source's items as `split` says and hashes the result: the split hash (same files in
+ * the same train/valid/fold) and the data hash (classes, contents, split).
+ */
+export function splitAndHash(
+  classes: string[],
+  items: DataItem[],
+  split: ResolvedSplit,
+  predefined: SplitInput["predefined"],
+): SplitPart {
+  const { folds, foldIds } = makeSplit({ labels: items.map((i) => i.label), classes, predefined }, split);
+  const splitHash = hashSplit(items, folds, foldIds, split.protocol);
+  return {
+    folds,
+    foldIds,
+    protocol: split.protocol,
+    splitSeed: split.seed,
+    splitHash,
+    dataHash: hashData(classes, items, splitHash),
   };
 }

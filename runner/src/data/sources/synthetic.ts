@@ -5,8 +5,7 @@
 import { createHash } from "node:crypto";
 import type { ResolvedData } from "@tessera/shared";
 import { DataError } from "../../errors";
-import { hashData, hashSplit } from "../record";
-import { makeSplit } from "../split";
+import { splitAndHash } from "../record";
 import { archetypeOf } from "../synthetic/archetypes";
 import type { DataItem, Dataset } from "../types";
 
@@ -38,17 +37,10 @@ export function syntheticDataset(data: SyntheticData, seed: number): Dataset {
       });
     }
   }
-  const { folds, foldIds } = makeSplit({ labels: items.map((i) => i.label), classes, predefined: null }, data.split);
-  const splitHash = hashSplit(items, folds, foldIds, data.split.protocol);
   return {
     classes,
     items,
-    folds,
-    foldIds,
-    protocol: data.split.protocol,
-    splitSeed: data.split.seed,
-    splitHash,
-    dataHash: hashData(classes, items, splitHash),
+    ...splitAndHash(classes, items, data.split, null),
     skipped: [],
     warnings: [],
     synthetic: { seed, classes: data.classes, imageSize: data.image_size },
