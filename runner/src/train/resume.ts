@@ -27,13 +27,8 @@ export interface StageResume {
 }
 
 /** The loop's state after a batch or an epoch, as `runStage` reports it through `onState`. */
-export interface LiveStage {
-  epoch: number;
-  batch: number;
-  step: number;
-  lossSum: number;
-  best: { epoch: number; value: number } | null;
-  lrs: Record<string, number>;
+export interface LiveStage extends Omit<StageResume, "optimizer"> {
+  /** The live optimizer, not a snapshot of it. */
   optimizer: GroupOptimizer;
 }
 
