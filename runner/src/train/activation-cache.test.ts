@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { ResolvedAugment, ResolvedOptimizer, ResolvedStage } from "@tessera/shared";
 import * as tf from "../tf";
 import { augmentBatch, normalizeBatch } from "../data";
-import { buildModel, setTrainable, trainableVariablesByGroup, type BuiltModel } from "../model";
+import { buildModel, type BuiltModel } from "../model";
+import { freezeForStage } from "./step";
 import { dihedralViewsForSeed, prepareActivationCache } from "./activation-cache";
 import type { TrainData } from "./data";
 import { runStage } from "./stage";
@@ -79,13 +80,7 @@ async function train(built: BuiltModel, model: tf.LayersModel, data: TrainData, 
   return runStage({
     model,
     groups: built.groups.map((g) => g.name),
-    setTrainable: (trainable, trainBn) => {
-      setTrainable(built, trainable, trainBn);
-      const vars = trainableVariablesByGroup(built);
-      return new Map(
-        [...vars].filter(([, v]) => v.length > 0).map(([g, v]) => [g, v.map((lv) => lv.read() as tf.Variable)]),
-      );
-    },
+    setTrainable: (trainable, trainBn) => freezeForStage(built, trainable, trainBn),
     stage,
     optimizer: OPT,
     microBatch: 6,

@@ -5,7 +5,8 @@
  */
 import type { ResolvedConfig } from "@tessera/shared";
 import type * as tf from "../tf";
-import { buildModel, setTrainable, trainableVariablesByGroup } from "../model";
+import { buildModel } from "../model";
+import { freezeForStage } from "./step";
 import { earlyStopping, eventHooks, type Emit } from "./callbacks";
 import { checkpointing } from "./checkpointing";
 import { trainDataOf } from "./data-adapter";
@@ -116,13 +117,7 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
     const end = await runStage({
       model: cache.model,
       groups: built.groups.map((g) => g.name),
-      setTrainable: (trainable, trainBn) => {
-        setTrainable(built, trainable, trainBn);
-        const vars = trainableVariablesByGroup(built);
-        return new Map(
-          [...vars].filter(([, v]) => v.length > 0).map(([g, v]) => [g, v.map((lv) => lv.read() as tf.Variable)]),
-        );
-      },
+      setTrainable: (trainable, trainBn) => freezeForStage(built, trainable, trainBn),
       stage,
       optimizer: config.train.optimizer,
       microBatch: config.train.micro_batch,

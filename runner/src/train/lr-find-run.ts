@@ -12,7 +12,8 @@ import { loadConfig } from "../config";
 import { seedOf } from "../data";
 import { mulberry32, shuffleInPlace } from "../data/rng";
 import { UsageError } from "../errors";
-import { buildModel, setTrainable, trainableVariablesByGroup } from "../model";
+import { buildModel } from "../model";
+import { freezeForStage } from "./step";
 import { trainDataOf } from "./data-adapter";
 import { findLr } from "./lr-find";
 import type { LrPoint } from "./lr-suggest";
@@ -82,12 +83,7 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
       const built = await buildModel(config.model, dataset.classes.length, { seed });
       const data = trainDataOf(dataset, config.data, built.preprocessing);
       const fold = data.folds[0]!;
-      setTrainable(built, stage.trainable, stage.train_bn);
-      const variables = new Map(
-        [...trainableVariablesByGroup(built)]
-          .filter(([, v]) => v.length > 0)
-          .map(([g, v]) => [g, v.map((lv) => lv.read() as tf.Variable)]),
-      );
+      const variables = freezeForStage(built, stage.trainable, stage.train_bn);
       const bs = Math.min(stage.batch_size, fold.train.length);
       const perEpoch = Math.max(1, Math.floor(fold.train.length / bs));
       try {

@@ -5,6 +5,7 @@
  * `micro_batch` < batch size, then each group's variables stepped with that group's LR.
  */
 import * as tf from "../tf";
+import { setTrainable, trainableVariablesByGroup, type BuiltModel } from "../model";
 import type { GroupOptimizer } from "./optim";
 
 /** The variables a step updates, per layer group (frozen groups are simply absent). */
@@ -82,4 +83,17 @@ export async function trainStep(input: StepInput): Promise<number> {
   }
   if (grads) tf.dispose(Object.values(grads));
   return lossSum;
+}
+
+/**
+ * Freezes the model as a stage says (`setTrainable`) and returns what the optimizer steps: each
+ * group that still has trainable variables, in group order.
+ */
+export function freezeForStage(built: BuiltModel, trainable: string[], trainBn: boolean): GroupVariables {
+  setTrainable(built, trainable, trainBn);
+  return new Map(
+    [...trainableVariablesByGroup(built)]
+      .filter(([, vars]) => vars.length > 0)
+      .map(([group, vars]) => [group, vars.map((v) => v.read() as tf.Variable)]),
+  );
 }
