@@ -122,6 +122,14 @@ export interface RunMeta {
   attempt: number;
 }
 
+/** One fold of a k-fold run, in the summary. */
+export interface FoldAccuracy {
+  fold: number;
+  valid_accuracy: number;
+  /** With `tta`: the fold's final model on its validation images, 8 dihedral views averaged. */
+  tta_accuracy?: number | null;
+}
+
 export interface RunSummary {
   format: typeof FORMAT;
   classes: string[];
@@ -131,9 +139,12 @@ export interface RunSummary {
   per_class: PerClass[];
   confusion: number[][];
   most_confused: { actual: string; predicted: string; count: number }[];
-  /** k-fold runs: one entry per fold and the mean ± std. */
-  folds: { fold: number; valid_accuracy: number }[] | null;
+  /** k-fold runs: one entry per fold (final-epoch accuracy, and with `tta` the TTA accuracy) and the mean ± std. */
+  folds: FoldAccuracy[] | null;
   folds_mean: number | null;
   folds_std: number | null;
+  /** k-fold runs with `tta`: mean ± std of the folds' TTA accuracy (absent otherwise and in older runs). */
+  folds_tta_mean?: number | null;
+  folds_tta_std?: number | null;
   seconds: number;
 }

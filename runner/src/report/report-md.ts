@@ -99,8 +99,21 @@ export function renderReportMarkdown(input: ReportInput): string {
   for (const w of diff?.warnings ?? []) out.push("> [!WARNING]", `> ${w}`, "");
   out.push("## Metrics", "", metricsTable(input), "");
   if (m.folds?.length) {
-    const rows = m.folds.map((f) => [String(f.fold), pct(f.valid_accuracy)]);
-    out.push(mdTable(["fold", "valid accuracy"], rows, ["r", "r"]), "");
+    const tta = m.folds.some((f) => f.tta_accuracy != null);
+    const rows = m.folds.map((f) => [
+      String(f.fold),
+      pct(f.valid_accuracy),
+      ...(tta ? [f.tta_accuracy == null ? "–" : pct(f.tta_accuracy)] : []),
+    ]);
+    const header = ["fold", "valid accuracy", ...(tta ? ["with TTA"] : [])];
+    out.push(
+      mdTable(
+        header,
+        rows,
+        header.map(() => "r" as const),
+      ),
+      "",
+    );
   }
   out.push("## Stages", "", stagesTable(run), "");
   if (charts.length) {

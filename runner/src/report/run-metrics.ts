@@ -4,7 +4,7 @@
  * confused pairs, LR-finder sweeps. A run that has not finished (no summary.json) still yields
  * its metrics from its last `epoch` event.
  */
-import type { EventOf, PerClass, RunEvent, RunSummary } from "@tessera/shared";
+import type { EventOf, FoldAccuracy, PerClass, RunEvent, RunSummary } from "@tessera/shared";
 
 /** One finished epoch, in the order the run logged them. */
 export interface EpochPoint {
@@ -42,7 +42,7 @@ export interface RunMetrics {
   lrFinds: EventOf<"lr_find">[];
   /** Stages in the order they started: name, size, epochs, per-group max LR. */
   stages: EventOf<"stage_started">[];
-  folds: { fold: number; valid_accuracy: number }[] | null;
+  folds: FoldAccuracy[] | null;
   seconds: number | null;
 }
 

@@ -6,7 +6,7 @@ import * as tf from "../tf";
 import { augmentBatch, normalizeBatch } from "../data";
 import { buildModel, type BuiltModel } from "../model";
 import { freezeForStage } from "./step";
-import { dihedralViewsForSeed, prepareActivationCache } from "./activation-cache";
+import { ActivationCachePool, dihedralViewsForSeed, prepareActivationCache } from "./activation-cache";
 import type { TrainData } from "./data";
 import { runStage } from "./stage";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -48,7 +48,7 @@ function fakeData(): TrainData {
   };
 }
 
-async function tinyModel(): Promise<BuiltModel> {
+async function tinyModel(seed = 3): Promise<BuiltModel> {
   return buildModel(
     {
       backbone: "resnet18",
@@ -58,7 +58,7 @@ async function tinyModel(): Promise<BuiltModel> {
       groups: { body: ["stem", "conv2", "conv3", "conv4"], late: ["conv5"], head: ["head"] },
     },
     3,
-    { seed: 3 },
+    { seed },
   );
 }
 
@@ -150,7 +150,7 @@ describe("activation cache", () => {
         runDir,
       });
       if ("reason" in cached) throw new Error(cached.reason);
-      expect(cached.record).toMatchObject({ views: 8, items: 24, rows: 18 * 8 + 6, storage: "memory" });
+      expect(cached.record).toMatchObject({ views: 8, items: 24, rows: 24 * 8, storage: "memory" });
       expect(cached.record.cut_layer).toBe(trainable.length === 1 ? "conv5_block2_out" : "conv4_block2_out");
       expect(cached.record.pooled).toBe(trainable.length === 1);
       const cachedEnd = await train(cachedModel, cached.model, cached.data, stage);
@@ -175,4 +175,59 @@ describe("activation cache", () => {
       expect(maxDiff).toBeLessThan(1e-4);
     });
   }
+
+  it("computes each prefix row once across folds and stages that share a pool", async () => {
+    const data = fakeData();
+    data.folds = [
+      { id: 0, train: Array.from({ length: 12 }, (_, i) => i), valid: [18, 19, 20] },
+      { id: 1, train: Array.from({ length: 12 }, (_, i) => i + 6), valid: [18, 19, 20] },
+    ];
+    const stage = stageOf(["head"]);
+    const pool = new ActivationCachePool();
+    const records = [];
+    for (const fold of data.folds) {
+      const built = await tinyModel(); // a fresh model per fold, as trainFold builds it
+      const cached = await prepareActivationCache({ built, stage, augment: AUG, data, fold, pool });
+      if ("reason" in cached) throw new Error(cached.reason);
+      await runStage({
+        model: cached.model,
+        groups: built.groups.map((g) => g.name),
+        setTrainable: (trainable, trainBn) => freezeForStage(built, trainable, trainBn),
+        stage,
+        optimizer: OPT,
+        microBatch: 6,
+        data: cached.data,
+        fold,
+        seed: 9,
+        hooks: [],
+        monitor: "valid.accuracy",
+        mode: "max",
+      });
+      cached.dispose();
+      records.push(cached.record);
+    }
+    const [first, second] = records;
+    expect(first!.reused_rows).toBe(0);
+    // Fold 1 has fold 0's validation items (always view 0): at least those 3 rows are reused, plus
+    // the views that training items 6..11 drew in both folds.
+    expect(second!.reused_rows).toBeGreaterThanOrEqual(3);
+    expect(second!.filled_rows).toBeLessThan(first!.filled_rows);
+
+    // Other prefix weights (another seed) are another entry: nothing is reused from the first model's rows.
+    const other = await tinyModel(4);
+    const cached = await prepareActivationCache({
+      built: other,
+      stage,
+      augment: AUG,
+      data,
+      fold: data.folds[0]!,
+      pool,
+    });
+    if ("reason" in cached) throw new Error(cached.reason);
+    await cached.data.input([0, 1], SIZE, null);
+    cached.dispose();
+    expect(cached.record.reused_rows).toBe(0);
+    expect(cached.record.filled_rows).toBe(2);
+    pool.dispose();
+  });
 });

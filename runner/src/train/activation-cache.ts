@@ -6,7 +6,13 @@
  * the normalised image equals the normalised view, and frozen BN runs in inference mode either
  * way); random crops, stain/brightness/contrast jitter make every epoch's input new, so they rule
  * the cache out. `prepareActivationCache` returns the model and data `runStage` should use.
+ *
+ * Rows live in an {@link ActivationCachePool} that outlives the stage: a later stage or fold whose
+ * prefix has the same weights (a fingerprint of them is part of the key), cut, size and views reads
+ * the rows already computed instead of computing them again. In a k-fold run every fold starts from
+ * the same pretrained weights, so the prefix passes are paid once for the whole protocol.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ResNetPart, ResolvedAugment, ResolvedConfig, ResolvedStage } from "@tessera/shared";
@@ -62,6 +68,59 @@ export interface PrepareOptions {
   /** Where a cache too big for memory goes (and where the record is written): the run folder. */
   runDir?: string;
   maxMemoryBytes?: number;
+  /** Rows shared with other stages and folds of the run; without one, the rows die with the stage. */
+  pool?: ActivationCachePool;
+}
+
+/** One cached tensor: row `item * views + view` holds that item's prefix output for that view. */
+interface PoolEntry {
+  store: ActivationStore;
+  filled: Uint8Array;
+}
+
+/**
+ * The run's cached rows, by prefix (weights fingerprint, cut layer, size, views). Each entry has a
+ * row for every item of the data set and every view, filled lazily, so any fold can use it.
+ */
+export class ActivationCachePool {
+  private readonly entries = new Map<string, PoolEntry>();
+
+  constructor(private readonly opts: { runDir?: string; maxMemoryBytes?: number } = {}) {}
+
+  /** The entry for `key`, created empty for `items * views` rows of `rowLength` floats. */
+  entry(key: string, items: number, views: number, rowLength: number): PoolEntry {
+    let entry = this.entries.get(key);
+    if (!entry) {
+      const rows = items * views;
+      const store = new ActivationStore(rows, rowLength, {
+        ...(this.opts.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: this.opts.maxMemoryBytes }),
+        ...(this.opts.runDir ? { spillDir: join(this.opts.runDir, "activation_cache") } : {}),
+      });
+      entry = { store, filled: new Uint8Array(rows) };
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Frees every entry's memory and spill file. */
+  dispose(): void {
+    for (const entry of this.entries.values()) entry.store.dispose();
+    this.entries.clear();
+  }
+}
+
+/**
+ * sha256 of a model's weights (shapes and values, in order): equal prefixes give equal rows. Not the
+ * names: tfjs makes variable names unique per process, so two builds of one model differ in them.
+ */
+async function weightsFingerprint(model: tf.LayersModel): Promise<string> {
+  const hash = createHash("sha256");
+  for (const w of model.weights) {
+    const values = (await w.read().data()) as Float32Array;
+    hash.update(`${w.shape.join("x")};`);
+    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return hash.digest("hex");
 }
 
 /** A cached stage: train with `model` and `data` in place of the originals, then `dispose()`. */
@@ -86,32 +145,40 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
   const views = opts.augment.dihedral ? 8 : 1;
   const size = stage.size;
 
-  // Row layout: each training item has `views` rows; a validation-only item has one (view 0).
-  const base = new Map<number, number>();
-  let rows = 0;
-  for (const i of fold.train) if (!base.has(i)) base.set(i, ((rows += views), rows - views));
-  for (const i of fold.valid) if (!base.has(i)) base.set(i, ((rows += 1), rows - 1));
   const probe = tf.tidy(() => cut.prefix.predict(tf.zeros([1, size, size, 3])) as tf.Tensor4D);
   const [, h, w, c] = probe.shape;
   probe.dispose();
   const rowShape = cut.pooled ? [1, 1, c] : [h, w, c];
   const rowLength = rowShape.reduce((a, b) => a * b, 1);
-  const store = new ActivationStore(rows, rowLength, {
-    ...(opts.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: opts.maxMemoryBytes }),
-    ...(opts.runDir ? { spillDir: join(opts.runDir, "activation_cache") } : {}),
-  });
+  const ownPool = opts.pool
+    ? null
+    : new ActivationCachePool({
+        ...(opts.runDir ? { runDir: opts.runDir } : {}),
+        ...(opts.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: opts.maxMemoryBytes }),
+      });
+  const pool = opts.pool ?? ownPool!;
+  const key = [await weightsFingerprint(cut.prefix), cut.cutLayer, cut.pooled, size, views].join("|");
+  const items = data.labels.length;
+  const { store, filled } = pool.entry(key, items, views, rowLength);
+  const rowOf = (item: number, view: number) => item * views + view;
+  const inFold = new Set([...fold.train, ...fold.valid]);
 
   const train = new Set(fold.train);
   const bs = opts.batchSize ?? stage.batch_size;
   // Filled lazily: a row is computed the first time a batch needs it, so an E-epoch stage computes
   // at most min(E, 8) views per image and never more prefix passes than the uncached path.
-  const filled = new Uint8Array(rows);
   let filledRows = 0;
+  let reusedRows = 0;
+  const touched = new Uint8Array(store.rows);
   let prefixSeconds = 0;
   const fill = async (needed: { item: number; view: number }[]) => {
     const missing = new Map<number, { item: number; view: number }>();
     for (const n of needed) {
-      const row = base.get(n.item)! + n.view;
+      const row = rowOf(n.item, n.view);
+      if (!touched[row]) {
+        touched[row] = 1;
+        if (filled[row]) reusedRows++; // computed by an earlier stage or fold
+      }
       if (!filled[row]) missing.set(row, n);
     }
     if (missing.size === 0) return;
@@ -151,9 +218,10 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
     cut_layer: cut.cutLayer,
     pooled: cut.pooled,
     views,
-    items: base.size,
-    rows,
+    items: inFold.size,
+    rows: store.rows,
     filled_rows: 0,
+    reused_rows: 0,
     row_shape: rowShape,
     bytes: store.bytes,
     storage: store.storage,
@@ -165,11 +233,11 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
     async input(indices, _size, augment) {
       const picked = augment && views > 1 ? dihedralViewsForSeed(augment.seed, indices.length) : null;
       const needed = indices.map((item, k) => {
-        if (!base.has(item)) throw new Error(`internal: item ${item} is not in the activation cache`);
+        if (!inFold.has(item)) throw new Error(`internal: item ${item} is not in this fold`);
         return { item, view: picked && train.has(item) ? picked[k]! : 0 };
       });
       await fill(needed);
-      const rowsOf = needed.map((n) => base.get(n.item)! + n.view);
+      const rowsOf = needed.map((n) => rowOf(n.item, n.view));
       return tf.tensor4d(store.gather(rowsOf), [indices.length, ...rowShape] as [number, number, number, number]);
     },
   };
@@ -179,9 +247,10 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
     record,
     dispose: () => {
       record.filled_rows = filledRows;
+      record.reused_rows = reusedRows;
       record.seconds = prefixSeconds;
       if (opts.runDir) appendRecord(opts.runDir, record);
-      store.dispose();
+      ownPool?.dispose();
     },
   };
 }

@@ -12,10 +12,12 @@ export interface ActivationCacheRecord {
   pooled: boolean;
   views: number;
   items: number;
-  /** Rows of the store (train items x views + validation items). */
+  /** Rows of the store (every item of the data set x views; shared by the run's folds). */
   rows: number;
-  /** Rows actually computed (lazily, when first needed). */
+  /** Rows this stage computed (lazily, when first needed). */
   filled_rows: number;
+  /** Rows this stage read that an earlier stage or fold had computed (absent in older runs). */
+  reused_rows?: number;
   row_shape: number[];
   bytes: number;
   storage: "memory" | "disk";

@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { RUN_FILES, type BackendName, type RunEvent, type RunSummary } from "@tessera/shared";
 import { selectBackend } from "../backend";
 import { checkConfigMemory } from "../model";
-import { firstTapedPart } from "./activation-cache";
+import { ActivationCachePool, firstTapedPart } from "./activation-cache";
 import { loadConfig } from "../config";
 import { splitRecord } from "../data";
 import { loadDatasetReporting, type SetupProgress } from "./setup";
@@ -37,6 +37,8 @@ export interface RunExperimentOptions {
   set?: string[];
   /** Overrides the config's `backend`. */
   backend?: BackendName;
+  /** wasm worker threads (the CLI passes every core). @default 1 */
+  threads?: number;
   /** Default `./runs` or env `TESSERA_RUNS_DIR`. */
   runsDir?: string;
   /** Decoded-image cache root; `false` turns the disk cache off. */
@@ -69,7 +71,10 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   if (!resumed) ensureOutDir(runsDirFrom(opts.runsDir), "--runs-dir");
   const prepared = await prepareOrRelease(resumed, async () => {
     // A resumed run keeps the backend it ran on (numbers differ slightly between backends).
-    const backend = await selectBackend(opts.backend ?? resumed?.backend ?? config.backend);
+    const backend = await selectBackend(
+      opts.backend ?? resumed?.backend ?? config.backend,
+      opts.threads === undefined ? {} : { threads: opts.threads },
+    );
     opts.onSetup?.({ kind: "backend", name: backend.name, threads: backend.threads });
     // A clear error now instead of a bare `Aborted()` from the wasm heap mid-run.
     checkConfigMemory(config, backend.name, { fromPart: (stage) => firstTapedPart(config, stage) });
@@ -129,6 +134,8 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
       }
     },
   };
+  // Prefix activations computed once for the whole run: every fold starts from the same weights.
+  const cachePool = new ActivationCachePool({ runDir: writer.dir });
   try {
     // A resumed k-fold run keeps the metrics of the folds its earlier attempts finished.
     const results = (
@@ -146,6 +153,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
           hooks: [track, ...(opts.hooks ?? [])],
           stopRun: () => opts.signal?.aborted ?? false,
           safety,
+          cachePool,
         }),
       );
       results.push(result);
@@ -177,5 +185,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
       writer.finish("failed");
     }
     throw error;
+  } finally {
+    cachePool.dispose();
   }
 }

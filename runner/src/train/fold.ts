@@ -15,7 +15,7 @@ import { evaluate, type EvalResult } from "./evaluate";
 import type { EpochLogs, TrainHooks } from "./hooks";
 import { runStage } from "./stage";
 import { foldSafety, type RunSafety } from "./crash-safety";
-import { stageModelAndData } from "./activation-cache";
+import { stageModelAndData, type ActivationCachePool } from "./activation-cache";
 import type { LoadedDataset } from "../data";
 
 export interface FoldResult {
@@ -43,6 +43,8 @@ export interface FoldOptions {
   stopRun: () => boolean;
   /** Training engine II: resume point, interrupt, seeded randomness (see crash-safety.ts). */
   safety?: RunSafety;
+  /** The run's activation rows, shared by its stages and folds (see activation-cache.ts). */
+  cachePool?: ActivationCachePool;
 }
 
 /** Trains every stage on one fold; the model is fresh (seeded) for each fold. */
@@ -113,6 +115,7 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
       data,
       fold,
       runDir: opts.runDir,
+      ...(opts.cachePool ? { pool: opts.cachePool } : {}),
     });
     const end = await runStage({
       model: cache.model,

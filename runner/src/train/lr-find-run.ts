@@ -27,6 +27,8 @@ export interface LrFindRunOptions {
   /** How many seeds (the config's seed, +1, +2, ...). @default 1 */
   seeds?: number;
   backend?: BackendName;
+  /** wasm worker threads (the CLI passes every core). @default 1 */
+  threads?: number;
   cacheDir?: string | false;
   /** Called after each seed's sweep. */
   onSweep?: (seed: number, index: number) => void;
@@ -68,7 +70,10 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
   const { config, file } = await loadConfig(opts.configFile, { set: opts.set ?? [] });
   const stage = pickStage(config.train.stages, opts.stage);
   const sweepCfg = stage.lr.kind === "find" ? stage.lr : { steps: 100, start: 1e-7, end: 10 };
-  const backend = await selectBackend(opts.backend ?? config.backend);
+  const backend = await selectBackend(
+    opts.backend ?? config.backend,
+    opts.threads === undefined ? {} : { threads: opts.threads },
+  );
   opts.onSetup?.({ kind: "backend", name: backend.name, threads: backend.threads });
   const sweeps: LrFindRunResult["sweeps"] = [];
   // The data and its split stay fixed; the seeds vary the model's init and the batches drawn.

@@ -33,6 +33,8 @@ export function buildSummary(folds: FoldResult[], monitor: Monitor, seconds: num
   const kfold = folds.length > 1 || (main?.fold ?? null) !== null;
   const accs = folds.map((f) => f.last?.valid_accuracy ?? NaN);
   const stats = kfold ? meanStd(accs) : null;
+  const ttas = folds.map((f) => f.tta?.accuracy ?? null);
+  const ttaStats = kfold && ttas.every((t) => t !== null) ? meanStd(ttas as number[]) : null;
   const best = main?.best ?? null;
   return {
     format: FORMAT,
@@ -47,9 +49,16 @@ export function buildSummary(folds: FoldResult[], monitor: Monitor, seconds: num
     per_class: last?.per_class ?? [],
     confusion,
     most_confused: mostConfused(confusion, classes),
-    folds: kfold ? folds.map((f, i) => ({ fold: f.fold ?? i, valid_accuracy: f.last?.valid_accuracy ?? NaN })) : null,
+    folds: kfold
+      ? folds.map((f, i) => ({
+          fold: f.fold ?? i,
+          valid_accuracy: f.last?.valid_accuracy ?? NaN,
+          ...(f.tta ? { tta_accuracy: f.tta.accuracy } : {}),
+        }))
+      : null,
     folds_mean: stats?.mean ?? null,
     folds_std: stats?.std ?? null,
+    ...(ttaStats ? { folds_tta_mean: ttaStats.mean, folds_tta_std: ttaStats.std } : {}),
     seconds,
   };
 }

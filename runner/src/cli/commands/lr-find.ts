@@ -10,6 +10,7 @@ export interface LrFindCommandOptions {
   seeds?: string;
   set?: string[];
   backend?: BackendName;
+  threads?: number;
   json?: boolean;
 }
 
@@ -28,6 +29,7 @@ export async function lrFindCommand(config: string, opts: LrFindCommandOptions =
     seeds,
     ...(opts.stage === undefined ? {} : { stage: opts.stage }),
     ...(opts.backend ? { backend: opts.backend } : {}),
+    ...(opts.threads ? { threads: opts.threads } : {}),
     onSweep: (seed, i) => process.stderr.write(`sweep ${i + 1}/${seeds} (seed ${seed}) done\n`),
     onSetup: (step) => progress.onSetup(step),
   }).finally(() => progress.close());

@@ -11,6 +11,7 @@ import { progressHooks } from "./run-progress";
 export interface RunCommandOptions {
   set?: string[];
   backend?: BackendName;
+  threads?: number;
   runsDir?: string;
   resume?: string;
   open?: boolean;
@@ -48,6 +49,7 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
       interrupt,
       set: opts.set ?? [],
       ...(opts.backend ? { backend: opts.backend } : {}),
+      ...(opts.threads ? { threads: opts.threads } : {}),
       ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
       hooks: [progress],
       onSetup: (step) => progress.onSetup(step),

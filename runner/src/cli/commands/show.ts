@@ -77,7 +77,7 @@ export function renderRun(d: RunDescription, activationCache: ActivationCacheRec
     lines.push(
       `  activation cache: stage ${c.stage}${c.fold === null ? "" : ` fold ${c.fold}`} trained on [${c.cached_groups.join(",")}] ` +
         `outputs (${c.cut_layer}${c.pooled ? ", pooled" : ""}), ${c.items} images x ${c.views} views: ` +
-        `${c.filled_rows}/${c.rows} rows computed, ` +
+        `${c.filled_rows}/${c.rows} rows computed${c.reused_rows ? `, ${c.reused_rows} reused` : ""}, ` +
         `${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.storage}, ${c.seconds.toFixed(1)} s of prefix passes`,
     );
   }
@@ -90,6 +90,7 @@ export function renderRun(d: RunDescription, activationCache: ActivationCacheRec
     if (s.best) lines.push(`Best   ${s.best.monitor} ${num(s.best.value)} (${s.best.stage} epoch ${s.best.epoch})`);
     if (s.tta_accuracy !== null) lines.push(`TTA    ${pct(s.tta_accuracy)}`);
     if (s.folds_mean !== null) lines.push(`Folds  ${pct(s.folds_mean)} ± ${pct(s.folds_std)}`);
+    if (s.folds_tta_mean != null) lines.push(`Folds TTA  ${pct(s.folds_tta_mean)} ± ${pct(s.folds_tta_std ?? null)}`);
     const confused = s.most_confused.slice(0, 5).map((c) => `${c.actual}->${c.predicted} x${c.count}`);
     if (confused.length) lines.push(`Most confused  ${confused.join("  ")}`);
   }
