@@ -123,6 +123,29 @@ describe("tessera plan", () => {
   });
 });
 
+describe("tessera run --threads", () => {
+  it("rejects a thread count that is not an integer from 1 to 64, before any training (exit 2)", async () => {
+    for (const value of ["0", "1.5", "lots", "65"]) {
+      const { code, stderr } = await run(["run", join(REPO_ROOT, "configs", "demo.yaml"), "--threads", value]);
+      expect(code, value).toBe(2);
+      expect(stderr).toContain(`option '--threads <n>' argument '${value}' is invalid`);
+      expect(stderr).toContain("expected an integer from 1 to 64");
+    }
+    expect("_tfengine" in globalThis).toBe(false);
+  });
+
+  it("names TESSERA_THREADS when the environment gives a bad count", async () => {
+    vi.stubEnv("TESSERA_THREADS", "two");
+    try {
+      const { code, stderr } = await run(["run", join(REPO_ROOT, "configs", "demo.yaml")]);
+      expect(code).toBe(2);
+      expect(stderr).toContain("from env 'TESSERA_THREADS' is invalid");
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
 describe("validate and plan stay light", () => {
   it("never load TensorFlow.js (it sets globalThis._tfengine on import)", async () => {
     await run(["validate", "--check-data", PLAN]);

@@ -5,10 +5,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RunEvent } from "@tessera/shared";
+import type { RunEvent, RunMeta } from "@tessera/shared";
 import { IN_CI, REPO_ROOT } from "./helpers/paths";
 
 const enabled = IN_CI || process.env.TESSERA_DEMO_TEST === "1";
@@ -29,6 +29,9 @@ describe.runIf(enabled)("tessera run configs/demo.yaml", () => {
     expect(out.status).toBe("finished");
     expect(out.summary.final.valid_accuracy).toBeGreaterThanOrEqual(0.95);
     const [id] = readdirSync(runsDir);
+    // The CLI runs wasm on every core by default (and the threaded process still exits by itself).
+    const meta = JSON.parse(readFileSync(join(runsDir, id!, "meta.json"), "utf8")) as RunMeta;
+    if (meta.backend?.name === "wasm") expect(meta.backend.threads).toBe(availableParallelism());
     const types = new Set(
       readFileSync(join(runsDir, id!, "events.jsonl"), "utf8")
         .trim()

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { EventOf, RunEvent, RunMeta } from "@tessera/shared";
 import { runExperiment } from "../runner/src/train";
+import type { ActivationCacheRecord } from "../runner/src/train/activation-record";
 
 const base = (extra: string) => `
 name: edges
@@ -77,5 +78,30 @@ describe("edge runs", () => {
     const accs = epochs.map((e) => e.valid_accuracy);
     expect(summary.folds_mean).toBeCloseTo((accs[0]! + accs[1]!) / 2, 10);
     expect(summary.folds_std).toBeCloseTo(Math.abs(accs[0]! - accs[1]!) / 2, 10);
+  });
+
+  it("k folds share the frozen prefix's activations and report TTA per fold", async () => {
+    const { file, runsDir } = setup(
+      base(`tta: true
+train:
+  batch_size: 4
+  stages:
+    - { name: head, trainable: [head], train_bn: false, size: 32, epochs: 1, lr: 1e-3 }`).replace(
+        "image_size: 32 }",
+        "image_size: 32, split: { protocol: kfold, k: 2 }, augment: { dihedral: false } }",
+      ),
+    );
+    const { runDir, summary } = await runExperiment({ configFile: file, runsDir, cacheDir: false });
+    const records = JSON.parse(readFileSync(join(runDir, "activation_cache.json"), "utf8")) as ActivationCacheRecord[];
+    expect(records.map((r) => r.fold)).toEqual([0, 1]);
+    // One view per image: fold 0 computes all 16 rows, fold 1 (same pretrained prefix) none.
+    expect(records.map((r) => [r.filled_rows, r.reused_rows])).toEqual([
+      [16, 0],
+      [0, 16],
+    ]);
+    const ttas = summary.folds!.map((f) => f.tta_accuracy!);
+    for (const t of ttas) expect(t).toBeGreaterThanOrEqual(0);
+    expect(summary.folds_tta_mean).toBeCloseTo((ttas[0]! + ttas[1]!) / 2, 10);
+    expect(summary.folds_tta_std).toBeCloseTo(Math.abs(ttas[0]! - ttas[1]!) / 2, 10);
   });
 });

@@ -217,9 +217,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * `--threads n`: wasm worker threads. The CLI defaults to every core (env TESSERA_THREADS overrides):
- * on 2 cores, 2 threads run ResNet50 inference 2.8x and training 1.4x faster than 1 (bench/README).
- * The library API keeps 1, so parallel test workers do not oversubscribe the cores.
+ * `--threads n`: wasm worker threads (XNNPACK's convolutions and matmuls use them). The CLI defaults
+ * to every core, env TESSERA_THREADS overrides; the library API keeps 1, so parallel test workers do
+ * not oversubscribe the cores. Other backends ignore it.
  */
 function threadsOption(): Option {
   const parse = (value: string): number => {
