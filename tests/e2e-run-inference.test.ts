@@ -89,7 +89,8 @@ describe("eval, predict and export on a finished run", () => {
     const files = listImages([join(runDir, "top_losses")]);
     expect(files.length).toBeGreaterThan(0);
     const m = await openRunModel(runDir);
-    const preds = await predictFiles(m, files);
+    const { predictions: preds, failed } = await predictFiles(m, files);
+    expect(failed).toEqual([]);
     expect(preds).toHaveLength(files.length);
     for (const p of preds) {
       const sum = Object.values(p.probabilities).reduce((a, b) => a + b, 0);
@@ -97,6 +98,36 @@ describe("eval, predict and export on a finished run", () => {
       expect(m.classes).toContain(p.label);
       expect(p.probability).toBe(Math.max(...Object.values(p.probabilities)));
     }
+  });
+
+  it("predict labels the readable images of a folder, names the corrupt one on stderr and exits 1", async () => {
+    const folder = join(dir, "to-label");
+    cpSync(join(runDir, "top_losses"), folder, { recursive: true });
+    rmSync(join(folder, "top_losses.json"));
+    writeFileSync(join(folder, "00-broken.png"), "not a png at all");
+    const good = listImages([folder]).length - 1;
+    const out: string[] = [];
+    const err: string[] = [];
+    const [write, writeErr] = [process.stdout.write.bind(process.stdout), process.stderr.write.bind(process.stderr)];
+    process.stdout.write = ((t: string) => (out.push(t), true)) as typeof process.stdout.write;
+    process.stderr.write = ((t: string) => (err.push(t), true)) as typeof process.stderr.write;
+    let code: number;
+    try {
+      code = await main(["predict", runDir, folder, "--json"]);
+    } finally {
+      process.stdout.write = write;
+      process.stderr.write = writeErr;
+    }
+    expect(code).toBe(1);
+    const doc = JSON.parse(out.join("")) as {
+      predictions: { file: string }[];
+      failed: { file: string; error: string }[];
+    };
+    expect(doc.predictions).toHaveLength(good); // the broken file (sorted first) did not stop the rest
+    expect(doc.failed).toEqual([
+      { file: join(folder, "00-broken.png"), error: expect.stringMatching(/00-broken\.png: cannot decode the image/) },
+    ]);
+    expect(err.join("")).toMatch(/1 of \d+ images could not be read; the other \d+ were labelled/);
   });
 
   it("export writes a loadable tfjs model with a manifest, and refuses a foreign non-empty folder", async () => {

@@ -114,10 +114,13 @@ export function listImages(inputs: string[]): string[] {
 
 /** The model's input for some image files. */
 export async function inputOf(m: RunModel, files: string[]): Promise<tf.Tensor4D> {
-  const tiles = await Promise.all(files.map((f) => decodeFile(f, m.size, m.resize)));
-  const u8 = new Uint8Array(files.length * m.size * m.size * 3);
+  return tensorOf(m, await Promise.all(files.map((f) => decodeFile(f, m.size, m.resize))));
+}
+
+function tensorOf(m: RunModel, tiles: Uint8Array[]): tf.Tensor4D {
+  const u8 = new Uint8Array(tiles.length * m.size * m.size * 3);
   tiles.forEach((t, i) => u8.set(t, i * t.length));
-  return tf.tidy(() => normalizeBatch(tf.tensor4d(u8, [files.length, m.size, m.size, 3], "float32"), m.normalize));
+  return tf.tidy(() => normalizeBatch(tf.tensor4d(u8, [tiles.length, m.size, m.size, 3], "float32"), m.normalize));
 }
 
 /** One labelled prediction. */
@@ -128,19 +131,42 @@ export interface Prediction {
   probabilities: Record<string, number>;
 }
 
-/** Labels image files with the run's best model, `batch` images at a time. */
-export async function predictFiles(m: RunModel, files: string[], batch = 32): Promise<Prediction[]> {
-  const out: Prediction[] = [];
+/** An image `predictFiles` could not read or decode, and why. */
+export interface PredictFailure {
+  file: string;
+  error: string;
+}
+
+/**
+ * Labels image files with the run's best model, `batch` images at a time. A file that cannot be
+ * read or decoded is reported in `failed` and the others are still labelled (one bad tile in a
+ * folder of thousands should not cost the rest).
+ */
+export async function predictFiles(
+  m: RunModel,
+  files: string[],
+  batch = 32,
+): Promise<{ predictions: Prediction[]; failed: PredictFailure[] }> {
+  const predictions: Prediction[] = [];
+  const failed: PredictFailure[] = [];
   for (let i = 0; i < files.length; i += batch) {
-    const chunk = files.slice(i, i + batch);
-    const x = await inputOf(m, chunk);
+    const decoded = await Promise.allSettled(files.slice(i, i + batch).map((f) => decodeFile(f, m.size, m.resize)));
+    const chunk: string[] = [];
+    const tiles: Uint8Array[] = [];
+    decoded.forEach((d, j) => {
+      const file = files[i + j]!;
+      if (d.status === "fulfilled") (chunk.push(file), tiles.push(d.value));
+      else failed.push({ file, error: (d.reason as Error).message });
+    });
+    if (chunk.length === 0) continue;
+    const x = tensorOf(m, tiles);
     const p = predictProbs(m.model, x, false);
     const probs = await p.array();
     tf.dispose([x, p]);
     chunk.forEach((file, j) => {
       const row = probs[j]!;
       const best = row.indexOf(Math.max(...row));
-      out.push({
+      predictions.push({
         file,
         label: m.classes[best]!,
         probability: row[best]!,
@@ -148,5 +174,5 @@ export async function predictFiles(m: RunModel, files: string[], batch = 32): Pr
       });
     });
   }
-  return out;
+  return { predictions, failed };
 }

@@ -1,4 +1,5 @@
 /** `tessera predict <run> <images|folder>... [--json]`: label new images with the best checkpoint. */
+import { ExitError } from "../../errors";
 import { resolveRunRef, runsDirFrom } from "../../runs";
 import { inferenceBackend, listImages, openRunModel, predictFiles } from "../../train/inference";
 
@@ -7,16 +8,25 @@ export interface PredictCommandOptions {
   json?: boolean;
 }
 
-/** One line per image (file, label, probability) on stdout, or one JSON document with every probability. */
+/**
+ * One line per image (file, label, probability) on stdout, or one JSON document with every
+ * probability. Images that cannot be decoded are named on stderr (and under `failed` in the JSON);
+ * the others are still labelled, and the command then exits 1.
+ */
 export async function predictCommand(ref: string, images: string[], opts: PredictCommandOptions = {}): Promise<void> {
   const dir = resolveRunRef(ref, runsDirFrom(opts.runsDir));
   const files = listImages(images);
   await inferenceBackend();
   const model = await openRunModel(dir);
-  const predictions = await predictFiles(model, files);
+  const { predictions, failed } = await predictFiles(model, files);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ run: dir, classes: model.classes, predictions }, null, 2)}\n`);
-    return;
+    process.stdout.write(`${JSON.stringify({ run: dir, classes: model.classes, predictions, failed }, null, 2)}\n`);
+  } else {
+    for (const p of predictions) process.stdout.write(`${p.file}\t${p.label}\t${p.probability.toFixed(4)}\n`);
   }
-  for (const p of predictions) process.stdout.write(`${p.file}\t${p.label}\t${p.probability.toFixed(4)}\n`);
+  for (const f of failed) process.stderr.write(`${f.error}\n`);
+  if (failed.length > 0)
+    throw new ExitError(
+      `${failed.length} of ${files.length} images could not be read; the other ${predictions.length} were labelled`,
+    );
 }
