@@ -155,8 +155,10 @@ export async function predictFiles(
     const tiles: Uint8Array[] = [];
     decoded.forEach((d, j) => {
       const file = files[i + j]!;
-      if (d.status === "fulfilled") (chunk.push(file), tiles.push(d.value));
-      else failed.push({ file, error: (d.reason as Error).message });
+      if (d.status === "fulfilled") {
+        chunk.push(file);
+        tiles.push(d.value);
+      } else failed.push({ file, error: (d.reason as Error).message });
     });
     if (chunk.length === 0) continue;
     const x = tensorOf(m, tiles);
