@@ -129,7 +129,11 @@ export function reportCharts(
     charts.push({
       file: "confusion.svg",
       title: "Confusion matrix",
-      svg: confusionHeatmap("Confusion matrix (rows: true, columns: predicted)", run.classes, run.confusion),
+      svg: confusionHeatmap(
+        `Confusion matrix, ${run.confusionOf === "all folds" ? "all folds' final epochs" : "final epoch"} (rows: true, columns: predicted)`,
+        run.classes,
+        run.confusion,
+      ),
     });
   }
   return charts;

@@ -13,6 +13,7 @@ function metrics(best: number, finalLoss: number, f1A = 0.9): RunMetrics {
     tta: null,
     perClass: [{ class: "A", precision: f1A, recall: f1A, f1: f1A, support: 10 }],
     confusion: [],
+    confusionOf: "final epoch",
     mostConfused: [],
     lrFinds: [],
     stages: [],

@@ -120,7 +120,8 @@ export function renderReportMarkdown(input: ReportInput): string {
     out.push("## Charts", "");
     for (const c of charts) out.push(`![${c.title}](${chartsDir}/${c.file})`, "");
   }
-  out.push("## Most confused pairs", "");
+  const scope = m.confusionOf === "all folds" ? " (all folds, each image once)" : "";
+  out.push(`## Most confused pairs${scope}`, "");
   if (m.mostConfused.length) {
     out.push(
       mdTable(
@@ -137,7 +138,7 @@ export function renderReportMarkdown(input: ReportInput): string {
     );
   }
   if (m.perClass.length) {
-    out.push("<details>", "<summary>Per-class precision, recall and F1</summary>", "");
+    out.push("<details>", `<summary>Per-class precision, recall and F1${scope}</summary>`, "");
     const rows = m.perClass.map((p) => [
       p.class,
       num(p.precision, 3),

@@ -56,10 +56,28 @@ describe("runMetrics", () => {
     ]);
   });
 
-  it("keeps folds apart", () => {
-    const m = runMetrics([epoch("s", 0, 0.6, 0), epoch("s", 0, 0.8, 1)], null);
+  it("keeps folds apart, and sums the folds' final confusion matrices so every image counts once", () => {
+    const started = ev({
+      type: "run_started",
+      run_id: "r",
+      config_hash: "h",
+      data_hash: "d",
+      classes: ["A", "B"],
+      backend: "cpu",
+      seed: 1,
+    });
+    const m = runMetrics([started, epoch("s", 0, 0.6, 0), epoch("s", 0, 0.8, 1)], null);
     expect(m.epochs.map((p) => p.fold)).toEqual([0, 1]);
     expect(m.best?.fold).toBe(1);
+    expect(m.confusionOf).toBe("all folds");
+    expect(m.confusion).toEqual([
+      [6, 2],
+      [4, 8],
+    ]);
+    expect(m.mostConfused[0]).toEqual({ actual: "B", predicted: "A", count: 4 });
+    expect(m.perClass.map((c) => c.support)).toEqual([8, 12]);
+    // A holdout run's matrix is its last epoch's.
+    expect(runMetrics([started, epoch("s", 0, 0.6)], null).confusionOf).toBe("final epoch");
   });
 
   it("has no metrics for a run without epochs", () => {

@@ -5,6 +5,7 @@
  * its metrics from its last `epoch` event.
  */
 import type { EventOf, FoldAccuracy, PerClass, RunEvent, RunSummary } from "@tessera/shared";
+import { perClassScores } from "../train/metrics";
 
 /** One finished epoch, in the order the run logged them. */
 export interface EpochPoint {
@@ -36,8 +37,13 @@ export interface RunMetrics {
   bestLoss: number | null;
   tta: number | null;
   perClass: PerClass[];
-  /** rows = true class, cols = predicted, in `classes` order; empty when no epoch finished. */
+  /**
+   * rows = true class, cols = predicted, in `classes` order; empty when no epoch finished. The last
+   * epoch's; in a k-fold run the sum of every fold's last epoch, so each image counts once.
+   */
   confusion: number[][];
+  /** What `confusion` (and `perClass`, `mostConfused`) cover, for titles. */
+  confusionOf: "final epoch" | "all folds";
   mostConfused: ConfusedPair[];
   lrFinds: EventOf<"lr_find">[];
   /** Stages in the order they started: name, size, epochs, per-group max LR. */
@@ -75,7 +81,11 @@ export function runMetrics(events: RunEvent[], summary: RunSummary | null): RunM
   const started = events.find((e): e is EventOf<"run_started"> => e.type === "run_started");
   const last = epochEvents.at(-1);
   const classes = summary?.classes ?? started?.classes ?? [];
-  const confusion = summary?.confusion ?? last?.confusion ?? [];
+  // k-fold: every image is validated once, in its fold; summing the folds' last epochs shows them all.
+  const lastOfFold = new Map<number, EventOf<"epoch">>();
+  for (const e of epochEvents) if (e.fold != null) lastOfFold.set(e.fold, e);
+  const allFolds = lastOfFold.size > 1 ? sumMatrices([...lastOfFold.values()].map((e) => e.confusion)) : null;
+  const confusion = allFolds ?? summary?.confusion ?? last?.confusion ?? [];
   let best: RunMetrics["best"] = null;
   for (const p of epochs) {
     if (!best || p.valid_accuracy > best.value) {
@@ -90,14 +100,21 @@ export function runMetrics(events: RunEvent[], summary: RunSummary | null): RunM
     final: summary?.final ?? (last ? pick(last) : null),
     bestLoss: epochs.length ? Math.min(...epochs.map((p) => p.valid_loss)) : null,
     tta: summary?.tta_accuracy ?? null,
-    perClass: summary?.per_class ?? last?.per_class ?? [],
+    perClass: allFolds ? perClassScores(allFolds, classes) : (summary?.per_class ?? last?.per_class ?? []),
     confusion,
-    mostConfused: summary?.most_confused ?? confusedPairs(classes, confusion),
+    confusionOf: allFolds ? "all folds" : "final epoch",
+    mostConfused: allFolds
+      ? confusedPairs(classes, allFolds)
+      : (summary?.most_confused ?? confusedPairs(classes, confusion)),
     lrFinds: events.filter((e): e is EventOf<"lr_find"> => e.type === "lr_find"),
     stages: events.filter((e): e is EventOf<"stage_started"> => e.type === "stage_started"),
     folds: summary?.folds ?? null,
     seconds: summary?.seconds ?? null,
   };
+}
+
+function sumMatrices(ms: number[][][]): number[][] {
+  return ms[0]!.map((row, i) => row.map((_, j) => ms.reduce((sum, m) => sum + (m[i]?.[j] ?? 0), 0)));
 }
 
 function pick(e: EventOf<"epoch">): NonNullable<RunMetrics["final"]> {
