@@ -98,8 +98,10 @@ export function reportCharts(
   }
   const seen = new Map<string, number>();
   for (const f of run.lrFinds) {
-    const n = (seen.get(f.stage) ?? 0) + 1;
-    seen.set(f.stage, n);
+    // A stage may sweep more than once (a resumed run); each fold of a k-fold run sweeps once.
+    const key = `${f.stage}/${f.fold ?? ""}`;
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
     const suffix = `${f.fold === undefined ? "" : `-fold${f.fold}`}${n > 1 ? `-${n}` : ""}`;
     const title = `LR finder, stage ${f.stage}${f.fold === undefined ? "" : ` fold ${f.fold}`}`;
     charts.push({

@@ -8,6 +8,7 @@ import type { Chart } from "./charts";
 import type { DiffResult } from "./diff";
 import { code, duration, mdTable, num, pct, pp, signed } from "./format";
 import type { RunSide } from "./run-side";
+import { meanStd } from "../train/metrics";
 
 export interface ReportInput {
   run: RunSide;
@@ -33,7 +34,10 @@ function summaryParagraph({ run, baseline, diff }: ReportInput): string {
     const what = m.folds
       ? `a mean validation accuracy over ${m.folds.length} folds of ${pct(m.best.value)}`
       : `a best validation accuracy of ${pct(m.best.value)} (${where})`;
-    parts[0] += ` and reached ${what}, ending at ${pct(m.final?.valid_accuracy ?? null)} with validation loss ${num(m.final?.valid_loss ?? null)}`;
+    const ending = `${pct(m.final?.valid_accuracy ?? null)} with validation loss ${num(m.final?.valid_loss ?? null)}`;
+    parts[0] += m.folds
+      ? ` and reached ${what} (the last fold ended at ${ending})`
+      : ` and reached ${what}, ending at ${ending}`;
   } else {
     parts[0] += " and has no finished epoch yet";
   }
@@ -62,17 +66,37 @@ function metricsTable({ run, diff }: ReportInput): string {
         const v = (n: number | null) => (x.fraction ? pct(n) : num(n));
         return [x.label, v(x.b), v(x.a), x.fraction ? pp(x.delta) : signed(x.delta)];
       })
-    : [
-        ["best valid accuracy", pct(run.metrics.best?.value ?? null)],
-        ["final valid accuracy", pct(run.metrics.final?.valid_accuracy ?? null)],
-        ["best valid loss", num(run.metrics.bestLoss)],
-        ["final valid loss", num(run.metrics.final?.valid_loss ?? null)],
-        ["final train loss", num(run.metrics.final?.train_loss ?? null)],
-        ...(run.metrics.tta === null ? [] : [["TTA accuracy", pct(run.metrics.tta)]]),
-      ];
+    : run.metrics.folds?.length
+      ? kfoldRows(run.metrics)
+      : [
+          ["best valid accuracy", pct(run.metrics.best?.value ?? null)],
+          ["final valid accuracy", pct(run.metrics.final?.valid_accuracy ?? null)],
+          ["best valid loss", num(run.metrics.bestLoss)],
+          ["final valid loss", num(run.metrics.final?.valid_loss ?? null)],
+          ["final train loss", num(run.metrics.final?.train_loss ?? null)],
+          ...(run.metrics.tta === null ? [] : [["TTA accuracy", pct(run.metrics.tta)]]),
+        ];
   return diff?.metrics
     ? mdTable(["metric", "this run", "baseline", "Δ"], rows, ["l", "r", "r", "r"])
     : mdTable(["metric", "value"], rows, ["l", "r"]);
+}
+
+/** A k-fold run: the protocol's numbers (mean ± std over folds) first, then the last fold's. */
+function kfoldRows(m: RunSide["metrics"]): string[][] {
+  const folds = m.folds ?? [];
+  const spread = (values: number[]) => {
+    const { mean, std } = meanStd(values);
+    return `${pct(mean)} ± ${pct(std)}`;
+  };
+  const tta = folds.every((f) => f.tta_accuracy != null) ? folds.map((f) => f.tta_accuracy!) : null;
+  const n = folds.length;
+  return [
+    [`valid accuracy, final epoch: mean ± std over ${n} folds`, spread(folds.map((f) => f.valid_accuracy))],
+    ...(tta ? [[`TTA accuracy: mean ± std over ${n} folds`, spread(tta)]] : []),
+    ["last fold: final valid accuracy", pct(m.final?.valid_accuracy ?? null)],
+    ["last fold: final valid loss", num(m.final?.valid_loss ?? null)],
+    ["last fold: final train loss", num(m.final?.train_loss ?? null)],
+  ];
 }
 
 function stagesTable(run: RunSide): string {

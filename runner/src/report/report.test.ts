@@ -121,5 +121,23 @@ describe("tessera report on a k-fold run", async () => {
     const md = readFileSync(writeReport({ run, outDir: join(runsDir, "out-kfold") }).file, "utf8");
     expect(md).toContain("a mean validation accuracy over 2 folds of 85.00%");
     expect(md).toContain("| fold | valid accuracy |\n| ---: | ---: |\n| 0 | 90.00% |\n| 1 | 80.00% |");
+    // The metrics table leads with the protocol's number and labels the last fold's as such.
+    expect(md).toContain("| valid accuracy, final epoch: mean ± std over 2 folds | 85.00% ± 5.00% |");
+    expect(md).toContain("| last fold: final valid accuracy |");
+    expect(md).not.toContain("TTA accuracy: mean");
+  });
+
+  it("adds the TTA mean ± std and a TTA column when every fold has one", () => {
+    const withTta = folds.map((f, i) => ({ ...f, tta_accuracy: [1, 0.9][i]! }));
+    const md = readFileSync(
+      writeReport({
+        run: { ...run, metrics: { ...run.metrics, folds: withTta } },
+        outDir: join(runsDir, "out-kfold-tta"),
+      }).file,
+      "utf8",
+    );
+    expect(md).toContain("| TTA accuracy: mean ± std over 2 folds | 95.00% ± 5.00% |");
+    expect(md).toContain("| fold | valid accuracy | with TTA |");
+    expect(md).toContain("| 1 | 80.00% | 90.00% |");
   });
 });
