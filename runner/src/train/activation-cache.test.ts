@@ -230,4 +230,14 @@ describe("activation cache", () => {
     expect(cached.record.filled_rows).toBe(2);
     pool.dispose();
   });
+
+  it("shares one memory budget across the pool's entries: past it, new entries spill to disk", async () => {
+    const runDir = mkdtempSync(join(tmpdir(), "tessera-pool-"));
+    const pool = new ActivationCachePool({ runDir, maxMemoryBytes: 5000 });
+    expect(pool.entry("a", 10, 2, 40).store.storage).toBe("memory"); // 20 rows x 40 floats: 3,200 bytes
+    expect(pool.entry("a", 10, 2, 40).store.storage).toBe("memory"); // the same entry again
+    expect(pool.entry("b", 10, 2, 40).store.storage).toBe("disk"); // 3,200 more would exceed 5,000
+    expect(pool.entry("c", 1, 1, 50).store.storage).toBe("memory"); // 200 bytes still fit
+    pool.dispose();
+  });
 });

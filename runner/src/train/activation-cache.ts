@@ -20,7 +20,7 @@ import * as tf from "../tf";
 import { dihedralView, rngFor } from "../data";
 import { setTrainable, type BuiltModel } from "../model";
 import { writeJsonAtomic } from "../runs";
-import { ActivationStore } from "./activation-store";
+import { ActivationStore, DEFAULT_MAX_MEMORY_BYTES } from "./activation-store";
 import type { TrainData, TrainFold } from "./data";
 import { cutAtFrozenPrefix } from "./model-cut";
 import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "./activation-record";
@@ -80,10 +80,12 @@ interface PoolEntry {
 
 /**
  * The run's cached rows, by prefix (weights fingerprint, cut layer, size, views). Each entry has a
- * row for every item of the data set and every view, filled lazily, so any fold can use it.
+ * row for every item of the data set and every view, filled lazily, so any fold can use it. The
+ * memory budget is the pool's: once in-memory entries use it up, new entries spill to disk.
  */
 export class ActivationCachePool {
   private readonly entries = new Map<string, PoolEntry>();
+  private memoryBytes = 0;
 
   constructor(private readonly opts: { runDir?: string; maxMemoryBytes?: number } = {}) {}
 
@@ -93,9 +95,10 @@ export class ActivationCachePool {
     if (!entry) {
       const rows = items * views;
       const store = new ActivationStore(rows, rowLength, {
-        ...(this.opts.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: this.opts.maxMemoryBytes }),
+        maxMemoryBytes: (this.opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES) - this.memoryBytes,
         ...(this.opts.runDir ? { spillDir: join(this.opts.runDir, "activation_cache") } : {}),
       });
+      if (store.storage === "memory") this.memoryBytes += store.bytes;
       entry = { store, filled: new Uint8Array(rows) };
       this.entries.set(key, entry);
     }
@@ -106,6 +109,7 @@ export class ActivationCachePool {
   dispose(): void {
     for (const entry of this.entries.values()) entry.store.dispose();
     this.entries.clear();
+    this.memoryBytes = 0;
   }
 }
 
