@@ -29,18 +29,21 @@ const epoch = (stage: string, n: number, acc: number, fold?: number) =>
     ...(fold === undefined ? {} : { fold }),
   });
 
+const started = () =>
+  ev({
+    type: "run_started",
+    run_id: "r",
+    config_hash: "h",
+    data_hash: "d",
+    classes: ["A", "B"],
+    backend: "cpu",
+    seed: 1,
+  });
+
 describe("runMetrics", () => {
   it("derives best/final from epoch events when there is no summary, keeping one event per epoch", () => {
     const events = [
-      ev({
-        type: "run_started",
-        run_id: "r",
-        config_hash: "h",
-        data_hash: "d",
-        classes: ["A", "B"],
-        backend: "cpu",
-        seed: 1,
-      }),
+      started(),
       epoch("s", 0, 0.5),
       epoch("s", 1, 0.9),
       epoch("s", 1, 0.7), // the same epoch again after a resume: the later one counts
@@ -57,16 +60,7 @@ describe("runMetrics", () => {
   });
 
   it("keeps folds apart, and sums the folds' final confusion matrices so every image counts once", () => {
-    const started = ev({
-      type: "run_started",
-      run_id: "r",
-      config_hash: "h",
-      data_hash: "d",
-      classes: ["A", "B"],
-      backend: "cpu",
-      seed: 1,
-    });
-    const m = runMetrics([started, epoch("s", 0, 0.6, 0), epoch("s", 0, 0.8, 1)], null);
+    const m = runMetrics([started(), epoch("s", 0, 0.6, 0), epoch("s", 0, 0.8, 1)], null);
     expect(m.epochs.map((p) => p.fold)).toEqual([0, 1]);
     expect(m.best?.fold).toBe(1);
     expect(m.confusionOf).toBe("all folds");
@@ -77,7 +71,7 @@ describe("runMetrics", () => {
     expect(m.mostConfused[0]).toEqual({ actual: "B", predicted: "A", count: 4 });
     expect(m.perClass.map((c) => c.support)).toEqual([8, 12]);
     // A holdout run's matrix is its last epoch's.
-    expect(runMetrics([started, epoch("s", 0, 0.6)], null).confusionOf).toBe("final epoch");
+    expect(runMetrics([started(), epoch("s", 0, 0.6)], null).confusionOf).toBe("final epoch");
   });
 
   it("has no metrics for a run without epochs", () => {

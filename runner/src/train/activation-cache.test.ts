@@ -76,7 +76,13 @@ function stageOf(trainable: string[]): ResolvedStage {
   };
 }
 
-async function train(built: BuiltModel, model: tf.LayersModel, data: TrainData, stage: ResolvedStage) {
+async function train(
+  built: BuiltModel,
+  model: tf.LayersModel,
+  data: TrainData,
+  stage: ResolvedStage,
+  fold = data.folds[0]!,
+) {
   return runStage({
     model,
     groups: built.groups.map((g) => g.name),
@@ -85,7 +91,7 @@ async function train(built: BuiltModel, model: tf.LayersModel, data: TrainData, 
     optimizer: OPT,
     microBatch: 6,
     data,
-    fold: data.folds[0]!,
+    fold,
     seed: 9,
     hooks: [],
     monitor: "valid.accuracy",
@@ -189,20 +195,7 @@ describe("activation cache", () => {
       const built = await tinyModel(); // a fresh model per fold, as trainFold builds it
       const cached = await prepareActivationCache({ built, stage, augment: AUG, data, fold, pool });
       if ("reason" in cached) throw new Error(cached.reason);
-      await runStage({
-        model: cached.model,
-        groups: built.groups.map((g) => g.name),
-        setTrainable: (trainable, trainBn) => freezeForStage(built, trainable, trainBn),
-        stage,
-        optimizer: OPT,
-        microBatch: 6,
-        data: cached.data,
-        fold,
-        seed: 9,
-        hooks: [],
-        monitor: "valid.accuracy",
-        mode: "max",
-      });
+      await train(built, cached.model, cached.data, stage, fold);
       cached.dispose();
       records.push(cached.record);
     }
