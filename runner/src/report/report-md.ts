@@ -61,24 +61,25 @@ function summaryParagraph({ run, baseline, diff }: ReportInput): string {
 }
 
 function metricsTable({ run, diff }: ReportInput): string {
-  const rows = diff?.metrics
-    ? diff.metrics.metrics.map((x) => {
-        const v = (n: number | null) => (x.fraction ? pct(n) : num(n));
-        return [x.label, v(x.b), v(x.a), x.fraction ? pp(x.delta) : signed(x.delta)];
-      })
-    : run.metrics.folds?.length
-      ? kfoldRows(run.metrics)
-      : [
-          ["best valid accuracy", pct(run.metrics.best?.value ?? null)],
-          ["final valid accuracy", pct(run.metrics.final?.valid_accuracy ?? null)],
-          ["best valid loss", num(run.metrics.bestLoss)],
-          ["final valid loss", num(run.metrics.final?.valid_loss ?? null)],
-          ["final train loss", num(run.metrics.final?.train_loss ?? null)],
-          ...(run.metrics.tta === null ? [] : [["TTA accuracy", pct(run.metrics.tta)]]),
-        ];
-  return diff?.metrics
-    ? mdTable(["metric", "this run", "baseline", "Δ"], rows, ["l", "r", "r", "r"])
-    : mdTable(["metric", "value"], rows, ["l", "r"]);
+  if (diff?.metrics) {
+    const rows = diff.metrics.metrics.map((x) => {
+      const v = (n: number | null) => (x.fraction ? pct(n) : num(n));
+      return [x.label, v(x.b), v(x.a), x.fraction ? pp(x.delta) : signed(x.delta)];
+    });
+    return mdTable(["metric", "this run", "baseline", "Δ"], rows, ["l", "r", "r", "r"]);
+  }
+  const m = run.metrics;
+  const rows = m.folds?.length
+    ? kfoldRows(m)
+    : [
+        ["best valid accuracy", pct(m.best?.value ?? null)],
+        ["final valid accuracy", pct(m.final?.valid_accuracy ?? null)],
+        ["best valid loss", num(m.bestLoss)],
+        ["final valid loss", num(m.final?.valid_loss ?? null)],
+        ["final train loss", num(m.final?.train_loss ?? null)],
+        ...(m.tta === null ? [] : [["TTA accuracy", pct(m.tta)]]),
+      ];
+  return mdTable(["metric", "value"], rows, ["l", "r"]);
 }
 
 /** A k-fold run: the protocol's numbers (mean ± std over folds) first, then the last fold's. */
