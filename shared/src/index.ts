@@ -6,3 +6,5 @@ export * from "./path";
 export * from "./lr";
 export * from "./schedules";
 export * from "./diff";
+export * from "./sweep";
+export * from "./monitors";

@@ -5,6 +5,8 @@
  * `resolve()`, not by Ajv (strict mode rejects defaults inside unions).
  */
 import { Type, type Static, type TSchema, type TObject, type TUnion } from "@sinclair/typebox";
+import { MonitorSchema } from "./monitors";
+import { Sweep } from "./sweep/schema";
 
 /**
  * A union tagged by one key (`name`, `source`, ...). TypeBox's `Union` emits `anyOf`; Ajv's
@@ -434,9 +436,7 @@ export const Train = Type.Object(
   { additionalProperties: false, description: "How the network trains." },
 );
 
-export const MONITORS = ["valid.accuracy", "valid.loss", "train.loss"] as const;
-export type Monitor = (typeof MONITORS)[number];
-const MonitorSchema = Type.Union(MONITORS.map((m) => Type.Literal(m)));
+export { MONITORS, type Monitor } from "./monitors";
 
 export const Checkpoint = Type.Object(
   {
@@ -505,6 +505,7 @@ export const ExperimentSchema = Type.Object(
         default: false,
       }),
     ),
+    sweep: Opt(Sweep),
   },
   {
     additionalProperties: false,

@@ -1,0 +1,4 @@
+export * from "./schema";
+export * from "./sample";
+export * from "./asha";
+export * from "./trials";
