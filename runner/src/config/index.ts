@@ -15,6 +15,7 @@ import { resolve } from "./resolve";
 import { RULES } from "./rules";
 import { checkSchema } from "./schema-check";
 import { applySets, type SetOverride } from "./set";
+import { checkSweepSection } from "./sweep-check";
 import { displayName, findNode, nodePos } from "./source";
 import { toWrittenYaml } from "./written";
 
@@ -23,6 +24,7 @@ export { formatProblem, type Problem } from "./problems";
 export { resolve } from "./resolve";
 export { toWritten, toWrittenYaml } from "./written";
 export { RULES, MIN_SIZE } from "./rules";
+export { plannedTrials, trialSets, type SweepTrial } from "./sweep-check";
 
 /** A config that loaded: what every command and the run store take. */
 export interface LoadedConfig {
@@ -41,6 +43,8 @@ export interface LoadOptions {
   set?: readonly string[];
   /** Also check that the data path exists. */
   checkData?: boolean;
+  /** Check every trial of a `sweep:` section too (off for one trial's own run). @default true */
+  sweepTrials?: boolean;
 }
 
 /** The outcome of checking one file: a loaded config, or its errors; warnings either way. */
@@ -72,6 +76,14 @@ export async function checkConfig(file: string, opts: LoadOptions = {}): Promise
   );
   const result = split(absolute, ruleProblems);
   if (!result.ok && result.errors.length > 0) return result;
+  const written = merged as ExperimentConfig;
+  if (written.sweep && opts.sweepTrials !== false) {
+    const sweepProblems = await checkSweepSection({ ...written, sweep: written.sweep }, locate, async (sets) => {
+      const trial = await checkConfig(file, { ...opts, set: [...(opts.set ?? []), ...sets], sweepTrials: false });
+      return trial.ok ? [] : trial.errors;
+    });
+    if (sweepProblems.length > 0) return split(absolute, [...ruleProblems, ...sweepProblems]);
+  }
   const header = `# Resolved by tessera from ${displayName(absolute)}: every default spelled out.\n`;
   return {
     ok: true,

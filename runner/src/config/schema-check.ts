@@ -89,6 +89,16 @@ function toProblem(e: ErrorObject, locate: Locator): Problem {
       const n = Array.isArray(e.data) ? e.data.length : 0;
       return at(path, `must have ${word} ${params.limit} item${params.limit === 1 ? "" : "s"}, received ${n}`);
     }
+    case "minProperties":
+    case "maxProperties": {
+      // A sweep distribution is a mapping with exactly one of its keys.
+      const known = Object.keys((parent.properties as object | undefined) ?? {});
+      const keys = e.data !== null && typeof e.data === "object" ? Object.keys(e.data) : [];
+      if (parent.maxProperties === 1 && known.length > 0)
+        return at(path, `must have exactly one of ${known.join(", ")}, received ${keys.join(" and ") || "none"}`);
+      const word = e.keyword === "minProperties" ? "at least" : "at most";
+      return at(path, `must have ${word} ${params.limit} entr${params.limit === 1 ? "y" : "ies"}, received ${keys.length}`);
+    }
     case "uniqueItems":
       return at(path, `must not repeat items (items ${params.j} and ${params.i} are the same)`);
     case "minLength":
