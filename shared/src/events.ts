@@ -28,6 +28,9 @@ interface EventBase {
   attempt: number;
   /** Set on stage-level events of k-fold runs. */
   fold?: number;
+  /** Set on every event of a sweep's trial: the sweep id and the trial index. */
+  sweep?: string;
+  trial?: number;
 }
 
 export type RunEventBody =
@@ -93,6 +96,15 @@ export type RunEventBody =
   | { type: "stage_finished"; stage: string; best: { epoch: number; value: number } }
   | { type: "run_resumed"; from: { stage: string; epoch: number; step: number }; superseded_after_seq: number }
   | { type: "run_interrupted"; stage: string; epoch: number; step: number }
+  | {
+      /** An epoch budget (a sweep's ASHA rung) ended this attempt; `--resume` with a larger one continues. */
+      type: "run_stopped_early";
+      stage: string;
+      epoch: number;
+      /** Epochs of the whole schedule trained. */
+      epochs: number;
+      reason: string;
+    }
   | { type: "run_finished"; summary: RunSummary }
   | { type: "run_failed"; error: string; stage: string | null; epoch: number | null };
 
@@ -100,7 +112,7 @@ export type RunEvent = EventBase & RunEventBody;
 export type RunEventType = RunEventBody["type"];
 export type EventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
 
-export type RunStatus = "running" | "finished" | "failed" | "interrupted";
+export type RunStatus = "running" | "finished" | "failed" | "interrupted" | "stopped_early";
 
 export interface RunMeta {
   format: typeof FORMAT;
@@ -120,6 +132,9 @@ export interface RunMeta {
   /** Files skipped under `on_bad_image: skip`. */
   skipped_images: number;
   attempt: number;
+  /** A sweep's trial: the sweep id and the trial index (absent for a run of its own). */
+  sweep?: string;
+  trial?: number;
 }
 
 /** One fold of a k-fold run, in the summary. */

@@ -52,6 +52,13 @@ function createProgram(): Command {
     .option("--resume <run>", "continue a crashed or interrupted run from its last checkpoint")
     .option("--open", "start the dashboard and open the run in the browser")
     .option("--json", "print the run summary as JSON on stdout")
+    // Set by `tessera sweep` for its trials; hidden because a person has no reason to type them.
+    .addOption(new Option("--run-id <id>", "the new run's id").hideHelp())
+    .addOption(new Option("--sweep <id>", "the sweep this run is a trial of").hideHelp())
+    .addOption(new Option("--trial <n>", "the trial index").argParser(positiveOrZero("--trial")).hideHelp())
+    .addOption(
+      new Option("--stop-at-epoch <n>", "stop after n epochs of the schedule").argParser(positiveOrZero("--stop-at-epoch")).hideHelp(),
+    )
     .action(async (config: string | undefined, opts) => (await import("./commands/run")).runCommand(config, opts));
 
   program
@@ -214,6 +221,16 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 1;
   }
+}
+
+/** An integer flag >= 0, as a commander parser. */
+function positiveOrZero(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError(`${flag}: expected an integer >= 0, received ${JSON.stringify(value)}`);
+    return n;
+  };
 }
 
 /**

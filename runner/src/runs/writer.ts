@@ -63,8 +63,10 @@ export interface RunWriter {
 export async function createRun(opts: {
   runsDir: string;
   loaded: RunSource;
-  /** For tests; default `makeRunId(config.name)`. */
+  /** For tests and sweeps (which name a trial's run before it starts); default `makeRunId(config.name)`. */
   id?: string;
+  /** A sweep's trial: recorded in meta.json and on every event. */
+  sweep?: { id: string; trial: number };
   warn?: Warn;
 }): Promise<RunWriter> {
   const { config, configHash, resolvedYaml } = opts.loaded;
@@ -103,6 +105,7 @@ export async function createRun(opts: {
     host: hostName(),
     skipped_images: 0,
     attempt: 1,
+    ...(opts.sweep ? { sweep: opts.sweep.id, trial: opts.sweep.trial } : {}),
   };
   writeJsonAtomic(join(dir, RUN_FILES.meta), meta);
   writeFileSync(join(dir, RUN_FILES.events), "");
@@ -169,6 +172,7 @@ function openWriter(dir: string, initial: RunMeta, lock: RunLock, lastSeq: numbe
         time: new Date().toISOString(),
         type,
         attempt: writer.attempt,
+        ...(meta.sweep === undefined ? {} : { sweep: meta.sweep, trial: meta.trial }),
         ...rest,
       } as RunEvent;
       writeAll(fd, `${JSON.stringify(event)}\n`);

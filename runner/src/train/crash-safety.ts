@@ -21,6 +21,8 @@ export interface RunSafety {
   interrupt: Interrupt | null;
   /** The resume point this attempt starts from, or null for a fresh start. */
   resume: ResumePoint | null;
+  /** Hooks that must see an epoch after its resume point is saved (an epoch budget). */
+  afterResumePoint?: TrainHooks[];
 }
 
 /** The per-fold pieces. */
@@ -64,7 +66,7 @@ export function foldSafety(
   });
   let resumePending = position !== null;
   return {
-    hooks: [writer.hooks, ...(run.interrupt ? [interruptHook(run.interrupt, writer, opts.emit, run.runId)] : [])],
+    hooks: [writer.hooks, ...(run.afterResumePoint ?? []), ...(run.interrupt ? [interruptHook(run.interrupt, writer, opts.emit, run.runId)] : [])],
     initialBest: position?.run_best ?? null,
     initialEarlyStopping: position?.early_stopping ?? null,
     skipStage: (stage) => position !== null && stage.index < position.stage_index,

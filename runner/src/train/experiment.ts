@@ -25,6 +25,7 @@ import { earlierFoldResults, openResume, prepareOrRelease } from "./resume-open"
 import { UsageError } from "../errors";
 import { ensureOutDir } from "../out-dir";
 import { buildSummary, writeTopLosses } from "./summary";
+import { epochBudget } from "./epoch-budget";
 
 export interface RunExperimentOptions {
   /** The experiment file; not used with `resume` (the run folder's config.yaml is what ran). */
@@ -51,13 +52,22 @@ export interface RunExperimentOptions {
   signal?: AbortSignal;
   /** What happens before the first batch (backend, reading and checking every image), for progress output. */
   onSetup?: (step: SetupProgress) => void;
+  /** The new run's id (a sweep names its trials' runs before they start); default a fresh one. */
+  runId?: string;
+  /** A sweep's trial: recorded in meta.json and on every event. */
+  sweep?: { id: string; trial: number };
+  /**
+   * Stop once this many epochs of the whole schedule are trained (an ASHA rung), keeping the resume
+   * point; the run ends `stopped_early` and `--resume` with a larger budget continues it.
+   */
+  stopAtEpoch?: number;
 }
 
 export interface RunExperimentResult {
   runDir: string;
   runId: string;
   summary: RunSummary;
-  status: "finished" | "interrupted";
+  status: "finished" | "interrupted" | "stopped_early";
 }
 
 /** Trains the experiment a config file describes and writes its run folder. */
@@ -65,7 +75,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   const started = performance.now();
   const resumed = opts.resume ? await openResume(opts.resume, runsDirFrom(opts.runsDir)) : null;
   if (!resumed && !opts.configFile) throw new UsageError("tessera run: missing <config> (a YAML experiment file)");
-  const loaded = resumed?.loaded ?? (await loadConfig(opts.configFile!, { set: opts.set ?? [] }));
+  const loaded = resumed?.loaded ?? (await loadConfig(opts.configFile!, { set: opts.set ?? [], sweepTrials: false }));
   const { config } = loaded;
   // Before minutes of data loading: a runs dir that is a file fails now, naming the flag.
   if (!resumed) ensureOutDir(runsDirFrom(opts.runsDir), "--runs-dir");
@@ -86,7 +96,18 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
     return { backend, dataset };
   });
   const { backend, dataset } = prepared;
-  const writer = resumed?.writer ?? (await createRun({ runsDir: runsDirFrom(opts.runsDir), loaded }));
+  if (opts.stopAtEpoch !== undefined && dataset.folds.length > 1) {
+    resumed?.writer.finish(resumed.writer.meta.status);
+    throw new UsageError("tessera run --stop-at-epoch: an epoch budget needs a holdout split, not k folds");
+  }
+  const writer =
+    resumed?.writer ??
+    (await createRun({
+      runsDir: runsDirFrom(opts.runsDir),
+      loaded,
+      ...(opts.runId ? { id: opts.runId } : {}),
+      ...(opts.sweep ? { sweep: opts.sweep } : {}),
+    }));
   const emit: Emit = (body) => {
     if (resumed?.skip(body)) return;
     const event = writer.append(body);
@@ -112,6 +133,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
       seed: config.seed,
     });
   }
+  const budget = opts.stopAtEpoch === undefined ? null : epochBudget(config.train.stages, opts.stopAtEpoch);
   const safety: RunSafety = {
     runId: writer.id,
     runDir: writer.dir,
@@ -119,6 +141,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
     lastSeq: () => writer.lastSeq,
     interrupt: opts.interrupt ?? null,
     resume: resumed?.point ?? null,
+    afterResumePoint: budget ? [budget.hooks] : [],
   };
 
   let where: { stage: string | null; epoch: number | null } = { stage: null, epoch: null };
@@ -151,7 +174,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
           runDir: writer.dir,
           emit,
           hooks: [track, ...(opts.hooks ?? [])],
-          stopRun: () => opts.signal?.aborted ?? false,
+          stopRun: () => (opts.signal?.aborted ?? false) || budget?.stopped() != null,
           safety,
           cachePool,
         }),
@@ -168,6 +191,12 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
       emit({ type: "run_interrupted", stage: where.stage ?? "", epoch: where.epoch ?? 0, step: 0 });
       writer.finish("interrupted");
       return { runDir: writer.dir, runId: writer.id, summary, status: "interrupted" };
+    }
+    const early = budget?.stopped();
+    if (early) {
+      emit({ type: "run_stopped_early", ...early, reason: `epoch budget of ${opts.stopAtEpoch}` });
+      writer.finish("stopped_early");
+      return { runDir: writer.dir, runId: writer.id, summary, status: "stopped_early" };
     }
     emit({ type: "run_finished", summary });
     writer.finish("finished");

@@ -16,6 +16,11 @@ export interface RunCommandOptions {
   resume?: string;
   open?: boolean;
   json?: boolean;
+  /** Set by `tessera sweep` for a trial (hidden flags). */
+  runId?: string;
+  sweep?: string;
+  trial?: number;
+  stopAtEpoch?: number;
 }
 
 /** Maps flags to `runExperiment`; progress on stderr, `--json` prints the summary on stdout. */
@@ -42,6 +47,17 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
   };
   // Ctrl-C: stop after this batch, save a resume point, exit 130; a second Ctrl-C exits at once.
   const interrupt = installInterrupt();
+  // A trial started by `tessera sweep` has an IPC channel to it: when the sweep's process dies (even
+  // by SIGKILL) the channel closes, and the trial stops at the next batch with a resume point
+  // instead of running on unwatched; `tessera sweep --resume` continues it.
+  const onOrphaned = () => {
+    process.stderr.write("tessera run: the sweep that started this trial is gone; stopping after this batch\n");
+    interrupt.request();
+  };
+  if (process.channel) {
+    process.once("disconnect", onOrphaned);
+    process.channel.unref();
+  }
   try {
     const result = await runExperiment({
       ...(config ? { configFile: config } : {}),
@@ -51,6 +67,9 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
       ...(opts.backend ? { backend: opts.backend } : {}),
       ...(opts.threads ? { threads: opts.threads } : {}),
       ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
+      ...(opts.runId ? { runId: opts.runId } : {}),
+      ...(opts.sweep !== undefined && opts.trial !== undefined ? { sweep: { id: opts.sweep, trial: opts.trial } } : {}),
+      ...(opts.stopAtEpoch !== undefined ? { stopAtEpoch: opts.stopAtEpoch } : {}),
       hooks: [progress],
       onSetup: (step) => progress.onSetup(step),
       onEvent: (e) => {
@@ -77,6 +96,7 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
   } finally {
     progress.close();
     interrupt.dispose();
+    process.off("disconnect", onOrphaned);
   }
   const served = await (dashboard.started ?? Promise.resolve(null));
   if (served) {
