@@ -61,6 +61,33 @@ function createProgram(): Command {
     )
     .action(async (config: string | undefined, opts) => (await import("./commands/run")).runCommand(config, opts));
 
+  const sweep = program.command("sweep").description("Run many trials from one YAML file (grid, random, ASHA); see docs/sweeps.md.");
+  sweep
+    .command("run", { isDefault: true })
+    .description("Run a sweep file's trials (the default: `tessera sweep <file>`), or continue one with --resume.")
+    .argument("[file]", "YAML experiment file with a sweep: section")
+    .option("--resume <id>", "continue a sweep after Ctrl-C or a crash: finished trials stay, interrupted ones resume")
+    .option("--sweeps-dir <dir>", "where sweep folders go (default ./sweeps, env TESSERA_SWEEPS_DIR)")
+    .option("--runs-dir <dir>", "where the trials' run folders go (default ./runs, env TESSERA_RUNS_DIR)")
+    .addOption(
+      new Option("--threads <n>", "wasm threads per trial (default: cores / parallel)").argParser(positiveOrZero("--threads")),
+    )
+    .option("--json", "print the trial table as JSON on stdout")
+    .action(async (file: string | undefined, opts) => (await import("./commands/sweep")).sweepCommand(file, opts));
+  sweep
+    .command("ls")
+    .description("List sweeps.")
+    .option("--sweeps-dir <dir>", "sweeps dir")
+    .option("--json", "print JSON on stdout")
+    .action(async (opts) => (await import("./commands/sweep-show")).sweepLsCommand(opts));
+  sweep
+    .command("show")
+    .description("Show one sweep's trial table, best first.")
+    .argument("<id>", "sweep id or folder")
+    .option("--sweeps-dir <dir>", "sweeps dir")
+    .option("--json", "print JSON on stdout")
+    .action(async (id: string, opts) => (await import("./commands/sweep-show")).sweepShowCommand(id, opts));
+
   program
     .command("lr-find")
     .description("Run the LR finder alone and print the curve and the suggestions.")

@@ -75,6 +75,8 @@ export interface TrialRow {
   rung: number | null;
   /** Epochs of the schedule trained so far (at the last record). */
   epochs: number;
+  /** The epoch budget of its latest segment (ASHA's rung), or null for the whole schedule. */
+  target_epochs: number | null;
   objective: number | null;
   error: string | null;
   started: string;
@@ -147,6 +149,7 @@ export function foldTrials(records: readonly TrialRecord[]): SweepState {
           status: "running",
           rung: null,
           epochs: 0,
+          target_epochs: r.target_epochs,
           objective: null,
           error: null,
           started: r.time,
@@ -155,7 +158,7 @@ export function foldTrials(records: readonly TrialRecord[]): SweepState {
         state.nextIndex = Math.max(state.nextIndex, r.sampler.next_index);
         break;
       case "trial_resumed":
-        if (row) Object.assign(row, { status: "running", ended: null });
+        if (row) Object.assign(row, { status: "running", ended: null, target_epochs: r.target_epochs });
         break;
       case "rung_reached":
         if (row) Object.assign(row, { status: "paused", rung: r.rung, epochs: r.epochs });

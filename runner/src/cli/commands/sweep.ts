@@ -1,0 +1,52 @@
+/** `tessera sweep <file>` / `tessera sweep --resume <id>`: run a sweep's trials to the end. */
+import { UsageError } from "../../errors";
+import { runSweep } from "../../sweep/drive";
+import { printJson, say } from "../../runs/cli-text";
+import { trialTable } from "./sweep-show";
+
+export interface SweepCommandOptions {
+  resume?: string;
+  sweepsDir?: string;
+  runsDir?: string;
+  threads?: number;
+  json?: boolean;
+}
+
+/**
+ * Ctrl-C asks every trial to stop at its next batch (each keeps a resume point) and the sweep ends
+ * `interrupted`; a second Ctrl-C leaves at once — the trials still stop on their own, because their
+ * IPC channel to this process closes. Exit 0 when every trial finished or was stopped by ASHA, 1
+ * when any failed, 130 when interrupted.
+ */
+export async function sweepCommand(file: string | undefined, opts: SweepCommandOptions = {}): Promise<void> {
+  if (file && opts.resume) throw new UsageError("tessera sweep: give <file> or --resume <id>, not both");
+  if (!file && !opts.resume) throw new UsageError("tessera sweep: missing <file> (a YAML file with a sweep: section)");
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    say(`\n${signal}: stopping every trial after its current batch (again to leave at once; the sweep stays resumable)`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const result = await runSweep({
+      ...(file ? { file } : {}),
+      ...(opts.resume ? { resume: opts.resume } : {}),
+      ...(opts.sweepsDir ? { sweepsDir: opts.sweepsDir } : {}),
+      ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
+      ...(opts.threads ? { threads: opts.threads } : {}),
+      signal: controller.signal,
+      say: (line) => say(`sweep: ${line}`),
+    });
+    const { state } = result;
+    say(trialTable(state));
+    say(`${state.status}: ${result.dir}${state.status === "interrupted" ? `\n  continue with: tessera sweep --resume ${result.id}` : ""}`);
+    if (opts.json) printJson({ id: result.id, dir: result.dir, status: state.status, best: state.best, trials: state.trials });
+    if (state.status === "interrupted") process.exitCode = 130;
+    else if (state.trials.some((t) => t.status === "failed")) process.exitCode = 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
