@@ -57,11 +57,15 @@ function createProgram(): Command {
     .addOption(new Option("--sweep <id>", "the sweep this run is a trial of").hideHelp())
     .addOption(new Option("--trial <n>", "the trial index").argParser(positiveOrZero("--trial")).hideHelp())
     .addOption(
-      new Option("--stop-at-epoch <n>", "stop after n epochs of the schedule").argParser(positiveOrZero("--stop-at-epoch")).hideHelp(),
+      new Option("--stop-at-epoch <n>", "stop after n epochs of the schedule")
+        .argParser(positiveOrZero("--stop-at-epoch"))
+        .hideHelp(),
     )
     .action(async (config: string | undefined, opts) => (await import("./commands/run")).runCommand(config, opts));
 
-  const sweep = program.command("sweep").description("Run many trials from one YAML file (grid, random, ASHA); see docs/sweeps.md.");
+  const sweep = program
+    .command("sweep")
+    .description("Run many trials from one YAML file (grid, random, ASHA); see docs/sweeps.md.");
   sweep
     .command("run", { isDefault: true })
     .description("Run a sweep file's trials (the default: `tessera sweep <file>`), or continue one with --resume.")
@@ -70,7 +74,9 @@ function createProgram(): Command {
     .option("--sweeps-dir <dir>", "where sweep folders go (default ./sweeps, env TESSERA_SWEEPS_DIR)")
     .option("--runs-dir <dir>", "where the trials' run folders go (default ./runs, env TESSERA_RUNS_DIR)")
     .addOption(
-      new Option("--threads <n>", "wasm threads per trial (default: cores / parallel)").argParser(positiveOrZero("--threads")),
+      new Option("--threads <n>", "wasm threads per trial (default: cores / parallel)").argParser(
+        positiveOrZero("--threads"),
+      ),
     )
     .option("--json", "print the trial table as JSON on stdout")
     .action(async (file: string | undefined, opts) => (await import("./commands/sweep")).sweepCommand(file, opts));

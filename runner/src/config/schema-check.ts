@@ -97,7 +97,10 @@ function toProblem(e: ErrorObject, locate: Locator): Problem {
       if (parent.maxProperties === 1 && known.length > 0)
         return at(path, `must have exactly one of ${known.join(", ")}, received ${keys.join(" and ") || "none"}`);
       const word = e.keyword === "minProperties" ? "at least" : "at most";
-      return at(path, `must have ${word} ${params.limit} entr${params.limit === 1 ? "y" : "ies"}, received ${keys.length}`);
+      return at(
+        path,
+        `must have ${word} ${params.limit} entr${params.limit === 1 ? "y" : "ies"}, received ${keys.length}`,
+      );
     }
     case "uniqueItems":
       return at(path, `must not repeat items (items ${params.j} and ${params.i} are the same)`);

@@ -20,6 +20,7 @@ import { writeFileAtomic, writeJsonAtomic } from "./atomic";
 import { gitCommit, hostName, packageVersions } from "./environment";
 import { makeRunId } from "./id";
 import { acquireRunLock, type RunLock } from "./lock";
+import { ExitError } from "../errors";
 import { parseEvents, warnToStderr, type Warn } from "./parse";
 import { repairTornTail } from "./repair";
 
@@ -78,7 +79,9 @@ export async function createRun(opts: {
       mkdirSync(dir); // not recursive: fails if the id is taken
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || opts.id || tries > 20) throw error;
+      if ((error as NodeJS.ErrnoException).code === "EEXIST" && opts.id)
+        throw new ExitError(`tessera: run folder ${dir} already exists; resume it with --resume ${id}`);
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || tries > 20) throw error;
       id = makeRunId(config.name);
       dir = join(resolve(opts.runsDir), id);
     }

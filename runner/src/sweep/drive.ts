@@ -59,7 +59,13 @@ export async function runSweep(opts: RunSweepOptions): Promise<RunSweepResult> {
   const logs = join(writer.dir, SWEEP_FILES.logs);
   mkdirSync(logs, { recursive: true });
   const rungs = loaded.rungs;
-  const job = (trial: number, runId: string, start: TrialJob["start"], target: number | null, record: () => void): Job => ({
+  const job = (
+    trial: number,
+    runId: string,
+    start: TrialJob["start"],
+    target: number | null,
+    record: () => void,
+  ): Job => ({
     sweepId: meta.id,
     trial,
     runId,
@@ -70,7 +76,7 @@ export async function runSweep(opts: RunSweepOptions): Promise<RunSweepResult> {
     target,
     record,
   });
-  const pending: Job[] = await recover(writer, loaded, job, say);
+  const pending: Job[] = await recover(writer, loaded, executor, job, say);
   let stopping = false;
   opts.signal?.addEventListener("abort", () => {
     stopping = true;
@@ -85,12 +91,22 @@ export async function runSweep(opts: RunSweepOptions): Promise<RunSweepResult> {
       const results: RungResult[] = writer
         .records()
         .flatMap((r) => (r.type === "rung_reached" ? [{ trial: r.trial, rung: r.rung, value: r.value ?? NaN }] : []));
-      const up = ashaPromotion(results, running, { rungs: rungs.length, reduction: sweep.asha.reduction, mode: sweep.mode });
+      const up = ashaPromotion(results, running, {
+        rungs: rungs.length,
+        reduction: sweep.asha.reduction,
+        mode: sweep.mode,
+      });
       const row = up && state.trials.find((t) => t.trial === up.trial);
       if (up && row) {
         const target = rungs[up.to]!;
         return job(up.trial, row.run_id, { kind: "resume" }, target, () =>
-          writer.append({ type: "trial_resumed", trial: up.trial, run_id: row.run_id, reason: "promoted", target_epochs: target }),
+          writer.append({
+            type: "trial_resumed",
+            trial: up.trial,
+            run_id: row.run_id,
+            reason: "promoted",
+            target_epochs: target,
+          }),
         );
       }
     }
@@ -116,7 +132,9 @@ export async function runSweep(opts: RunSweepOptions): Promise<RunSweepResult> {
     recordOutcome(writer, loaded, j, outcome);
     const row = writer.state().trials.find((t) => t.trial === j.trial);
     const value = row?.objective === null || row?.objective === undefined ? "-" : row.objective.toFixed(4);
-    say(`trial ${j.trial}: ${row?.status ?? outcome.status} ${sweep.metric} ${value}${outcome.error ? ` (${outcome.error})` : ""}`);
+    say(
+      `trial ${j.trial}: ${row?.status ?? outcome.status} ${sweep.metric} ${value}${outcome.error ? ` (${outcome.error})` : ""}`,
+    );
     writer.writeSummary(sweepSummary(writer.state(), sweep, loaded.epochs));
   };
 
@@ -127,7 +145,9 @@ export async function runSweep(opts: RunSweepOptions): Promise<RunSweepResult> {
         const next = await nextJob(new Set(running.keys()));
         if (!next) break;
         next.record();
-        say(`trial ${next.trial}: ${next.start.kind === "new" ? "started" : "continued"} ${next.runId}${next.stopAtEpoch ? ` (to epoch ${next.stopAtEpoch})` : ""}`);
+        say(
+          `trial ${next.trial}: ${next.start.kind === "new" ? "started" : "continued"} ${next.runId}${next.stopAtEpoch ? ` (to epoch ${next.stopAtEpoch})` : ""}`,
+        );
         running.set(
           next.trial,
           executor.run(next).then((outcome) => {
@@ -143,7 +163,14 @@ export async function runSweep(opts: RunSweepOptions): Promise<RunSweepResult> {
       writer.append({ type: "sweep_interrupted" });
     } else {
       for (const row of writer.state().trials.filter((t) => t.status === "paused")) {
-        writer.append({ type: "trial_stopped", trial: row.trial, run_id: row.run_id, objective: row.objective, rung: row.rung ?? 0, epochs: row.epochs });
+        writer.append({
+          type: "trial_stopped",
+          trial: row.trial,
+          run_id: row.run_id,
+          objective: row.objective,
+          rung: row.rung ?? 0,
+          epochs: row.epochs,
+        });
       }
       writer.append({ type: "sweep_finished", best: writer.state().best });
     }
@@ -168,7 +195,8 @@ function recordOutcome(writer: SweepWriter, loaded: LoadedSweep, j: Job, outcome
         const rung = Math.max(0, rungs.filter((e) => e <= r.epochs).length - 1);
         writer.append({ type: "rung_reached", ...base, rung, epochs: r.epochs, value: r.value });
       }
-      if (outcome.status === "finished") writer.append({ type: "trial_finished", ...base, objective: r.value, epochs: r.epochs });
+      if (outcome.status === "finished")
+        writer.append({ type: "trial_finished", ...base, objective: r.value, epochs: r.epochs });
       return;
     }
     case "interrupted":
@@ -188,12 +216,15 @@ async function openSweep(opts: RunSweepOptions): Promise<{ loaded: LoadedSweep; 
     const meta = readSweepMeta(dir);
     const loaded = await loadSweep(meta.config_file);
     if (loaded.specHash !== meta.spec_hash)
-      throw new ExitError(`tessera sweep --resume: ${meta.config_file} changed since sweep ${meta.id} started; refusing to mix two sweeps (start a new one)`);
+      throw new ExitError(
+        `tessera sweep --resume: ${meta.config_file} changed since sweep ${meta.id} started; refusing to mix two sweeps (start a new one)`,
+      );
     const writer = reopenSweep(sweepsDir, meta.id);
     writer.append({ type: "sweep_resumed" });
     return { loaded, writer };
   }
-  if (!opts.file) throw new ExitError("tessera sweep: missing <file> (a YAML experiment file with a sweep: section)", 2);
+  if (!opts.file)
+    throw new ExitError("tessera sweep: missing <file> (a YAML experiment file with a sweep: section)", 2);
   const loaded = await loadSweep(opts.file);
   const parallel = loaded.sweep.parallel;
   const threads = opts.threads ?? Math.max(1, Math.floor(availableParallelism() / parallel));
@@ -234,6 +265,7 @@ async function openSweep(opts: RunSweepOptions): Promise<{ loaded: LoadedSweep; 
 async function recover(
   writer: SweepWriter,
   loaded: LoadedSweep,
+  executor: TrialExecutor,
   job: (trial: number, runId: string, start: TrialJob["start"], target: number | null, record: () => void) => Job,
   say: (line: string) => void,
 ): Promise<Job[]> {
@@ -247,6 +279,8 @@ async function recover(
       );
     if (row.status !== "running" && row.status !== "interrupted") continue;
     const dir = join(writer.meta.runs_dir, row.run_id);
+    say(`trial ${row.trial}: waiting for its last process to stop`);
+    await executor.waitForOrphan(job(row.trial, row.run_id, { kind: "resume" }, null, () => undefined));
     await waitForLock(dir, say);
     const meta = existsSync(join(dir, RUN_FILES.meta))
       ? (JSON.parse(readFileSync(join(dir, RUN_FILES.meta), "utf8")) as RunMeta)
@@ -254,7 +288,10 @@ async function recover(
     const target = row.target_epochs;
     const noop = () => undefined;
     if (meta?.status === "finished" || meta?.status === "stopped_early") {
-      recordOutcome(writer, loaded, job(row.trial, row.run_id, { kind: "resume" }, target, noop), { status: meta.status, error: null });
+      recordOutcome(writer, loaded, job(row.trial, row.run_id, { kind: "resume" }, target, noop), {
+        status: meta.status,
+        error: null,
+      });
       continue;
     }
     const start: TrialJob["start"] = meta

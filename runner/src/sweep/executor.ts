@@ -13,9 +13,7 @@ export interface TrialJob {
   /** The run folder's id, fixed before the run starts so a crashed driver finds it again. */
   runId: string;
   runsDir: string;
-  start:
-    | { kind: "new"; configFile: string; sets: string[] }
-    | { kind: "resume" };
+  start: { kind: "new"; configFile: string; sets: string[] } | { kind: "resume" };
   /** Stop after this many epochs of the schedule (an ASHA rung), or null for the whole schedule. */
   stopAtEpoch: number | null;
   /** Where the trial's stderr goes. */
@@ -38,4 +36,10 @@ export interface TrialExecutor {
   stopAll(): void;
   /** A second Ctrl-C: end every running job now (their folders stay resumable). */
   killAll(): void;
+  /**
+   * Before a resumed sweep recovers a job its dead driver left running: wait until whatever ran it
+   * has stopped (a local child stops at its next batch once its parent is gone), so two processes
+   * never write one run folder.
+   */
+  waitForOrphan(job: TrialJob): Promise<void>;
 }

@@ -66,7 +66,9 @@ export async function loadSweep(file: string): Promise<LoadedSweep> {
   const epochs = epochsOf(base.config);
   if (sweep.asha) {
     if (base.config.data.split.protocol === "kfold" || base.config.data.split.protocol === "leave_one_out")
-      throw new ConfigError(`${file}: sweep.method: asha needs a holdout split (its rungs stop runs part-way), not ${base.config.data.split.protocol}`);
+      throw new ConfigError(
+        `${file}: sweep.method: asha needs a holdout split (its rungs stop runs part-way), not ${base.config.data.split.protocol}`,
+      );
     for (let i = 0; i < sweep.trials; i++) {
       const t = await trial(i);
       if (epochsOf(t.config) !== epochs)

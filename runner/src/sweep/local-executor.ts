@@ -6,11 +6,12 @@
  * sweep and stops at its next batch when it closes — that is what happens when the sweep is killed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RUN_FILES, type RunMeta } from "@tessera/shared";
-import { readEvents } from "../runs";
+import { ExitError } from "../errors";
+import { processAlive, readEvents } from "../runs";
 import type { TrialExecutor, TrialJob, TrialOutcome } from "./executor";
 
 /** The installed bin: registers tsx itself, so a child needs no loader flags. */
@@ -38,6 +39,14 @@ export function localExecutor(opts: LocalExecutorOptions): TrialExecutor {
     killAll() {
       stopping = true;
       for (const child of children) child.kill("SIGKILL");
+    },
+    async waitForOrphan(job) {
+      const pid = readPid(job.logFile);
+      for (let i = 0; pid !== null && processAlive(pid) && i < 3000; i++) await new Promise((r) => setTimeout(r, 100));
+      if (pid !== null && processAlive(pid))
+        throw new ExitError(
+          `tessera sweep --resume: trial ${job.trial}'s process ${pid} is still running after 5 minutes; stop it first`,
+        );
     },
   };
 }
@@ -73,9 +82,11 @@ function runChild(
   const child = spawn(process.execPath, [BIN, ...runArgs(job, opts.threads), ...(opts.extraArgs ?? [])], {
     stdio: ["ignore", "ignore", log, "ipc"],
     detached: true,
-    env: { ...process.env, TESSERA_THREADS: String(opts.threads) },
+    env: { ...process.env, TESSERA_THREADS: String(opts.threads), TESSERA_SWEEP_IPC: "1" },
   });
   children.add(child);
+  // The pid beside the log, so a resumed sweep can wait for a child its dead predecessor left.
+  if (child.pid !== undefined) writeFileSync(`${job.logFile}.pid`, `${child.pid}\n`);
   return new Promise<TrialOutcome>((done) => {
     const finish = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
       children.delete(child);
@@ -109,6 +120,15 @@ export function outcomeOf(
       ? failed.error
       : `tessera run exited with ${signal ?? `code ${code}`}: ${lastLines(job.logFile)}`;
   return { status: "failed", error };
+}
+
+function readPid(logFile: string): number | null {
+  try {
+    const pid = Number(readFileSync(`${logFile}.pid`, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 function lastLines(file: string): string {

@@ -70,7 +70,8 @@ export function reopenSweep(sweepsDir: string, id: string): SweepWriter {
 /** The folder of sweep `id` (or a path to one); ExitError when there is none. */
 export function sweepDir(sweepsDir: string, ref: string): string {
   const dir = existsSync(join(ref, SWEEP_FILES.meta)) ? resolve(ref) : join(sweepsDir, ref);
-  if (!existsSync(join(dir, SWEEP_FILES.meta))) throw new ExitError(`tessera: no sweep ${JSON.stringify(ref)} in ${sweepsDir}`);
+  if (!existsSync(join(dir, SWEEP_FILES.meta)))
+    throw new ExitError(`tessera: no sweep ${JSON.stringify(ref)} in ${sweepsDir}`);
   return dir;
 }
 

@@ -58,6 +58,9 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
     process.once("disconnect", onOrphaned);
     process.channel.unref();
   }
+  // The sweep may have died while this process was still starting, before the handler existed (Node
+  // drops NODE_CHANNEL_FD from the environment, so the local executor sets its own marker).
+  if (process.env.TESSERA_SWEEP_IPC === "1" && !process.connected) onOrphaned();
   try {
     const result = await runExperiment({
       ...(config ? { configFile: config } : {}),

@@ -64,7 +64,9 @@ export async function sweepShowCommand(ref: string, opts: { sweepsDir?: string; 
   const state = foldTrials(readTrialRecords(dir));
   if (opts.json) return printJson({ ...meta, dir, state });
   say(`sweep ${meta.id} (${state.status}): ${meta.config_file}`);
-  say(`${state.trials.length} of ${state.planned} trials started, ${state.parallel} at once; objective ${state.metric} (${state.mode})`);
+  say(
+    `${state.trials.length} of ${state.planned} trials started, ${state.parallel} at once; objective ${state.metric} (${state.mode})`,
+  );
   if (state.rungs) say(`ASHA rungs at epochs ${state.rungs.join(", ")}`);
   say(trialTable(state));
 }

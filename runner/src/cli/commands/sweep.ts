@@ -24,7 +24,9 @@ export async function sweepCommand(file: string | undefined, opts: SweepCommandO
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
-    say(`\n${signal}: stopping every trial after its current batch (again to leave at once; the sweep stays resumable)`);
+    say(
+      `\n${signal}: stopping every trial after its current batch (again to leave at once; the sweep stays resumable)`,
+    );
     controller.abort();
   };
   process.on("SIGINT", onSignal);
@@ -41,8 +43,11 @@ export async function sweepCommand(file: string | undefined, opts: SweepCommandO
     });
     const { state } = result;
     say(trialTable(state));
-    say(`${state.status}: ${result.dir}${state.status === "interrupted" ? `\n  continue with: tessera sweep --resume ${result.id}` : ""}`);
-    if (opts.json) printJson({ id: result.id, dir: result.dir, status: state.status, best: state.best, trials: state.trials });
+    say(
+      `${state.status}: ${result.dir}${state.status === "interrupted" ? `\n  continue with: tessera sweep --resume ${result.id}` : ""}`,
+    );
+    if (opts.json)
+      printJson({ id: result.id, dir: result.dir, status: state.status, best: state.best, trials: state.trials });
     if (state.status === "interrupted") process.exitCode = 130;
     else if (state.trials.some((t) => t.status === "failed")) process.exitCode = 1;
   } finally {
