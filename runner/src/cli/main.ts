@@ -30,6 +30,8 @@ function createProgram(): Command {
     .option("--set <path=value>", "override one value, e.g. 'train.stages[1].epochs=3' (repeatable)", collect, [])
     .option("--json", "print the plan as JSON on stdout")
     .option("--check-data", "count the images to give optimiser steps")
+    .option("--runs-dir <dir>", "a sweep's plan takes its images/s from a finished run here")
+    .option("--dry-run", "write nothing (plan never does; accepted for scripts)")
     .action(async (config: string, opts) => (await import("./commands/plan")).planCommand(config, opts));
 
   program
@@ -79,6 +81,7 @@ function createProgram(): Command {
       ),
     )
     .option("--json", "print the trial table as JSON on stdout")
+    .option("--dry-run", "print the plan (trials, config hashes, cost) and write nothing")
     .action(async (file: string | undefined, opts) => (await import("./commands/sweep")).sweepCommand(file, opts));
   sweep
     .command("ls")

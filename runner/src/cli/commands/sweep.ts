@@ -3,6 +3,7 @@ import { UsageError } from "../../errors";
 import { runSweep } from "../../sweep/drive";
 import { printJson, say } from "../../runs/cli-text";
 import { trialTable } from "./sweep-show";
+import { planCommand } from "./plan";
 
 export interface SweepCommandOptions {
   resume?: string;
@@ -10,6 +11,7 @@ export interface SweepCommandOptions {
   runsDir?: string;
   threads?: number;
   json?: boolean;
+  dryRun?: boolean;
 }
 
 /**
@@ -21,6 +23,13 @@ export interface SweepCommandOptions {
 export async function sweepCommand(file: string | undefined, opts: SweepCommandOptions = {}): Promise<void> {
   if (file && opts.resume) throw new UsageError("tessera sweep: give <file> or --resume <id>, not both");
   if (!file && !opts.resume) throw new UsageError("tessera sweep: missing <file> (a YAML file with a sweep: section)");
+  if (opts.dryRun) {
+    if (!file) throw new UsageError("tessera sweep --dry-run: give the sweep <file>");
+    return planCommand(file, {
+      ...(opts.json ? { json: true } : {}),
+      ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
+    });
+  }
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
