@@ -15,7 +15,7 @@ import { duration, pct } from "../lib/format";
 
 const PAGE = 100;
 type SortKey = "started" | "name" | "status" | "bestAccuracy" | "lastAccuracy" | "seconds" | "backend" | "configHash";
-const statuses: RunStatus[] = ["running", "finished", "failed", "interrupted"];
+const statuses: RunStatus[] = ["running", "finished", "failed", "interrupted", "stopped_early"];
 
 /** The first page as the server rendered it (default filter and sort). */
 export type RunsPage = inferRouterOutputs<AppRouter>["runs"]["list"];

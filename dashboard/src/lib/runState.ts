@@ -93,6 +93,9 @@ export class RunState {
       case "run_interrupted":
         this.status = "interrupted";
         break;
+      case "run_stopped_early":
+        this.status = "stopped_early";
+        break;
       default:
         break;
     }

@@ -36,7 +36,7 @@ const sortKeys = [
 const listInput = z.object({
   /** Case-insensitive substring of the name or id. */
   q: z.string().max(200).optional(),
-  status: z.array(z.enum(["running", "finished", "failed", "interrupted"])).optional(),
+  status: z.array(z.enum(["running", "finished", "failed", "interrupted", "stopped_early"])).optional(),
   /** Prefix of the config hash. */
   configHash: z.string().max(128).optional(),
   sort: z.enum(sortKeys).default("started"),

@@ -99,6 +99,9 @@ export function foldEvent(f: Folded, e: RunEvent): void {
     case "run_interrupted":
       f.status = "interrupted";
       break;
+    case "run_stopped_early":
+      f.status = "stopped_early";
+      break;
     default:
       break;
   }
