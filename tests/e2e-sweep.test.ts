@@ -117,6 +117,21 @@ describe("tessera sweep", () => {
       );
     }
     expect(hashes.size).toBe(4);
+    // The head stage freezes the same seeded prefix in every trial: the rows it touches (16 train
+    // images in two whole batches of 8, and 6 valid; one view) are computed once for the whole sweep,
+    // by whichever trial got to each first.
+    const cacheRecords = state.trials.flatMap(
+      (t) =>
+        JSON.parse(readFileSync(join(d.runs, t.run_id, "activation_cache.json"), "utf8")) as {
+          stage: string;
+          filled_rows: number;
+          reused_rows: number;
+        }[],
+    );
+    const head = cacheRecords.filter((r) => r.stage === "head");
+    expect(head).toHaveLength(4);
+    for (const r of head) expect(r.filled_rows + r.reused_rows).toBe(22);
+    expect(head.reduce((n, r) => n + r.filled_rows, 0)).toBe(22);
     const summary = JSON.parse(readFileSync(join(dir, SWEEP_FILES.summary), "utf8"));
     const best = Math.max(...state.trials.map((t) => t.objective!));
     expect(summary.best.objective).toBe(best);

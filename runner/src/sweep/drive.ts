@@ -73,6 +73,7 @@ export async function runSweep(opts: RunSweepOptions): Promise<RunSweepResult> {
     start,
     stopAtEpoch: target !== null && target < loaded.epochs ? target : null,
     logFile: join(logs, `trial-${trial}.log`),
+    shareDir: join(writer.dir, "activations"),
     target,
     record,
   });

@@ -18,6 +18,8 @@ export interface TrialJob {
   stopAtEpoch: number | null;
   /** Where the trial's stderr goes. */
   logFile: string;
+  /** Folder where trials share frozen-prefix activation rows (see train/activation-share.ts). */
+  shareDir: string;
 }
 
 /** How a job ended, from the executor's side (the metrics are in the run folder). */

@@ -13,6 +13,7 @@ import { RUN_FILES, type RunMeta } from "@tessera/shared";
 import { ExitError } from "../errors";
 import { processAlive, readEvents } from "../runs";
 import type { TrialExecutor, TrialJob, TrialOutcome } from "./executor";
+import { SHARE_ENV } from "../train/activation-share";
 
 /** The installed bin: registers tsx itself, so a child needs no loader flags. */
 const BIN = fileURLToPath(new URL("../../bin/tessera.js", import.meta.url));
@@ -82,7 +83,7 @@ function runChild(
   const child = spawn(process.execPath, [BIN, ...runArgs(job, opts.threads), ...(opts.extraArgs ?? [])], {
     stdio: ["ignore", "ignore", log, "ipc"],
     detached: true,
-    env: { ...process.env, TESSERA_THREADS: String(opts.threads), TESSERA_SWEEP_IPC: "1" },
+    env: { ...process.env, TESSERA_THREADS: String(opts.threads), TESSERA_SWEEP_IPC: "1", [SHARE_ENV]: job.shareDir },
   });
   children.add(child);
   // The pid beside the log, so a resumed sweep can wait for a child its dead predecessor left.

@@ -9,7 +9,8 @@ import { freezeForStage } from "./step";
 import { ActivationCachePool, dihedralViewsForSeed, prepareActivationCache } from "./activation-cache";
 import type { TrainData } from "./data";
 import { runStage } from "./stage";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { SharedActivations } from "./activation-share";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -222,6 +223,42 @@ describe("activation cache", () => {
     expect(cached.record.reused_rows).toBe(0);
     expect(cached.record.filled_rows).toBe(2);
     pool.dispose();
+  });
+
+  it("shares rows on disk between trials with their own pools: the second computes no prefix row", async () => {
+    const data = fakeData();
+    const fold = data.folds[0]!;
+    const stage = stageOf(["head"]);
+    const share = { root: mkdtempSync(join(tmpdir(), "tessera-share-")), dataKey: data.dataHash };
+    const trial = async () => {
+      const pool = new ActivationCachePool(); // one per process, as each trial has its own
+      const built = await tinyModel();
+      const cached = await prepareActivationCache({ built, stage, augment: AUG, data, fold, pool, share });
+      if ("reason" in cached) throw new Error(cached.reason);
+      await train(built, cached.model, cached.data, stage, fold);
+      cached.dispose();
+      const weights = await Promise.all(built.model.getWeights().map((w) => w.data()));
+      pool.dispose();
+      return { record: cached.record, weights };
+    };
+    const first = await trial();
+    const second = await trial();
+    expect(first.record.filled_rows).toBeGreaterThan(0);
+    expect(second.record.filled_rows).toBe(0);
+    expect(second.record.reused_rows).toBe(first.record.filled_rows);
+    // Same rows, so the same training: identical weights.
+    second.weights.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(first.weights[i]!)));
+  });
+
+  it("never reads a torn shared row: a half-written temporary file or a short file counts as missing", () => {
+    const root = mkdtempSync(join(tmpdir(), "tessera-share-"));
+    const shared = new SharedActivations(root, "k", 4);
+    shared.write(0, new Float32Array([1, 2, 3, 4]));
+    expect(Array.from(shared.read(0)!)).toEqual([1, 2, 3, 4]);
+    writeFileSync(join(shared.dir, "r1.f32.999.tmp"), new Uint8Array(16)); // a writer killed before its rename
+    expect(shared.read(1)).toBeNull();
+    writeFileSync(join(shared.dir, "r2.f32"), new Uint8Array(8)); // not a whole row
+    expect(shared.read(2)).toBeNull();
   });
 
   it("shares one memory budget across the pool's entries: past it, new entries spill to disk", async () => {

@@ -23,6 +23,7 @@ import { writeJsonAtomic } from "../runs";
 import { ActivationStore, DEFAULT_MAX_MEMORY_BYTES } from "./activation-store";
 import type { TrainData, TrainFold } from "./data";
 import { cutAtFrozenPrefix } from "./model-cut";
+import { SharedActivations } from "./activation-share";
 import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "./activation-record";
 
 export { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "./activation-record";
@@ -70,6 +71,12 @@ export interface PrepareOptions {
   maxMemoryBytes?: number;
   /** Rows shared with other stages and folds of the run; without one, the rows die with the stage. */
   pool?: ActivationCachePool;
+  /**
+   * Share rows on disk with other processes (a sweep's trials): the root folder and what identifies
+   * the data (its data_hash), which the key needs since rows are indexed by item. @default env
+   * TESSERA_ACTIVATION_SHARE, with no sharing when unset
+   */
+  share?: { root: string; dataKey: string };
 }
 
 /** One cached tensor: row `item * views + view` holds that item's prefix output for that view. */
@@ -164,6 +171,9 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
   const key = [await weightsFingerprint(cut.prefix), cut.cutLayer, cut.pooled, size, views].join("|");
   const items = data.labels.length;
   const { store, filled } = pool.entry(key, items, views, rowLength);
+  const shared = opts.share
+    ? new SharedActivations(opts.share.root, `${key}|${opts.share.dataKey}|${items}|${rowLength}`, rowLength)
+    : null;
   const rowOf = (item: number, view: number) => item * views + view;
   const inFold = new Set([...fold.train, ...fold.valid]);
 
@@ -175,8 +185,9 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
   let reusedRows = 0;
   const touched = new Uint8Array(store.rows);
   let prefixSeconds = 0;
+  const missing = new Map<number, { item: number; view: number }>();
   const fill = async (needed: { item: number; view: number }[]) => {
-    const missing = new Map<number, { item: number; view: number }>();
+    missing.clear();
     for (const n of needed) {
       const row = rowOf(n.item, n.view);
       if (!touched[row]) {
@@ -185,6 +196,29 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
       }
       if (!filled[row]) missing.set(row, n);
     }
+    if (missing.size === 0) return;
+    // Rows another process of the sweep computed already.
+    const takeShared = () => {
+      if (!shared) return;
+      for (const [row] of [...missing]) {
+        const values = shared.read(row);
+        if (!values) continue;
+        store.write(row, values);
+        filled[row] = 1;
+        missing.delete(row);
+        reusedRows++;
+      }
+    };
+    takeShared();
+    if (missing.size === 0) return;
+    if (shared) {
+      await shared.locked(async () => {
+        takeShared(); // filled while this process waited for the lock
+        await compute();
+      });
+    } else await compute();
+  };
+  const compute = async () => {
     if (missing.size === 0) return;
     const t0 = performance.now();
     for (let v = 0; v < views; v++) {
@@ -203,13 +237,16 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
         const values = (await out.data()) as Float32Array;
         tf.dispose([x, out]);
         chunk.forEach(([row], k) => {
-          store.write(row, values.subarray(k * rowLength, (k + 1) * rowLength));
+          const rowValues = values.subarray(k * rowLength, (k + 1) * rowLength);
+          store.write(row, rowValues);
+          shared?.write(row, rowValues);
           filled[row] = 1;
         });
         filledRows += chunk.length;
       }
     }
     prefixSeconds += (performance.now() - t0) / 1000;
+    missing.clear();
   };
 
   const prefixLayers = new Set(cut.prefix.layers);

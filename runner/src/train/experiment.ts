@@ -26,6 +26,7 @@ import { UsageError } from "../errors";
 import { ensureOutDir } from "../out-dir";
 import { buildSummary, writeTopLosses } from "./summary";
 import { epochBudget } from "./epoch-budget";
+import { SHARE_ENV } from "./activation-share";
 
 export interface RunExperimentOptions {
   /** The experiment file; not used with `resume` (the run folder's config.yaml is what ran). */
@@ -159,6 +160,8 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   };
   // Prefix activations computed once for the whole run: every fold starts from the same weights.
   const cachePool = new ActivationCachePool({ runDir: writer.dir });
+  // A sweep's trials also share the rows on disk, across processes.
+  const shareRoot = process.env[SHARE_ENV] || null;
   try {
     // A resumed k-fold run keeps the metrics of the folds its earlier attempts finished.
     const results = (
@@ -177,6 +180,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
           stopRun: () => (opts.signal?.aborted ?? false) || budget?.stopped() != null,
           safety,
           cachePool,
+          ...(shareRoot ? { share: { root: shareRoot, dataKey: dataset.dataHash } } : {}),
         }),
       );
       results.push(result);

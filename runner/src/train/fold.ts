@@ -45,6 +45,8 @@ export interface FoldOptions {
   safety?: RunSafety;
   /** The run's activation rows, shared by its stages and folds (see activation-cache.ts). */
   cachePool?: ActivationCachePool;
+  /** Rows shared on disk with other processes (a sweep's trials); see activation-share.ts. */
+  share?: { root: string; dataKey: string };
 }
 
 /** Trains every stage on one fold; the model is fresh (seeded) for each fold. */
@@ -116,6 +118,7 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
       fold,
       runDir: opts.runDir,
       ...(opts.cachePool ? { pool: opts.cachePool } : {}),
+      ...(opts.share ? { share: opts.share } : {}),
     });
     const end = await runStage({
       model: cache.model,
