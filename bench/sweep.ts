@@ -1,0 +1,113 @@
+/**
+ * A sweep against the same trials run one after another. Full mode (for a quiet machine): an
+ * 8-trial random sweep of the head stage's LR on the Kimia Path960 tiles with ImageNet ResNet50 at
+ * 128 px (the frozen body is computed once for the sweep and shared on disk), against the same 8
+ * configs as 8 sequential `tessera run`s; prints the wall-time ratio and each trial's accuracy in
+ * both (difference in validation images). Then ASHA on the same draws: epochs spent until the best
+ * objective random search found is reached (the trials.jsonl order is the time order).
+ * `--tiny` runs the same comparison on a synthetic 32 px config in about two minutes, to check the
+ * bench works; its numbers say nothing about Kimia.
+ *
+ *   pnpm exec tsx bench/sweep.ts [--tiny] [--trials 8] [--parallel 2] [--epochs 4]
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { foldTrials, type TrialRecord } from "../shared/src";
+import { planSweep } from "../runner/src/sweep/plan";
+import { listSweepIds, readTrialRecords, sweepDir } from "../runner/src/sweep/store";
+
+const { values: o } = parseArgs({
+  options: {
+    tiny: { type: "boolean", default: false },
+    trials: { type: "string" },
+    parallel: { type: "string", default: "2" },
+    epochs: { type: "string" },
+  },
+});
+const root = join(import.meta.dirname, "..");
+const work = mkdtempSync(join(tmpdir(), "tessera-bench-sweep-"));
+const trials = Number(o.trials ?? (o.tiny ? 4 : 8));
+const epochs = Number(o.epochs ?? (o.tiny ? 3 : 4));
+const base = o.tiny
+  ? readFileSync(join(root, "tests/fixtures/sweeps/tiny-grid.yaml"), "utf8").replace(/sweep:[\s\S]*$/, "")
+  : `extends: ${join(root, "configs/kimia960-resnet50.yaml")}\nname: bench-sweep\ntta: false\n`;
+const stage = o.tiny
+  ? `train:\n  batch_size: 8\n  stages:\n    - { name: head, trainable: [head], train_bn: false, size: 32, epochs: ${epochs}, lr: 1e-2 }\n`
+  : `train:\n  batch_size: 32\n  stages:\n    - { name: head, trainable: [head], train_bn: false, size: 128, epochs: ${epochs}, lr: 1e-3, schedule: one_cycle }\n`;
+const sweepOf = (method: string) =>
+  `${base.replace(/^train:\n(?:[ \t].*\n?)*/m, "")}${stage}sweep:\n  method: ${method}\n  trials: ${trials}\n  parallel: ${o.parallel}\n  seed: 7\n` +
+  `  parameters:\n    train.stages[head].lr: { log_uniform: [1e-4, 1e-2] }\n` +
+  (method === "asha" ? `  asha: { min: 1, reduction: 2 }\n` : "");
+const BIN = join(root, "runner/bin/tessera.js");
+const tessera = (args: string[]) => {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+  if (r.status !== 0) throw new Error(`tessera ${args.join(" ")} failed:\n${String(r.stderr).slice(-2000)}`);
+  return (performance.now() - t0) / 1000;
+};
+const records = (sweeps: string): TrialRecord[] => readTrialRecords(sweepDir(sweeps, listSweepIds(sweeps)[0]!));
+
+const randomFile = join(work, "random.yaml");
+writeFileSync(randomFile, sweepOf("random"));
+const plan = await planSweep(randomFile);
+const sweepSeconds = tessera([
+  "sweep",
+  randomFile,
+  "--runs-dir",
+  join(work, "a/runs"),
+  "--sweeps-dir",
+  join(work, "a/sweeps"),
+]);
+const swept = foldTrials(records(join(work, "a/sweeps")));
+let sequentialSeconds = 0;
+const sequential: number[] = [];
+for (const t of plan.trials) {
+  const runsDir = join(work, `b/${t.trial}`);
+  const sets = Object.entries(t.params).flatMap(([p, v]) => ["--set", `${p}=${JSON.stringify(v)}`]);
+  sequentialSeconds += tessera(["run", randomFile, ...sets, "--runs-dir", runsDir, "--json"]);
+  const id = spawnSync("ls", [runsDir]).stdout.toString().trim();
+  const events = readFileSync(join(runsDir, id, "events.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  sequential.push(events.filter((e) => e.type === "epoch").at(-1).valid_accuracy);
+}
+const validImages = plan.cost.train_images === null ? null : Math.round((plan.cost.train_images / 0.8) * 0.2);
+console.log(
+  `${o.tiny ? "TINY (synthetic, not Kimia)" : "Kimia ResNet50 128 px"}: ${trials} trials x ${epochs} epochs, parallel ${o.parallel}, shared machine`,
+);
+console.log(
+  `sweep ${sweepSeconds.toFixed(1)} s vs sequential tessera run ${sequentialSeconds.toFixed(1)} s: ${(sequentialSeconds / sweepSeconds).toFixed(2)}x`,
+);
+for (const t of swept.trials) {
+  const diff = Math.abs((t.objective ?? NaN) - sequential[t.trial]!);
+  console.log(
+    `  trial ${t.trial} lr ${String(t.params["train.stages[head].lr"])}: sweep ${t.objective?.toFixed(4)} sequential ${sequential[t.trial]!.toFixed(4)}${validImages ? ` (${Math.round(diff * validImages)} images apart)` : ""}`,
+  );
+}
+
+// ASHA on the same draws: epochs spent until random search's best objective is reached.
+const ashaFile = join(work, "asha.yaml");
+writeFileSync(ashaFile, sweepOf("asha"));
+tessera(["sweep", ashaFile, "--runs-dir", join(work, "c/runs"), "--sweeps-dir", join(work, "c/sweeps")]);
+const target = Math.max(...swept.trials.map((t) => t.objective ?? -Infinity));
+const spentUntil = (recs: TrialRecord[]) => {
+  const trained = new Map<number, number>();
+  for (const r of recs) {
+    if (r.type !== "rung_reached" && r.type !== "trial_finished") continue;
+    const value = r.type === "rung_reached" ? r.value : r.objective;
+    trained.set(r.trial, r.epochs);
+    if (value !== null && value >= target) return [...trained.values()].reduce((a, b) => a + b, 0);
+  }
+  return null;
+};
+const ashaState = foldTrials(records(join(work, "c/sweeps")));
+console.log(
+  `random: best ${target.toFixed(4)} after ${spentUntil(records(join(work, "a/sweeps")))} epochs (${trials * epochs} in all)`,
+);
+console.log(
+  `asha:   reached it after ${spentUntil(records(join(work, "c/sweeps"))) ?? "never"} epochs (${ashaState.trials.reduce((n, t) => n + t.epochs, 0)} in all)`,
+);
