@@ -138,6 +138,18 @@ describe("tessera sweep", () => {
     expect(summary.trials.map((t: { objective: number }) => t.objective)).toEqual(
       state.trials.map((t) => t.objective!).sort((a, b) => b - a),
     );
+    // tessera report <sweep>: the table best first, charts with a line/dot per trial, the best config's diff.
+    const report = await tessera(["report", id, "--sweeps-dir", d.sweeps]).exit;
+    expect(report.code, report.stderr).toBe(0);
+    const md = readFileSync(join(dir, "report.md"), "utf8");
+    const bestRow = state.trials.find((t) => t.trial === state.best)!;
+    expect(md).toContain(`| ${bestRow.trial} (best) | finished | ${bestRow.objective!.toFixed(4)} |`);
+    expect(md).toContain(`model.head.dropout: 0.2 → ${bestRow.params["model.head.dropout"]}`);
+    const pcp = readFileSync(join(dir, "charts", "parallel.svg"), "utf8");
+    expect(pcp.match(/<polyline/g)).toHaveLength(4);
+    expect(
+      readFileSync(join(dir, "charts", "objective-model.head.dropout.svg"), "utf8").match(/<circle/g),
+    ).toHaveLength(4);
     // sweep ls / show read it back.
     const shown = await tessera(["sweep", "show", id, "--sweeps-dir", d.sweeps, "--json"]).exit;
     expect(shown.code, shown.stderr).toBe(0);

@@ -181,11 +181,12 @@ function createProgram(): Command {
   program
     .command("report")
     .description("Write report.md (or report.html) with charts as files, for a pull request.")
-    .argument("<run>", "run id or run folder")
+    .argument("<run>", "run id or run folder, or a sweep id or folder")
     .option("--vs <run>", "baseline run to compare against")
     .option("--out <dir>", "output folder (default: the run folder)")
     .addOption(new Option("--format <format>", "output format").choices(["md", "html"]).default("md"))
     .option("--runs-dir <dir>", "runs dir")
+    .option("--sweeps-dir <dir>", "sweeps dir (a sweep id reports the sweep: trials, charts, best config diff)")
     .action(async (run: string, opts) => (await import("./commands/report")).reportCommand(run, opts));
 
   program
