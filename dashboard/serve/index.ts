@@ -15,6 +15,8 @@ export interface DashboardOptions {
   runsDir?: string;
   /** @default env TESSERA_CONFIGS_DIR, else ./configs */
   configsDir?: string;
+  /** @default env TESSERA_SWEEPS_DIR, else ./sweeps */
+  sweepsDir?: string;
   /** 0 picks a free port. @default 3000 */
   port?: number;
   /** @default 127.0.0.1 */
@@ -55,6 +57,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
   // The Next app runs in this process and reads these on every request.
   process.env.TESSERA_RUNS_DIR = resolve(opts.runsDir ?? process.env.TESSERA_RUNS_DIR ?? "runs");
   process.env.TESSERA_CONFIGS_DIR = resolve(opts.configsDir ?? process.env.TESSERA_CONFIGS_DIR ?? "configs");
+  process.env.TESSERA_SWEEPS_DIR = resolve(opts.sweepsDir ?? process.env.TESSERA_SWEEPS_DIR ?? "sweeps");
   process.env.TESSERA_REPO_ROOT ??= resolve(DASHBOARD_DIR, "..");
   process.env.NEXT_TELEMETRY_DISABLED = "1";
 

@@ -15,6 +15,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           </Link>
           <nav>
             <Link href="/">Runs</Link>
+            <Link href="/sweeps">Sweeps</Link>
             <Link href="/configs">Configs</Link>
           </nav>
         </header>

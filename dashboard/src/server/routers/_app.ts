@@ -2,8 +2,9 @@
 import { router } from "../trpc";
 import { configsRouter } from "./configs";
 import { runsRouter } from "./runs";
+import { sweepsRouter } from "./sweeps";
 
-export const appRouter = router({ runs: runsRouter, configs: configsRouter });
+export const appRouter = router({ runs: runsRouter, configs: configsRouter, sweeps: sweepsRouter });
 
 /** Client code imports only this type, never the server code. */
 export type AppRouter = typeof appRouter;
