@@ -197,6 +197,7 @@ function createProgram(): Command {
     .option("--host <host>", "address to bind; other than loopback needs --token", "127.0.0.1")
     .option("--token <token>", "access token required on every request (env TESSERA_TOKEN)")
     .option("--configs-dir <dir>", "configs folder to serve", "configs")
+    .option("--sweeps-dir <dir>", "sweeps folder to serve (default ./sweeps, env TESSERA_SWEEPS_DIR)")
     .action(async (opts) => (await import("./commands/dashboard")).dashboardCommand(opts));
 
   const data = program.command("data").description("Data helpers: preview, cache, fetch.");

@@ -22,6 +22,7 @@ export interface DashboardFlags {
   host?: string;
   token?: string;
   configsDir?: string;
+  sweepsDir?: string;
 }
 
 /** Flags (strings from commander) to options; a bad value is a usage error (exit 2). */
@@ -29,7 +30,14 @@ export function dashboardOptions(flags: DashboardFlags): DashboardOptions {
   const port = flags.port === undefined ? 3000 : Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`tessera dashboard: --port ${JSON.stringify(flags.port)} is not a port number (0-65535)`);
-  return { runsDir: flags.runsDir, configsDir: flags.configsDir, port, host: flags.host, token: flags.token };
+  return {
+    runsDir: flags.runsDir,
+    configsDir: flags.configsDir,
+    ...(flags.sweepsDir ? { sweepsDir: flags.sweepsDir } : {}),
+    port,
+    host: flags.host,
+    token: flags.token,
+  };
 }
 
 export async function dashboardCommand(flags: DashboardFlags): Promise<void> {
@@ -62,6 +70,7 @@ export function spawnDashboard(flags: DashboardFlags): Promise<{ url: string; st
     "--port": flags.port,
     "--host": flags.host,
     "--configs-dir": flags.configsDir,
+    "--sweeps-dir": flags.sweepsDir,
   })) {
     if (value !== undefined) args.push(flag, value);
   }
