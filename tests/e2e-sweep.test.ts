@@ -267,4 +267,44 @@ describe("tessera sweep", () => {
     expect(resumed.length).toBeGreaterThan(0);
     expect(recs.some((r) => r.type === "trial_resumed" && r.reason === "crashed")).toBe(true);
   });
+
+  it("Ctrl-C stops every trial at a batch boundary with a resume point; --resume finishes them in place", async () => {
+    const work = mkdtempSync(join(tmpdir(), "tessera-sweep-int-"));
+    const d = dirs(work);
+    const first = tessera(["sweep", join(FIXTURES, "tiny-grid.yaml"), "--runs-dir", d.runs, "--sweeps-dir", d.sweeps]);
+    let dir: string | null = null;
+    for (let i = 0; i < 3000; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (!dir && existsSync(d.sweeps) && readdirSync(d.sweeps).length === 1) dir = onlySweep(d.sweeps);
+      if (!dir || !existsSync(join(dir, SWEEP_FILES.trials))) continue;
+      const running = foldTrials(records(dir)).trials.filter((t) => t.status === "running");
+      const training = running.filter((t) => {
+        const events = join(d.runs, t.run_id, RUN_FILES.events);
+        return existsSync(events) && readFileSync(events, "utf8").includes('"type":"batch"');
+      });
+      if (training.length === 2) break;
+    }
+    first.child.kill("SIGINT");
+    const stopped = await first.exit;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const cut = foldTrials(records(dir!));
+    expect(cut.status).toBe("interrupted");
+    const interrupted = cut.trials.filter((t) => t.status === "interrupted");
+    expect(interrupted).toHaveLength(2);
+    for (const t of interrupted) {
+      const run = join(d.runs, t.run_id);
+      expect(meta(run).status).toBe("interrupted");
+      expect(readEvents(run, () => undefined).at(-1)!.type).toBe("run_interrupted");
+    }
+    const again = await tessera(["sweep", "--resume", cut.id!, "--sweeps-dir", d.sweeps]).exit;
+    expect(again.code, again.stderr).toBe(0);
+    const state = foldTrials(records(dir!));
+    expect(state.trials.map((t) => t.status)).toEqual(["finished", "finished", "finished", "finished"]);
+    for (const t of interrupted) {
+      const events = readEvents(join(d.runs, t.run_id), () => undefined);
+      expect(events.filter((e) => e.type === "run_resumed")).toHaveLength(1);
+      expect(epochEvents(join(d.runs, t.run_id))).toHaveLength(3);
+    }
+    expect(readdirSync(d.runs)).toHaveLength(4);
+  });
 });

@@ -1,5 +1,5 @@
 /** `tessera sweep <file>` / `tessera sweep --resume <id>`: run a sweep's trials to the end. */
-import { UsageError } from "../../errors";
+import { ExitError, UsageError } from "../../errors";
 import { runSweep } from "../../sweep/drive";
 import { printJson, say } from "../../runs/cli-text";
 import { trialTable } from "./sweep-show";
@@ -57,8 +57,9 @@ export async function sweepCommand(file: string | undefined, opts: SweepCommandO
     );
     if (opts.json)
       printJson({ id: result.id, dir: result.dir, status: state.status, best: state.best, trials: state.trials });
-    if (state.status === "interrupted") process.exitCode = 130;
-    else if (state.trials.some((t) => t.status === "failed")) process.exitCode = 1;
+    // The message was printed above; the exit code says how it ended (main() maps ExitError to it).
+    if (state.status === "interrupted") throw new ExitError("", 130);
+    if (state.trials.some((t) => t.status === "failed")) throw new ExitError("", 1);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
