@@ -66,7 +66,11 @@ export function foldSafety(
   });
   let resumePending = position !== null;
   return {
-    hooks: [writer.hooks, ...(run.afterResumePoint ?? []), ...(run.interrupt ? [interruptHook(run.interrupt, writer, opts.emit, run.runId)] : [])],
+    hooks: [
+      writer.hooks,
+      ...(run.afterResumePoint ?? []),
+      ...(run.interrupt ? [interruptHook(run.interrupt, writer, opts.emit, run.runId)] : []),
+    ],
     initialBest: position?.run_best ?? null,
     initialEarlyStopping: position?.early_stopping ?? null,
     skipStage: (stage) => position !== null && stage.index < position.stage_index,
