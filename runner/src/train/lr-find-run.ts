@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import { LR_SUGGESTIONS, type BackendName, type LrSuggestion, type ResolvedStage } from "@tessera/shared";
 import * as tf from "../tf";
 import { selectBackend, type BackendInfo } from "../backend";
-import { loadDatasetReporting, type SetupProgress } from "./setup";
+import { backendOptions, loadDatasetReporting, type SetupProgress } from "./setup";
 import { loadConfig } from "../config";
 import { seedOf } from "../data";
 import { mulberry32, shuffleInPlace } from "../data/rng";
@@ -29,6 +29,8 @@ export interface LrFindRunOptions {
   backend?: BackendName;
   /** wasm worker threads (the CLI passes every core). @default 1 */
   threads?: number;
+  /** Let native libraries' own warnings (Dawn's) through to stderr. */
+  verbose?: boolean;
   cacheDir?: string | false;
   /** Called after each seed's sweep. */
   onSweep?: (seed: number, index: number) => void;
@@ -70,10 +72,7 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
   const { config, file } = await loadConfig(opts.configFile, { set: opts.set ?? [] });
   const stage = pickStage(config.train.stages, opts.stage);
   const sweepCfg = stage.lr.kind === "find" ? stage.lr : { steps: 100, start: 1e-7, end: 10 };
-  const backend = await selectBackend(
-    opts.backend ?? config.backend,
-    opts.threads === undefined ? {} : { threads: opts.threads },
-  );
+  const backend = await selectBackend(opts.backend ?? config.backend, backendOptions(opts));
   opts.onSetup?.({ kind: "backend", name: backend.name, threads: backend.threads });
   const sweeps: LrFindRunResult["sweeps"] = [];
   // The data and its split stay fixed; the seeds vary the model's init and the batches drawn.

@@ -11,6 +11,7 @@ export interface LrFindCommandOptions {
   set?: string[];
   backend?: BackendName;
   threads?: number;
+  verbose?: boolean;
   json?: boolean;
 }
 
@@ -30,6 +31,7 @@ export async function lrFindCommand(config: string, opts: LrFindCommandOptions =
     ...(opts.stage === undefined ? {} : { stage: opts.stage }),
     ...(opts.backend ? { backend: opts.backend } : {}),
     ...(opts.threads ? { threads: opts.threads } : {}),
+    ...(opts.verbose ? { verbose: true } : {}),
     onSweep: (seed, i) => process.stderr.write(`sweep ${i + 1}/${seeds} (seed ${seed}) done\n`),
     onSetup: (step) => progress.onSetup(step),
   }).finally(() => progress.close());

@@ -53,6 +53,8 @@ export function progressHooks(stream: NodeJS.WriteStream = process.stderr, now: 
     onSetup(step) {
       if (step.kind === "backend") {
         line(`backend ${step.name}${step.threads === null ? "" : ` (${step.threads} threads)`}`);
+      } else if (step.kind === "note") {
+        line(step.text);
       } else if (step.kind === "data") {
         if (multi) {
           if (!bar)
