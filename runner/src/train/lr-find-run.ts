@@ -17,6 +17,7 @@ import { freezeForStage } from "./step";
 import { trainDataOf } from "./data-adapter";
 import { findLr } from "./lr-find";
 import type { LrPoint } from "./lr-suggest";
+import type { LrFindStepLogs } from "./hooks";
 import { withSeededRandom } from "./seeded";
 
 export interface LrFindRunOptions {
@@ -34,6 +35,8 @@ export interface LrFindRunOptions {
   cacheDir?: string | false;
   /** Called after each seed's sweep. */
   onSweep?: (seed: number, index: number) => void;
+  /** Called after each step of each sweep, for a progress bar. */
+  onStep?: (logs: LrFindStepLogs) => void;
   /** The backend, images checked and the loaded dataset, before the first sweep (as `tessera run`). */
   onSetup?: (step: SetupProgress) => void;
 }
@@ -44,7 +47,7 @@ export interface LrFindRunResult {
   trainable: string[];
   steps: number;
   backend: BackendInfo;
-  sweeps: { seed: number; points: LrPoint[]; suggestions: Record<LrSuggestion, number> }[];
+  sweeps: { seed: number; points: LrPoint[]; suggestions: Record<LrSuggestion, number>; warning: string | null }[];
   /** Per suggestion: min, median and max over the seeds (geometric spread: max / min). */
   spread: Record<LrSuggestion, { min: number; median: number; max: number; ratio: number }>;
 }
@@ -98,6 +101,7 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
           numClasses: data.classes.length,
           microBatch: config.train.micro_batch,
           ...sweepCfg,
+          ...(opts.onStep ? { onStep: (p) => opts.onStep!({ ...p, stage: stage.name, fold: null }) } : {}),
           batch: async (step) => {
             const order = shuffleInPlace(
               [...fold.train],
