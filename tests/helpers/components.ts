@@ -71,10 +71,10 @@ const said = new Set<string>();
  * `skipped: <what is missing>: <how to install>` once per process and returns that reason, for
  * `describe.skipIf(...)` or `ctx.skip(reason)`.
  */
-export async function missingComponent(component: Component): Promise<string | null> {
+export async function missingComponent(component: Component, opts: { require?: boolean } = {}): Promise<string | null> {
   const why = await check(component);
   if (why === null) return null;
-  if (REQUIRE_COMPONENTS) throw new Error(`${why} (required: TESSERA_REQUIRE_COMPONENTS=1)`);
+  if (opts.require ?? REQUIRE_COMPONENTS) throw new Error(`${why} (required: TESSERA_REQUIRE_COMPONENTS=1)`);
   if (!said.has(component)) console.warn(`skipped: ${why}`);
   said.add(component);
   return why;
