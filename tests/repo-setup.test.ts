@@ -9,7 +9,9 @@ import { REPO_ROOT } from "./helpers/paths";
 describe("repository config", () => {
   it("npm reads .npmrc without a warning", () => {
     // Without the npm_config_* variables pnpm sets for its children (npm warns about those too).
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_/i.test(k)));
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^npm_config_/i.test(k)),
+    ) as NodeJS.ProcessEnv;
     const res = spawnSync("npm", ["config", "get", "engine-strict"], { cwd: REPO_ROOT, encoding: "utf8", env });
     expect(res.status).toBe(0);
     expect(res.stderr).not.toMatch(/npm warn/i);

@@ -8,11 +8,12 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import * as tf from "../tf";
 import { ExitError } from "../errors";
 import { selectBackend } from "./index";
+import type * as Native from "./native";
 
 const fake = vi.hoisted(() => ({ isUsingGpuDevice: undefined as boolean | undefined }));
 
 vi.mock("./native", async (importOriginal) => {
-  const real = await importOriginal<typeof import("./native")>();
+  const real = await importOriginal<typeof Native>();
   return {
     ...real,
     packageVersion: (pkg: string) => (pkg.startsWith("@tensorflow/tfjs-node") ? "4.22.0" : real.packageVersion(pkg)),
