@@ -43,10 +43,10 @@ async function check(component: Component): Promise<string | null> {
         : `chromium not found (${process.env.TESSERA_CHROMIUM ? `TESSERA_CHROMIUM=${process.env.TESSERA_CHROMIUM}` : "not on PATH"}): apt-get install chromium, or set TESSERA_CHROMIUM`;
     case "webgpu": {
       const probe = await probeAdapter({ opengl: false }).catch((error: unknown) => ({
-        adapter: null,
+        adapters: [],
         error: (error as Error).message,
       }));
-      if (probe.adapter) return null;
+      if (probe.adapters.length > 0) return null;
       return (
         "no WebGPU adapter on Vulkan/Metal/D3D12" +
         ("error" in probe ? ` (${probe.error})` : "") +

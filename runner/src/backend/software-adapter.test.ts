@@ -24,7 +24,7 @@ const hidden = { VK_DRIVER_FILES: noIcd, VK_ICD_FILENAMES: noIcd };
 Object.assign(process.env, hidden); // before Dawn is loaded anywhere in this process
 
 const probe = await probeAdapter({ opengl: true }).catch(() => null);
-const gl = probe?.adapter?.driver === "opengl" ? probe.adapter : null;
+const gl = probe?.adapters.find((a) => a.driver === "opengl") ?? null;
 const skip =
   gl === null
     ? "no OpenGL adapter with Vulkan hidden: apt-get install libegl-mesa0 libgl1-mesa-dri"

@@ -19,7 +19,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { registerChunkedAddN } from "./addn";
 import { probeAdapter } from "./probe";
-import { adapterVendor, softwareAdapter } from "./software";
+import { adapterVendor, chooseAdapter, softwareAdapter } from "./software";
 
 export interface WebgpuAdapterInfo {
   vendor: string;
@@ -122,20 +122,21 @@ export async function prepareWebgpuBackend(options: PrepareWebgpuOptions = {}): 
     throw new WebgpuUnavailableError((error as Error).message);
   });
   if (probe.stderr) options.onDawnOutput?.(probe.stderr);
-  if (!probe.adapter) {
+  // A real GPU on either path beats a software one (lavapipe on Vulkan, a GPU only through GL).
+  const chosen = chooseAdapter(probe.adapters);
+  if (!chosen) {
     throw new WebgpuUnavailableError(
       "no WebGPU adapter found: install a GPU driver with Vulkan support (on Debian 12 without a GPU: " +
         "`apt-get install -t bookworm-backports mesa-vulkan-drivers` for the lavapipe CPU driver; Mesa 22 is too old for Dawn)",
     );
   }
-  const software = softwareAdapter(probe.adapter.info);
+  const software = softwareAdapter(chosen.info);
   // Before Dawn is loaded here: a refused adapter costs the training process nothing.
   if (software && !allowFallback) throw new WebgpuSoftwareAdapterError(software);
   const dawn = await loadDawn();
   Object.assign(globalThis, dawn.globals);
-  const found = await openAdapter(dawn, probe.adapter.driver);
-  if (!found)
-    throw new WebgpuUnavailableError(`the ${probe.adapter.driver} WebGPU adapter the probe found did not open`);
+  const found = await openAdapter(dawn, chosen.driver);
+  if (!found) throw new WebgpuUnavailableError(`the ${chosen.driver} WebGPU adapter the probe found did not open`);
   const { adapter, driver } = found;
   const info: WebgpuAdapterInfo = {
     vendor: adapterVendor(adapter.info),

@@ -17,9 +17,10 @@ export interface ProbedAdapter {
   info: RawAdapterInfo;
 }
 
-/** What the probe saw: the adapter (or null) and what Dawn printed meanwhile. */
+/** What the probe saw: the adapters, native first, and what Dawn printed meanwhile. */
 export interface ProbeResult {
-  adapter: ProbedAdapter | null;
+  /** Dawn's preferred native adapter (Vulkan/Metal/D3D12), then its OpenGL one when asked for. */
+  adapters: ProbedAdapter[];
   /** Dawn's own output, for --verbose. */
   stderr: string;
 }
@@ -33,12 +34,12 @@ const pick = (a) => ({
   description: a.info.description ?? "", type: String(a.info.type ?? a.info.adapterType ?? ""),
   isFallbackAdapter: Boolean(a.info.isFallbackAdapter),
 });
-let found = null;
+const found = [];
 const native = await dawn.create([]).requestAdapter({ powerPreference: "high-performance" });
-if (native) found = { driver: "default", info: pick(native) };
-else if (${opengl}) {
+if (native) found.push({ driver: "default", info: pick(native) });
+if (${opengl}) {
   const gl = await dawn.create(["backend=opengl"]).requestAdapter({ featureLevel: "compatibility" });
-  if (gl) found = { driver: "opengl", info: pick(gl) };
+  if (gl) found.push({ driver: "opengl", info: pick(gl) });
 }
 process.stdout.write(JSON.stringify(found));
 process.exit(0);
@@ -46,7 +47,7 @@ process.exit(0);
 }
 
 /**
- * Asks Dawn, in a child process, for the adapter `prepareWebgpuBackend` would get. Rejects when
+ * Asks Dawn, in a child process, for the adapters `prepareWebgpuBackend` chooses from. Rejects when
  * the `webgpu` package cannot be resolved or the child fails (its stderr in the message).
  */
 export async function probeAdapter(opts: { opengl: boolean; timeoutMs?: number }): Promise<ProbeResult> {
@@ -67,7 +68,7 @@ export async function probeAdapter(opts: { opengl: boolean; timeoutMs?: number }
           return;
         }
         try {
-          resolve({ adapter: JSON.parse(stdout) as ProbedAdapter | null, stderr });
+          resolve({ adapters: JSON.parse(stdout) as ProbedAdapter[], stderr });
         } catch {
           reject(new Error(`the WebGPU adapter probe printed no result: ${stdout.slice(0, 200)}`));
         }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { adapterVendor, softwareAdapter } from "./software";
+import { adapterVendor, chooseAdapter, softwareAdapter } from "./software";
 
 // Adapter infos as Dawn reports them (the llvmpipe ones copied from Mesa 25 on Debian 12).
 const llvmpipeGl = {
@@ -52,5 +52,16 @@ describe("adapterVendor", () => {
     expect(adapterVendor(nvidia)).toBe("nvidia");
     expect(adapterVendor(llvmpipeGl)).toBe("mesa");
     expect(adapterVendor({ vendor: "", description: "", device: "" })).toBe("unknown");
+  });
+});
+
+describe("chooseAdapter", () => {
+  const vk = (info: object) => ({ driver: "default", info });
+  const gl = (info: object) => ({ driver: "opengl", info });
+  it("takes a real GPU on either path over a software one, else the native path's adapter", () => {
+    expect(chooseAdapter([vk(lavapipe), gl(nvidia)])).toEqual(gl(nvidia));
+    expect(chooseAdapter([vk(nvidia), gl(llvmpipeGl)])).toEqual(vk(nvidia));
+    expect(chooseAdapter([vk(lavapipe), gl(llvmpipeGl)])).toEqual(vk(lavapipe));
+    expect(chooseAdapter([])).toBeUndefined();
   });
 });

@@ -58,3 +58,8 @@ export function adapterVendor(info: RawAdapterInfo): string {
   const text = `${info.description ?? ""} ${info.device ?? ""}`.toLowerCase();
   return KNOWN_VENDORS.find((v) => new RegExp(`\\b${v}\\b`).test(text)) ?? "unknown";
 }
+
+/** The adapter to use from those found (native path first): the first real GPU, else the first. */
+export function chooseAdapter<T extends { info: RawAdapterInfo }>(found: T[]): T | undefined {
+  return found.find((a) => softwareAdapter(a.info) === null) ?? found[0];
+}
