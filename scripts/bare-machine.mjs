@@ -49,7 +49,7 @@ function demo(label, env) {
 const recorded = baselineFile && existsSync(baselineFile) ? Number(readFileSync(baselineFile, "utf8")) : NaN;
 const baseline = Number.isFinite(recorded) && recorded > 0 ? recorded : demo("normal", process.env).seconds;
 if (Number.isFinite(recorded))
-  console.log(`demo (normal): ${baseline.toFixed(1)} s, measured by tests/e2e-run-demo.test.ts in this job`);
+  console.log(`demo (normal): ${baseline.toFixed(1)} s, read from ${baselineFile} (tests/e2e-run-demo.test.ts in CI)`);
 
 const bare = demo("vulkan and chromium hidden", hidden);
 check(bare.res.status === 0, "the demo exits 0");
