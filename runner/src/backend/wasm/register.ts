@@ -2,11 +2,16 @@ import { getKernel, registerKernel, unregisterKernel } from "@tensorflow/tfjs-co
 import type { KernelConfig } from "@tensorflow/tfjs-core";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter";
 import { conv2dBackpropInputConfig } from "./conv2d_backprop_input";
+import { maxPoolGradConfig } from "./max_pool_grad";
 import { registerBatchNormGrad } from "./batch_norm_grad";
 import { leadingReduceConfigs } from "./reduce_leading";
 
 /** Every kernel this module adds to (or replaces in) the wasm backend. */
-export const wasmGradKernels: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
+export const wasmGradKernels: readonly KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  maxPoolGradConfig,
+];
 
 /**
  * Registers {@link wasmGradKernels} for `wasm`, replacing the backend's own version where it has

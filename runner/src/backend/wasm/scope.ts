@@ -46,9 +46,39 @@ export class KernelScope {
     return this.run("Transpose", { x }, { perm });
   }
 
-  /** Slice with `begin`/`size` per axis (the Slice kernel). */
+  /**
+   * Slice with `begin`/`size` per axis. For float32 this copies straight out of the wasm heap:
+   * wasm's Slice kernel first copies its whole input out of the heap (`readSync`), which costs more
+   * than the slice itself when the kernels here take a part of a large tensor. One `set` per
+   * innermost contiguous run (the trailing axes taken whole are merged into it): a memory copy,
+   * not an arithmetic loop.
+   */
   slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
-    return this.run("Slice", { x }, { begin, size });
+    if (x.dtype !== "float32") return this.run("Slice", { x }, { begin, size });
+    const shape = x.shape;
+    const wasm = this.backend as unknown as WasmHeapAccess;
+    const out = wasm.makeOutput(size, "float32");
+    this.temps.push(out);
+    // Views taken after makeOutput, which may grow (and so detach) the heap.
+    const src = wasm.typedArrayFromHeap(x);
+    const dst = wasm.typedArrayFromHeap(out);
+    const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    let k = shape.length - 1;
+    let run = 1;
+    while (k >= 0 && size[k] === shape[k]) run *= size[k--]!;
+    if (k < 0 || dst.length === 0) {
+      dst.set(src.subarray(0, dst.length));
+      return out;
+    }
+    run *= size[k]!;
+    const idx = new Array<number>(k).fill(0);
+    for (let o = 0; o < dst.length; o += run) {
+      let off = begin[k]! * strides[k]!;
+      for (let i = 0; i < k; i++) off += (begin[i]! + idx[i]!) * strides[i]!;
+      dst.set(src.subarray(off, off + run), o);
+      for (let i = k - 1; i >= 0 && ++idx[i]! === size[i]; i--) idx[i] = 0;
+    }
+    return out;
   }
 
   /**
