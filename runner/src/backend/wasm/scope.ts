@@ -82,6 +82,33 @@ export class KernelScope {
   }
 
   /**
+   * Every `sh`-th row and `sw`-th column of an NHWC float32 tensor, starting at 0: `[n, oh, ow, c]`
+   * (a 1x1 strided conv's input pixels). One `set` of c values per pixel out of the heap; wasm's
+   * StridedSlice runs an element loop (~40x slower on a ResNet-50 shortcut's input).
+   */
+  pickPixels(x: TensorInfo, oh: number, ow: number, sh: number, sw: number): TensorInfo {
+    const [n = 1, h = 1, w = 1, c = 1] = x.shape;
+    if ((oh - 1) * sh >= h || (ow - 1) * sw >= w)
+      throw new Error(`pickPixels: ${oh}x${ow} stride ${sh}x${sw} exceeds ${h}x${w}`);
+    const wasm = this.backend as unknown as WasmHeapAccess;
+    const out = wasm.makeOutput([n, oh, ow, c], "float32");
+    this.temps.push(out);
+    const src = wasm.typedArrayFromHeap(x);
+    const dst = wasm.typedArrayFromHeap(out);
+    let o = 0;
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < oh; i++) {
+        const row = (b * h + i * sh) * w;
+        for (let j = 0; j < ow; j++, o += c) {
+          const off = (row + j * sw) * c;
+          dst.set(src.subarray(off, off + c), o);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
    * Pads (positive) or crops (negative) each axis by `[before, after]`, so callers can express
    * "this much border" without caring about the sign.
    */
