@@ -22,6 +22,19 @@ describe("wasm Identity shares its input's buffer", () => {
     expect(tf.backend().numDataIds()).toBe(buffers - 1);
   });
 
+  it("shares for a same-dtype Cast, converts for another dtype", () => {
+    const x = tf.tensor([1.5, -2, 0], [3]);
+    const buffers = tf.backend().numDataIds();
+    const same = tf.cast(x, "float32");
+    expect(tf.backend().numDataIds()).toBe(buffers);
+    const ints = tf.cast(x, "int32");
+    expect(tf.backend().numDataIds()).toBe(buffers + 1);
+    x.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2, 0]);
+    expect(Array.from(ints.dataSync())).toEqual([1, -2, 0]);
+    tf.dispose([same, ints]);
+  });
+
   it("leaves a gradient unchanged (the engine clones every tensor a gradient saves)", () => {
     const w = tf.variable(tf.tensor([0.5, -1, 2], [3]));
     const x = tf.tensor([1, 2, 3], [3]);

@@ -1,4 +1,4 @@
-import { Identity } from "@tensorflow/tfjs-core";
+import { Cast, Identity } from "@tensorflow/tfjs-core";
 import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 
 /**
@@ -18,4 +18,18 @@ export function sharedIdentity(original: KernelConfig): KernelConfig {
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
   return { ...original, kernelName: Identity, kernelFunc };
+}
+
+/**
+ * Cast that shares its input when the dtype does not change (relu's gradient casts a float32 Step
+ * to float32, once per ReLU); wasm's Cast copies even then. Other casts use the stock kernel.
+ */
+export function sharedSameTypeCast(original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const x = args.inputs.x as TensorInfo;
+    if (x.dtype === "string" || x.dtype !== (args.attrs as { dtype: string }).dtype) return original.kernelFunc(args);
+    (args.backend as KernelBackend & { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  return { ...original, kernelName: Cast, kernelFunc };
 }
