@@ -77,7 +77,7 @@ if [ -z "$icd" ] && [ "$MODE" = tiny ]; then icd="$(find_icd 'lvp_icd*.json' || 
 if [ -z "$icd" ] && [ "$MODE" = gpu ]; then
   icd="$(find_icd 'nvidia_icd*.json' || true)"
   # Containers often mount NVIDIA's driver libraries but not its manifest: write one for them.
-  if [ -z "$icd" ] && ldconfig -p 2>/dev/null | grep -q 'libGLX_nvidia.so.0'; then
+  if [ -z "$icd" ] && { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libGLX_nvidia.so.0'; then
     icd="$WORK/nvidia_icd.json"
     printf '{"file_format_version":"1.0.0","ICD":{"library_path":"libGLX_nvidia.so.0","api_version":"1.3"}}\n' >"$icd"
   fi
