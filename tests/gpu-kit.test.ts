@@ -3,18 +3,20 @@
  * run.sh, given only the kit folder, unpacks Node, Dawn and the Vulkan loader and measures a
  * training step: here the CI-size case (tiny ResNet-18, 32 px, one step) on Mesa's lavapipe, which
  * must come out labelled as a software adapter. Without lavapipe the test skips, unless
- * TESSERA_E2E_REQUIRE_REAL is set (CI), where it fails instead.
+ * TESSERA_E2E_REQUIRE_REAL or TESSERA_REQUIRE_COMPONENTS is set (CI), where it fails instead.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildKit, KIT_LIMIT } from "../bench/gpu-kit/build";
+import { REQUIRE_COMPONENTS } from "./helpers/components";
 
 const ICD_DIR = "/usr/share/vulkan/icd.d";
 const lavapipe = existsSync(ICD_DIR) && readdirSync(ICD_DIR).some((f) => /^lvp_icd.*\.json$/.test(f));
-const required = Boolean(process.env.TESSERA_E2E_REQUIRE_REAL);
-if (!lavapipe && !required) console.log(`gpu-kit: skipped, no lavapipe manifest in ${ICD_DIR}`);
+const required = Boolean(process.env.TESSERA_E2E_REQUIRE_REAL) || REQUIRE_COMPONENTS;
+const why = `no lavapipe manifest in ${ICD_DIR}: apt-get install -t bookworm-backports mesa-vulkan-drivers`;
+if (!lavapipe && !required) console.warn(`skipped: gpu-kit: ${why}`);
 
 // Beside the manual build's folder, so the downloads cache (bench/out/gpu-kit-cache) is shared.
 const kit = resolve(__dirname, "../bench/out/gpu-kit-ci");
@@ -37,6 +39,7 @@ function runKit(env: Record<string, string>): { status: number | null; lines: Li
 
 describe.skipIf(!lavapipe && !required)("GPU check kit on lavapipe", () => {
   beforeAll(async () => {
+    if (!lavapipe) throw new Error(`${why} (required: TESSERA_E2E_REQUIRE_REAL / TESSERA_REQUIRE_COMPONENTS)`);
     bytes = await buildKit(kit);
   }, 240_000);
 
