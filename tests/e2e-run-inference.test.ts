@@ -13,10 +13,10 @@ import { main } from "../runner/src/cli/main";
 import { ExitError } from "../runner/src/errors";
 import { REPO_ROOT } from "./helpers/paths";
 import { runExperiment } from "../runner/src/train";
-import { evalRun } from "../runner/src/train/eval-run";
-import { EXPORT_MANIFEST, exportRun } from "../runner/src/train/export-run";
-import { fileLoadHandler } from "../runner/src/train/checkpoint-io";
-import { listImages, openRunModel, predictFiles } from "../runner/src/train/inference";
+import { evalRun } from "../runner/src/inference/eval-run";
+import { EXPORT_MANIFEST, exportRun } from "../runner/src/inference/export";
+import { fileLoadHandler } from "../runner/src/train/checkpoints/io";
+import { listImages, openRunModel, predictFiles } from "../runner/src/inference/predict";
 
 const CONFIG = `
 name: inference

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { lrFindExperiment } from "../runner/src/train/lr-find-run";
+import { lrFindExperiment } from "../runner/src/train/lr-find/run";
 
 const CONFIG = `
 name: finder

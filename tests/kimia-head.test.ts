@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runExperiment } from "@tessera/runner/train/index";
-import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "@tessera/runner/train/activation-cache";
+import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "@tessera/runner/train/activation-cache/cache";
 import { ensureImagenet, WeightsUnreachableError } from "@tessera/runner/model/fetch";
 import { IN_CI, KIMIA_DIR } from "./helpers/paths";
 

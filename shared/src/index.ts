@@ -6,3 +6,4 @@ export * from "./path";
 export * from "./lr";
 export * from "./schedules";
 export * from "./diff";
+export * from "./metrics";

@@ -8,7 +8,7 @@ import type { Chart } from "./charts";
 import type { DiffResult } from "./diff";
 import { code, duration, mdTable, num, pct, pp, signed } from "./format";
 import type { RunSide } from "./run-side";
-import { meanStd } from "../train/metrics";
+import { meanStd } from "@tessera/shared";
 
 export interface ReportInput {
   run: RunSide;

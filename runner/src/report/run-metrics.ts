@@ -5,7 +5,7 @@
  * its metrics from its last `epoch` event.
  */
 import type { EventOf, FoldAccuracy, PerClass, RunEvent, RunSummary } from "@tessera/shared";
-import { perClassScores } from "../train/metrics";
+import { perClassScores } from "@tessera/shared";
 
 /** One finished epoch, in the order the run logged them. */
 export interface EpochPoint {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { FORMAT, RUN_FILES, type Monitor, type RunSummary } from "@tessera/shared";
 import type { FoldResult } from "./fold";
-import { meanStd, mostConfused, topLossIndices } from "./metrics";
+import { meanStd, mostConfused, topLossIndices } from "@tessera/shared";
 
 /** One row of `top_losses/top_losses.json`. */
 export interface TopLoss {

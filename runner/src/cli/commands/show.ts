@@ -1,7 +1,7 @@
 /** `tessera show <run> [--json]`: one run's meta, stages, epochs, checkpoints and final metrics. */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "../../train/activation-record";
+import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "../../train/activation-cache/record";
 import { describeRun, type RunDescription } from "../../runs/describe";
 import { readRun, resolveRunRef, runsDirFrom } from "../../runs";
 import { num, pct, printJson, say, table } from "../../runs/cli-text";

@@ -1,0 +1,205 @@
+/**
+ * The resume point: everything a killed or interrupted run needs to continue exactly where it
+ * was — weights (a tfjs layers model), the optimizer's moment buffers, and the loop position
+ * (fold, stage, epoch, batch, step, running loss, best so far, the stage's LRs). Written as one
+ * folder, `checkpoints/resume/`, atomically (staging folder + rename), after every epoch and on
+ * an interrupt; data order, augmentation and dropout are functions of the seed and this position,
+ * so nothing else is needed.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { RUN_FILES } from "@tessera/shared";
+import * as tf from "../../tf";
+import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "../checkpoints/io";
+import type { GroupOptimizer } from "../loop/optim";
+
+/** Folder of the resume point inside a run folder. */
+export const RESUME_DIR = `${RUN_FILES.checkpoints}/resume`;
+const STATE_JSON = "train_state.json";
+const OPTIMIZER_JSON = "optimizer.json";
+const OPTIMIZER_BIN = "optimizer.bin";
+
+/** Where the loop was. `epoch`/`batch`: the epoch in progress and how many of its batches are done. */
+export interface TrainPosition {
+  format: 1;
+  fold_index: number;
+  fold: number | null;
+  stage_index: number;
+  stage: string;
+  /** 1-based; `stage epochs + 1` once the stage's last epoch has finished. */
+  epoch: number;
+  /** Batches done in `epoch`; 0 at an epoch boundary. */
+  batch: number;
+  /** Optimiser steps done in the stage. */
+  step: number;
+  /** Sum of the batch losses of `epoch` so far (the epoch's train loss is its mean). */
+  loss_sum: number;
+  /** The stage's best epoch so far by the checkpoint monitor. */
+  stage_best: { epoch: number; value: number } | null;
+  /** The run's (or fold's) best so far, which decides when `best` is rewritten. */
+  run_best: { stage: string; epoch: number; value: number } | null;
+  /** Max LR of every group for this stage (the LR finder's result included). */
+  lrs: Record<string, number>;
+  /** Early stopping's counters, when it is on. */
+  early_stopping: { best: number | null; wait: number } | null;
+  /** Seq of the last event this state covers; a resume supersedes everything after it. */
+  last_seq: number;
+  /** Attempt that wrote it. */
+  attempt: number;
+}
+
+/** The optimizer's moment buffers keyed by `layer/weightIndex` (variable names change between processes). */
+export type OptimizerSnapshot = Map<string, { m: tf.Tensor; v: tf.Tensor | null; step: number }>;
+
+/** `variable name -> layer/index` for every weight of `model`, and back. */
+function weightKeys(model: tf.LayersModel): { toKey: Map<string, string>; toName: Map<string, string> } {
+  const toKey = new Map<string, string>();
+  const toName = new Map<string, string>();
+  for (const layer of model.layers) {
+    layer.weights.forEach((w, i) => {
+      const name = (w.read() as tf.Variable).name;
+      toKey.set(name, `${layer.name}/${i}`);
+      toName.set(`${layer.name}/${i}`, name);
+    });
+  }
+  return { toKey, toName };
+}
+
+interface SlotEntry {
+  key: string;
+  shape: number[];
+  step: number;
+  has_v: boolean;
+  /** Offset in optimizer.bin, in float32 elements. */
+  offset: number;
+}
+
+/** Writes `position`, the weights and the optimizer state as `runDir/checkpoints/resume`, atomically. */
+export async function saveResumePoint(opts: {
+  runDir: string;
+  model: tf.LayersModel;
+  optimizer: GroupOptimizer;
+  position: TrainPosition;
+  info: CheckpointInfo;
+}): Promise<void> {
+  const target = join(opts.runDir, RESUME_DIR);
+  const staging = `${target}.staging-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  await saveCheckpoint(opts.model, staging, opts.info);
+
+  const { toKey } = weightKeys(opts.model);
+  const snap = opts.optimizer.snapshot();
+  const slots: SlotEntry[] = [];
+  const fd = openSync(join(staging, OPTIMIZER_BIN), "w");
+  try {
+    let offset = 0;
+    for (const [name, s] of snap) {
+      const key = toKey.get(name);
+      if (!key) throw new Error(`internal: optimizer slot ${name} is not a weight of the model`);
+      const parts = s.v ? [s.m, s.v] : [s.m];
+      for (const t of parts) {
+        const data = (await t.data()) as Float32Array;
+        writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      }
+      slots.push({ key, shape: s.m.shape, step: s.step, has_v: s.v !== null, offset });
+      offset += s.m.size * parts.length;
+      tf.dispose(parts);
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  writeSmall(join(staging, OPTIMIZER_JSON), { format: 1, slots });
+  writeSmall(join(staging, STATE_JSON), opts.position);
+
+  const old = `${target}.old-${process.pid}`;
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(staging, target);
+  rmSync(old, { recursive: true, force: true });
+}
+
+function writeSmall(file: string, value: unknown): void {
+  const fd = openSync(file, "w");
+  try {
+    writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A loaded resume point. `applyTo` copies its weights into a model and gives its optimizer state. */
+export interface ResumePoint {
+  dir: string;
+  position: TrainPosition;
+  info: CheckpointInfo;
+  /** Sets `model`'s weights from the checkpoint (layer by layer, by name). */
+  loadWeightsInto(model: tf.LayersModel): void;
+  /** The optimizer state keyed by `model`'s current variable names (give it to `GroupOptimizer.restore`). */
+  optimizerFor(model: tf.LayersModel): OptimizerSnapshot;
+  dispose(): void;
+}
+
+/**
+ * Finds the run's resume point, or null when none was written (killed in its first epoch). A
+ * folder left aside by a swap that a kill interrupted (`resume.old-<pid>`) is used when `resume`
+ * itself is missing; half-written staging folders are ignored (and removed).
+ */
+export async function loadResumePoint(runDir: string): Promise<ResumePoint | null> {
+  const target = join(runDir, RESUME_DIR);
+  const parent = join(runDir, RUN_FILES.checkpoints);
+  const siblings = existsSync(parent) ? readdirSync(parent) : [];
+  for (const name of siblings) {
+    if (name.startsWith("resume.staging-")) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+  let dir = target;
+  if (!existsSync(join(target, STATE_JSON))) {
+    const aside = siblings.find((n) => n.startsWith("resume.old-") && existsSync(join(parent, n, STATE_JSON)));
+    if (!aside) return null;
+    dir = join(parent, aside);
+  }
+  const position = JSON.parse(readFileSync(join(dir, STATE_JSON), "utf8")) as TrainPosition;
+  const { slots } = JSON.parse(readFileSync(join(dir, OPTIMIZER_JSON), "utf8")) as { slots: SlotEntry[] };
+  const bin = readFileSync(join(dir, OPTIMIZER_BIN));
+  const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+  const { model: saved, info } = await loadCheckpoint(dir);
+  return {
+    dir,
+    position,
+    info,
+    loadWeightsInto(model) {
+      const byName = new Map(saved.layers.map((l) => [l.name, l]));
+      for (const layer of model.layers) {
+        if (layer.weights.length === 0) continue;
+        const source = byName.get(layer.name);
+        if (!source) throw new Error(`${dir}: the checkpoint has no layer ${layer.name}`);
+        layer.setWeights(source.getWeights());
+      }
+    },
+    optimizerFor(model) {
+      const { toName } = weightKeys(model);
+      const out: OptimizerSnapshot = new Map();
+      for (const s of slots) {
+        const name = toName.get(s.key);
+        if (!name) throw new Error(`${dir}: optimizer state for ${s.key}, which the model does not have`);
+        const size = s.shape.reduce((a, b) => a * b, 1);
+        const m = tf.tensor(floats.subarray(s.offset, s.offset + size), s.shape);
+        const v = s.has_v ? tf.tensor(floats.subarray(s.offset + size, s.offset + 2 * size), s.shape) : null;
+        out.set(name, { m, v, step: s.step });
+      }
+      return out;
+    },
+    dispose: () => saved.dispose(),
+  };
+}
