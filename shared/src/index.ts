@@ -7,3 +7,5 @@ export * from "./lr";
 export * from "./schedules";
 export * from "./diff";
 export * from "./metrics";
+export * from "./errors";
+export * from "./epochs";

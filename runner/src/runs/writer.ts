@@ -20,7 +20,7 @@ import { writeFileAtomic, writeJsonAtomic } from "./atomic";
 import { gitCommit, hostName, packageVersions } from "./environment";
 import { makeRunId } from "./id";
 import { acquireRunLock, type RunLock } from "./lock";
-import { parseEvents, warnToStderr, type Warn } from "./parse";
+import { parseEvents, warnToStderr, type Warn } from "@tessera/shared/runstore";
 import { repairTornTail } from "./repair";
 
 /** What a run is made from; config/'s `LoadedConfig` has this shape. */

@@ -8,7 +8,10 @@ export interface LsOptions {
 }
 
 function statusOf(row: RunListing): string {
-  return row.stale ? "killed (resumable)" : row.meta.status;
+  if (row.stale) return "killed (resumable)";
+  // Another host's writer cannot be checked from here: the run may be live there (shared storage).
+  if (row.lock.held === "elsewhere") return `${row.meta.status} (locked on ${row.lock.lock.host})`;
+  return row.meta.status;
 }
 
 /** Lists the runs dir; `--json` prints `{ runs_dir, runs: [...] }` on stdout. */
@@ -24,6 +27,10 @@ export async function lsCommand(opts: LsOptions = {}): Promise<void> {
         name: r.meta.name,
         status: r.meta.status,
         stale: r.stale,
+        locked_by:
+          r.lock.held === "here" || r.lock.held === "elsewhere"
+            ? { pid: r.lock.lock.pid, host: r.lock.lock.host }
+            : null,
         started: r.meta.started,
         ended: r.meta.ended,
         attempt: r.meta.attempt,

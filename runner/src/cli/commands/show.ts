@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "../../train/activation-cache/record";
-import { describeRun, type RunDescription } from "../../runs/describe";
+import { describeRun, type RunDescription } from "@tessera/shared/runstore";
 import { readRun, resolveRunRef, runsDirFrom } from "../../runs";
 import { num, pct, printJson, say, table } from "../../runs/cli-text";
 

@@ -5,7 +5,7 @@
  * in the same way. A hook stops the current stage by setting `control.stopStage` (tfjs's
  * `model.stopTraining`).
  */
-import type { LrSuggestion, PerClass, ResolvedStage } from "@tessera/shared";
+import type { EpochEvent, LrSuggestion, ResolvedStage } from "@tessera/shared";
 import type { LrPoint } from "../lr-find/suggest";
 import type { EvalResult } from "../../inference/evaluate";
 
@@ -44,23 +44,22 @@ export interface BatchLogs {
   images_per_s: number;
 }
 
-export interface EpochLogs {
-  stage: string;
+/**
+ * An epoch's logs: the fields of the `epoch` event it becomes (the schema is the one source of
+ * their names and types), plus what only the loop has (the stage's planned epochs, the full
+ * validation pass for top losses).
+ */
+export type EpochLogs = Pick<
+  EpochEvent,
+  "stage" | "epoch" | "step" | "train_loss" | "valid_loss" | "valid_accuracy" | "per_class" | "confusion" | "seconds"
+> & {
   fold: number | null;
-  epoch: number;
   epochs: number;
-  step: number;
-  train_loss: number;
-  valid_loss: number;
-  valid_accuracy: number;
-  per_class: PerClass[];
-  confusion: number[][];
-  seconds: number;
   /** The full validation pass (predictions, per-image losses) for top losses. */
   eval: EvalResult;
   /** Indices (into the dataset) of the validation images, in `eval` order. */
   validIndices: number[];
-}
+};
 
 export interface StageEndLogs {
   stage: string;

@@ -6,7 +6,8 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
-import { RUN_FILES, type RunEvent } from "@tessera/shared";
+import type { RunEvent } from "../events";
+import { RUN_FILES } from "../runfiles";
 import { parseEventLine, warnToStderr, type Warn } from "./parse";
 
 export interface TailOptions {

@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FORMAT, RUN_FILES, type RunEvent, type RunMeta, type RunSummary } from "@tessera/shared";
+import { FORMAT, type RunEvent, type RunMeta, type RunSummary } from "../events";
+import { RUN_FILES } from "../runfiles";
 import { ExitError } from "../errors";
 import { dropSuperseded, parseEvents, warnToStderr, type Warn } from "./parse";
 

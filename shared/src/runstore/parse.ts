@@ -2,7 +2,7 @@
  * Reading `events.jsonl` safely: a torn (half-written) last line is skipped with a warning, lines of
  * an unknown format are skipped, and events superseded by a resume are dropped.
  */
-import { FORMAT, type RunEvent } from "@tessera/shared";
+import { FORMAT, type RunEvent } from "../events";
 
 /** Where warnings go; the default writes to stderr. */
 export type Warn = (message: string) => void;
@@ -14,7 +14,9 @@ export function parseEventLine(line: string, where: string, warn: Warn): RunEven
   try {
     value = JSON.parse(line);
   } catch {
-    warn(`tessera: ${where}: skipping a line that is not complete JSON (torn write?): ${JSON.stringify(line.slice(0, 80))}`);
+    warn(
+      `tessera: ${where}: skipping a line that is not complete JSON (torn write?): ${JSON.stringify(line.slice(0, 80))}`,
+    );
     return null;
   }
   const event = value as Partial<RunEvent> | null;
@@ -23,7 +25,9 @@ export function parseEventLine(line: string, where: string, warn: Warn): RunEven
     return null;
   }
   if (event.format !== FORMAT) {
-    warn(`tessera: ${where}: skipping an event of unknown format ${JSON.stringify(event.format)} (this reader knows ${FORMAT})`);
+    warn(
+      `tessera: ${where}: skipping an event of unknown format ${JSON.stringify(event.format)} (this reader knows ${FORMAT})`,
+    );
     return null;
   }
   return event as RunEvent;

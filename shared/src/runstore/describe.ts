@@ -2,7 +2,9 @@
  * A run condensed for people and scripts (`tessera show`): its stages, one row per epoch, its
  * checkpoints and resumes, without the per-batch events.
  */
-import type { ResolvedSchedule, RunEvent, RunMeta, RunSummary } from "@tessera/shared";
+import type { ResolvedSchedule } from "../resolved";
+import { foldEpochs, type EpochEvent } from "../epochs";
+import type { RunEvent, RunMeta, RunSummary } from "../events";
 import type { RunRecord } from "./reader";
 
 export interface StageRow {
@@ -17,17 +19,11 @@ export interface StageRow {
   best: { epoch: number; value: number } | null;
 }
 
-export interface EpochRow {
-  stage: string;
-  fold: number | null;
-  epoch: number;
-  step: number;
-  train_loss: number;
-  valid_loss: number;
-  valid_accuracy: number;
-  seconds: number;
-  attempt: number;
-}
+/** One epoch that counts, without its per-class scores and confusion matrix. */
+export type EpochRow = Pick<
+  EpochEvent,
+  "stage" | "epoch" | "step" | "train_loss" | "valid_loss" | "valid_accuracy" | "seconds" | "attempt"
+> & { fold: number | null };
 
 export interface RunDescription {
   dir: string;
@@ -42,7 +38,7 @@ export interface RunDescription {
   event_count: number;
 }
 
-/** Condenses a run record (events already torn-line-free and superseded-free). */
+/** Condenses a run record (events already torn-line-free); its epochs are the ones `foldEpochs` counts. */
 export function describeRun(record: RunRecord): RunDescription {
   const out: RunDescription = {
     dir: record.dir,
@@ -57,6 +53,17 @@ export function describeRun(record: RunRecord): RunDescription {
     event_count: record.events.length,
   };
   for (const e of record.events) describeEvent(out, e);
+  out.epochs = foldEpochs(record.events).map((e) => ({
+    stage: e.stage,
+    fold: e.fold ?? null,
+    epoch: e.epoch,
+    step: e.step,
+    train_loss: e.train_loss,
+    valid_loss: e.valid_loss,
+    valid_accuracy: e.valid_accuracy,
+    seconds: e.seconds,
+    attempt: e.attempt,
+  }));
   return out;
 }
 
@@ -81,19 +88,6 @@ function describeEvent(out: RunDescription, e: RunEvent): void {
       if (stage) stage.best = e.best;
       break;
     }
-    case "epoch":
-      out.epochs.push({
-        stage: e.stage,
-        fold,
-        epoch: e.epoch,
-        step: e.step,
-        train_loss: e.train_loss,
-        valid_loss: e.valid_loss,
-        valid_accuracy: e.valid_accuracy,
-        seconds: e.seconds,
-        attempt: e.attempt,
-      });
-      break;
     case "checkpoint":
       out.checkpoints.push({ stage: e.stage, epoch: e.epoch, kind: e.kind, path: e.path, value: e.value });
       break;
