@@ -34,7 +34,7 @@ export interface RunSource {
 }
 
 /** Beside config.yaml: where the config came from (`data.path` is relative to its folder). */
-export const SOURCE_FILE = "source.json";
+export const SOURCE_FILE = RUN_FILES.source;
 
 /** An event body plus the `fold` k-fold runs add to stage-level events. */
 export type AppendBody = RunEventBody & { fold?: number };

@@ -94,6 +94,6 @@ export async function writeTopLosses(runDir: string, result: FoldResult, k = 9):
       image: `${RUN_FILES.topLosses}/${name}`,
     });
   }
-  writeFileSync(join(dir, "top_losses.json"), `${JSON.stringify(rows, null, 2)}\n`);
+  writeFileSync(join(runDir, RUN_FILES.topLossesIndex), `${JSON.stringify(rows, null, 2)}\n`);
   return rows;
 }

@@ -140,7 +140,7 @@ function planOf(configYaml: string): { name: string; epochs: number }[] {
 async function topLossesOf(dir: string): Promise<TopLoss[]> {
   const folder = join(dir, RUN_FILES.topLosses);
   const files = (await readdir(folder).catch(() => [] as string[])).filter((f) => /\.(png|jpe?g|webp)$/i.test(f));
-  const index = await readJson<(Omit<TopLoss, "file"> & { image?: string })[]>(join(folder, "top_losses.json"));
+  const index = await readJson<(Omit<TopLoss, "file"> & { image?: string })[]>(join(dir, RUN_FILES.topLossesIndex));
   if (Array.isArray(index)) {
     return index
       .map(({ image, ...row }) => ({ ...row, file: (image ?? "").replace(/^.*\//, "") }))

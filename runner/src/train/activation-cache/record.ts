@@ -1,7 +1,8 @@
 /** What the activation cache records in a run folder (no tfjs import: `tessera show` reads it). */
+import { RUN_FILES } from "@tessera/shared";
 
 /** File in the run folder listing what was cached, per stage (and fold). */
-export const ACTIVATION_CACHE_FILE = "activation_cache.json";
+export const ACTIVATION_CACHE_FILE = RUN_FILES.activationCache;
 
 /** What was cached for one stage: recorded in the run folder. */
 export interface ActivationCacheRecord {

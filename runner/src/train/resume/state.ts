@@ -24,7 +24,7 @@ import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "../checkpoi
 import type { GroupOptimizer } from "../loop/optim";
 
 /** Folder of the resume point inside a run folder. */
-export const RESUME_DIR = `${RUN_FILES.checkpoints}/resume`;
+export const RESUME_DIR = RUN_FILES.resume;
 const STATE_JSON = "train_state.json";
 const OPTIMIZER_JSON = "optimizer.json";
 const OPTIMIZER_BIN = "optimizer.bin";
