@@ -13,6 +13,9 @@ import { FORMAT_OF_EXTENSION } from "../data/sources/listing";
 import { DataError, ExitError } from "../errors";
 import { selectBackend } from "../backend";
 import { loadCheckpoint, type CheckpointInfo } from "../train/checkpoints/io";
+import { bestCheckpointDir } from "../train/checkpoints/layout";
+
+export { bestCheckpointDir };
 import { predictProbs } from "./evaluate";
 
 /** A run's best model, ready for inference. */
@@ -26,22 +29,6 @@ export interface RunModel {
   size: number;
   resize: ResizeMode;
   normalize: NormalizeMode;
-}
-
-/** The best checkpoint of a run: `checkpoints/best`, or the last fold's for k-fold runs. */
-export function bestCheckpointDir(runDir: string): string {
-  const plain = join(runDir, RUN_FILES.bestCheckpoint);
-  if (existsSync(join(plain, "model.json"))) return plain;
-  const root = join(runDir, RUN_FILES.checkpoints);
-  const folds = existsSync(root)
-    ? readdirSync(root)
-        .filter((d) => /^fold\d+$/.test(d) && existsSync(join(root, d, "best", "model.json")))
-        .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
-    : [];
-  const last = folds.at(-1);
-  if (!last)
-    throw new ExitError(`${runDir}: no best checkpoint yet (${RUN_FILES.bestCheckpoint}/model.json is missing)`);
-  return join(root, last, "best");
 }
 
 /** For inference commands: wasm where it starts (fast on CPUs), else the always-there cpu backend. */

@@ -7,6 +7,6 @@ export type { SetupProgress } from "./setup";
 export type { TrainHooks, StageInfo, BatchLogs, EpochLogs, LrFindLogs, StageEndLogs, LoopControl } from "./loop/hooks";
 export { combineHooks } from "./loop/hooks";
 export { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./checkpoints/io";
-export { checkpointDir } from "./checkpoints/checkpointing";
+export { checkpointDir } from "./checkpoints/layout";
 export { GroupOptimizer } from "./loop/optim";
 export { suggestLrs, type LrPoint } from "./lr-find/suggest";

@@ -1,13 +1,14 @@
 /**
  * The checkpoint hook: after every epoch, `last` is rewritten; when the checkpoint monitor beats
  * the best so far (across the stages of the run, or of the fold), `best` is rewritten too. Both are
- * atomic (see `checkpoint-io.ts`) and each write is announced with a `checkpoint` event. An epoch
+ * atomic (see `io.ts`) and each write is announced with a `checkpoint` event. An epoch
  * whose loss went NaN never gets here, so the last good checkpoint stays.
  */
-import { join, relative } from "node:path";
-import { RUN_FILES, type Monitor } from "@tessera/shared";
+import { relative } from "node:path";
+import type { Monitor } from "@tessera/shared";
 import type * as tf from "../../tf";
 import { saveCheckpoint, type CheckpointInfo } from "./io";
+import { checkpointDir } from "./layout";
 import { improves, monitorValue, type Emit } from "../loop/callbacks";
 import type { EpochLogs, TrainHooks } from "../loop/hooks";
 
@@ -21,15 +22,8 @@ export interface CheckpointOptions {
   /** Image size of each stage, by name. */
   sizes: Record<string, number>;
   emit: Emit;
-  /** The best so far when a resumed run continues (Training engine II). */
+  /** The best so far when a resumed run continues. */
   initialBest?: { stage: string; epoch: number; value: number } | null;
-}
-
-/** Folder of a checkpoint kind, per fold in k-fold runs (`checkpoints/fold2/best`). */
-export function checkpointDir(runDir: string, kind: "best" | "last", fold: number | null): string {
-  return fold === null
-    ? join(runDir, kind === "best" ? RUN_FILES.bestCheckpoint : RUN_FILES.lastCheckpoint)
-    : join(runDir, RUN_FILES.checkpoints, `fold${fold}`, kind);
 }
 
 /** The checkpoint hook; `best()` tells the best value and where it was reached. */

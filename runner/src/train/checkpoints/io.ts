@@ -1,14 +1,18 @@
 /**
  * Checkpoints on disk: a standard tfjs layers-model folder (`model.json` + `weights.bin`, what
- * `tensorflowjs_converter` writes and `tf.loadLayersModel` reads) plus `checkpoint.json` saying
- * what it is (stage, epoch, monitor value, classes, preprocessing). tfjs-node's `file://` handler
- * is not installable here, so this is a small save/load handler over node:fs. Writes are atomic:
- * everything goes into a temp folder beside the target, which then replaces it by rename, so a
- * reader (or a crash) never sees a half-written checkpoint.
+ * `tensorflowjs_converter` writes and `tf.loadLayersModel` reads, through the one node:fs IO
+ * handler in model/fileio.ts) plus `checkpoint.json` saying what it is (stage, epoch, monitor
+ * value, classes, preprocessing). Writes are atomic (`replaceDirAtomic`): a reader, or a crash,
+ * never sees a half-written checkpoint. The folder layout is layout.ts.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import * as tf from "../../tf";
+import { fileHandler } from "../../model/fileio";
+import { replaceDirAtomic } from "../../runs/atomic";
+import { CHECKPOINT_JSON, MODEL_JSON } from "./layout";
+
+export { CHECKPOINT_JSON, MODEL_JSON, WEIGHTS_BIN } from "./layout";
 
 /** What `checkpoint.json` holds beside the model. */
 export interface CheckpointInfo {
@@ -26,60 +30,21 @@ export interface CheckpointInfo {
   time: string;
 }
 
-export const MODEL_JSON = "model.json";
-export const WEIGHTS_BIN = "weights.bin";
-export const CHECKPOINT_JSON = "checkpoint.json";
+/** Writes `model` and `info` into a folder being filled (a staging folder of `replaceDirAtomic`). */
+export async function writeCheckpointInto(model: tf.LayersModel, dir: string, info: CheckpointInfo): Promise<void> {
+  await model.save(fileHandler(dir));
+  writeFileSync(join(dir, CHECKPOINT_JSON), `${JSON.stringify(info, null, 2)}\n`);
+}
 
 /** Saves `model` and `info` into `dir`, replacing what was there atomically. */
 export async function saveCheckpoint(model: tf.LayersModel, dir: string, info: CheckpointInfo): Promise<void> {
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0));
-      writeFileSync(join(tmp, WEIGHTS_BIN), Buffer.from(weights));
-      const modelJson: tf.io.ModelJSON = {
-        modelTopology: artifacts.modelTopology ?? {},
-        format: artifacts.format ?? "layers-model",
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy ?? null,
-        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
-      };
-      writeFileSync(join(tmp, MODEL_JSON), JSON.stringify(modelJson));
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    }),
-  );
-  writeFileSync(join(tmp, CHECKPOINT_JSON), `${JSON.stringify(info, null, 2)}\n`);
-  // rename() cannot replace a non-empty folder: move the old one aside first, then drop it.
-  const old = join(parent, `.${basename(dir)}.old-${process.pid}`);
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(tmp, dir);
-  rmSync(old, { recursive: true, force: true });
-}
-
-/** A tfjs load handler for a layers-model folder on disk. */
-export function fileLoadHandler(dir: string): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const json = JSON.parse(readFileSync(join(dir, MODEL_JSON), "utf8")) as tf.io.ModelJSON;
-      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
-        const specs = manifest.flatMap((g) => g.weights);
-        const buffers = manifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dir, p))));
-        const all = Buffer.concat(buffers);
-        return [specs, all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength)];
-      });
-    },
-  };
+  await replaceDirAtomic(dir, (staging) => writeCheckpointInto(model, staging, info));
 }
 
 /** Loads a checkpoint folder written by {@link saveCheckpoint}. */
 export async function loadCheckpoint(dir: string): Promise<{ model: tf.LayersModel; info: CheckpointInfo }> {
   if (!existsSync(join(dir, MODEL_JSON))) throw new Error(`${dir}: no ${MODEL_JSON} (not a checkpoint folder)`);
-  const model = await tf.loadLayersModel(fileLoadHandler(dir));
+  const model = await tf.loadLayersModel(fileHandler(dir));
   const info = JSON.parse(readFileSync(join(dir, CHECKPOINT_JSON), "utf8")) as CheckpointInfo;
   return { model, info };
 }

@@ -2,32 +2,22 @@
  * The resume point: everything a killed or interrupted run needs to continue exactly where it
  * was — weights (a tfjs layers model), the optimizer's moment buffers, and the loop position
  * (fold, stage, epoch, batch, step, running loss, best so far, the stage's LRs). Written as one
- * folder, `checkpoints/resume/`, atomically (staging folder + rename), after every epoch and on
+ * folder, `checkpoints/resume/` (a checkpoint plus the optimizer state: checkpoints/layout.ts),
+ * atomically (`replaceDirAtomic`), after every epoch and on
  * an interrupt; data order, augmentation and dropout are functions of the seed and this position,
  * so nothing else is needed.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { RUN_FILES } from "@tessera/shared";
 import * as tf from "../../tf";
-import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "../checkpoints/io";
+import { loadCheckpoint, writeCheckpointInto, type CheckpointInfo } from "../checkpoints/io";
+import { RESUME_FILES, resumeDir } from "../checkpoints/layout";
+import { replaceDirAtomic } from "../../runs/atomic";
 import type { GroupOptimizer } from "../loop/optim";
 
 /** Folder of the resume point inside a run folder. */
 export const RESUME_DIR = RUN_FILES.resume;
-const STATE_JSON = "train_state.json";
-const OPTIMIZER_JSON = "optimizer.json";
-const OPTIMIZER_BIN = "optimizer.bin";
 
 /** Where the loop was. `epoch`/`batch`: the epoch in progress and how many of its batches are done. */
 export interface TrainPosition {
@@ -92,15 +82,19 @@ export async function saveResumePoint(opts: {
   position: TrainPosition;
   info: CheckpointInfo;
 }): Promise<void> {
-  const target = join(opts.runDir, RESUME_DIR);
-  const staging = `${target}.staging-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  await saveCheckpoint(opts.model, staging, opts.info);
+  await replaceDirAtomic(resumeDir(opts.runDir), async (staging) => {
+    await writeCheckpointInto(opts.model, staging, opts.info);
+    await writeOptimizer(staging, opts.model, opts.optimizer);
+    writeSmall(join(staging, RESUME_FILES.state), opts.position);
+  });
+}
 
-  const { toKey } = weightKeys(opts.model);
-  const snap = opts.optimizer.snapshot();
+/** The optimizer's moment buffers, keyed by weight (not variable) name so another model instance can take them. */
+async function writeOptimizer(staging: string, model: tf.LayersModel, optimizer: GroupOptimizer): Promise<void> {
+  const { toKey } = weightKeys(model);
+  const snap = optimizer.snapshot();
   const slots: SlotEntry[] = [];
-  const fd = openSync(join(staging, OPTIMIZER_BIN), "w");
+  const fd = openSync(join(staging, RESUME_FILES.optimizerBin), "w");
   try {
     let offset = 0;
     for (const [name, s] of snap) {
@@ -119,14 +113,7 @@ export async function saveResumePoint(opts: {
   } finally {
     closeSync(fd);
   }
-  writeSmall(join(staging, OPTIMIZER_JSON), { format: 1, slots });
-  writeSmall(join(staging, STATE_JSON), opts.position);
-
-  const old = `${target}.old-${process.pid}`;
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(target)) renameSync(target, old);
-  renameSync(staging, target);
-  rmSync(old, { recursive: true, force: true });
+  writeSmall(join(staging, RESUME_FILES.optimizer), { format: 1, slots });
 }
 
 function writeSmall(file: string, value: unknown): void {
@@ -157,21 +144,21 @@ export interface ResumePoint {
  * itself is missing; half-written staging folders are ignored (and removed).
  */
 export async function loadResumePoint(runDir: string): Promise<ResumePoint | null> {
-  const target = join(runDir, RESUME_DIR);
+  const target = resumeDir(runDir);
   const parent = join(runDir, RUN_FILES.checkpoints);
   const siblings = existsSync(parent) ? readdirSync(parent) : [];
   for (const name of siblings) {
     if (name.startsWith("resume.staging-")) rmSync(join(parent, name), { recursive: true, force: true });
   }
   let dir = target;
-  if (!existsSync(join(target, STATE_JSON))) {
-    const aside = siblings.find((n) => n.startsWith("resume.old-") && existsSync(join(parent, n, STATE_JSON)));
+  if (!existsSync(join(target, RESUME_FILES.state))) {
+    const aside = siblings.find((n) => n.startsWith("resume.old-") && existsSync(join(parent, n, RESUME_FILES.state)));
     if (!aside) return null;
     dir = join(parent, aside);
   }
-  const position = JSON.parse(readFileSync(join(dir, STATE_JSON), "utf8")) as TrainPosition;
-  const { slots } = JSON.parse(readFileSync(join(dir, OPTIMIZER_JSON), "utf8")) as { slots: SlotEntry[] };
-  const bin = readFileSync(join(dir, OPTIMIZER_BIN));
+  const position = JSON.parse(readFileSync(join(dir, RESUME_FILES.state), "utf8")) as TrainPosition;
+  const { slots } = JSON.parse(readFileSync(join(dir, RESUME_FILES.optimizer), "utf8")) as { slots: SlotEntry[] };
+  const bin = readFileSync(join(dir, RESUME_FILES.optimizerBin));
   const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
   const { model: saved, info } = await loadCheckpoint(dir);
   return {
