@@ -7,12 +7,13 @@
 import * as tf from "../../tf";
 import { groupLrs, scheduleAt, type Monitor, type ResolvedOptimizer, type ResolvedStage } from "@tessera/shared";
 import { ExitError } from "../../errors";
-import { mulberry32, seedOf, shuffleInPlace } from "../../data/rng";
+import { mulberry32, seedOf } from "../../data/rng";
 import { improves, monitorValue } from "./callbacks";
 import { evaluate } from "../../inference/evaluate";
 import type { TrainData, TrainFold } from "./data";
 import { combineHooks, type LoopControl, type StageEndLogs, type TrainHooks } from "./hooks";
 import { findLr } from "../lr-find/find";
+import { passOrder, stageBatches, stageSteps } from "../lr-find/batches";
 import { GroupOptimizer } from "./optim";
 import type { LiveStage, StageResume } from "../resume/plan";
 import { trainStep, type GroupVariables } from "./step";
@@ -68,11 +69,9 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
   const hooks = combineHooks(ctx.hooks);
   const foldId = fold.id;
   const variables = ctx.setTrainable(stage.trainable, stage.train_bn);
-  const bs = Math.min(stage.batch_size, fold.train.length);
-  const stepsPerEpoch = Math.max(1, Math.floor(fold.train.length / bs)); // drop_last, like fastai
+  const { bs, stepsPerEpoch } = stageSteps(fold, stage);
   const totalSteps = stepsPerEpoch * stage.epochs;
-  const order = (epoch: number) =>
-    shuffleInPlace([...fold.train], mulberry32(seedOf(ctx.seed, "order", foldId ?? -1, stage.index, epoch)));
+  const order = (epoch: number) => passOrder(ctx.seed, fold, stage, epoch);
   const batchOf = async (indices: number[], augSeed: number) => ({
     x: await data.input(indices, stage.size, { seed: augSeed }),
     y: tf.tensor1d(
@@ -93,14 +92,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
       steps: lrCfg.steps,
       start: lrCfg.start,
       end: lrCfg.end,
-      batch: async (i) => {
-        const epoch = Math.floor(i / stepsPerEpoch);
-        const b = i % stepsPerEpoch;
-        const idx = order(-1 - epoch).slice(b * bs, (b + 1) * bs);
-        const out = await batchOf(idx, seedOf(ctx.seed, "lr-find", stage.index, i));
-        seedDropout(ctx.seed, "dropout-lr-find", foldId ?? -1, stage.index, i);
-        return out;
-      },
+      batch: stageBatches({ data, fold, stage, seed: ctx.seed }),
     });
     found = res.suggestions[lrCfg.suggest];
     await hooks.onLrFind({

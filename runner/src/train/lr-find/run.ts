@@ -5,17 +5,15 @@
  */
 import { dirname } from "node:path";
 import { LR_SUGGESTIONS, type BackendName, type LrSuggestion, type ResolvedStage } from "@tessera/shared";
-import * as tf from "../../tf";
 import { selectBackend, type BackendInfo } from "../../backend";
 import { loadDatasetReporting, type SetupProgress } from "../setup";
 import { loadConfig } from "../../config";
-import { seedOf } from "../../data";
-import { mulberry32, shuffleInPlace } from "../../data/rng";
 import { UsageError } from "../../errors";
 import { buildModel } from "../../model";
 import { freezeForStage } from "../loop/step";
 import { trainDataOf } from "../loop/data-adapter";
 import { findLr } from "./find";
+import { stageBatches } from "./batches";
 import type { LrPoint } from "./suggest";
 import { withSeededRandom } from "../loop/seeded";
 
@@ -89,8 +87,6 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
       const data = trainDataOf(dataset, config.data, built.preprocessing);
       const fold = data.folds[0]!;
       const variables = freezeForStage(built, stage.trainable, stage.train_bn);
-      const bs = Math.min(stage.batch_size, fold.train.length);
-      const perEpoch = Math.max(1, Math.floor(fold.train.length / bs));
       try {
         return await findLr({
           model: built.model,
@@ -99,20 +95,8 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
           numClasses: data.classes.length,
           microBatch: config.train.micro_batch,
           ...sweepCfg,
-          batch: async (step) => {
-            const order = shuffleInPlace(
-              [...fold.train],
-              mulberry32(seedOf(seed, "lr-find", Math.floor(step / perEpoch))),
-            );
-            const idx = order.slice((step % perEpoch) * bs, ((step % perEpoch) + 1) * bs);
-            return {
-              x: await data.input(idx, stage.size, { seed: seedOf(seed, "lr-find-aug", step) }),
-              y: tf.tensor1d(
-                idx.map((j) => data.labels[j]!),
-                "int32",
-              ),
-            };
-          },
+          // The very batches the run's own finder draws for this stage and seed.
+          batch: stageBatches({ data, fold, stage, seed }),
         });
       } finally {
         built.model.dispose();
