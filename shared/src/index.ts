@@ -9,3 +9,4 @@ export * from "./diff";
 export * from "./metrics";
 export * from "./errors";
 export * from "./epochs";
+export * from "./format";

@@ -4,6 +4,7 @@
  * of the 8 dihedral views of each image is averaged before the argmax.
  */
 import * as tf from "../tf";
+import { dihedralViews } from "../data";
 import { accuracyOf, confusionMatrix, perClassScores } from "@tessera/shared";
 import type { PerClass } from "@tessera/shared";
 
@@ -20,18 +21,6 @@ export interface EvalResult {
   losses: Float32Array;
   /** Softmax probabilities, `n x numClasses` row-major. */
   probs: Float32Array;
-}
-
-/** The 8 dihedral views of a batch: identity, flips, transposes and 90° rotations. */
-export function dihedralViews(x: tf.Tensor4D): tf.Tensor4D[] {
-  const t = tf.transpose(x, [0, 2, 1, 3]) as tf.Tensor4D;
-  const views = [x, t].flatMap((v) => [
-    v,
-    tf.reverse(v, 1) as tf.Tensor4D,
-    tf.reverse(v, 2) as tf.Tensor4D,
-    tf.reverse(v, [1, 2]) as tf.Tensor4D,
-  ]);
-  return views;
 }
 
 /** Softmax probabilities of a batch; TTA averages them over the dihedral views. */

@@ -1,6 +1,6 @@
 /**
- * Training engine II's wiring for one fold, in one place so the loop (`trainFold`) only has to
- * call it: the resume-point and interrupt hooks; which stages a resumed fold
+ * The crash-safety wiring for one fold (resume point, interrupt, seeded randomness), in one place
+ * so the loop (`trainFold`) only has to call it: the resume-point and interrupt hooks; which stages a resumed fold
  * skips; what `runStage` gets for the stage it resumes inside; and the resumed weights.
  */
 import type { ResolvedStage } from "@tessera/shared";

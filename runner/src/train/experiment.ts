@@ -29,9 +29,9 @@ import { buildSummary, writeTopLosses } from "./summary";
 export interface RunExperimentOptions {
   /** The experiment file; not used with `resume` (the run folder's config.yaml is what ran). */
   configFile?: string;
-  /** Training engine II: continue this run (id or folder) from its resume point. */
+  /** Continue this run (id or folder) from its resume point instead of starting a new one. */
   resume?: string;
-  /** Training engine II: Ctrl-C handling (see interrupt.ts); a request stops after the batch, exit 130. */
+  /** Ctrl-C handling (see interrupt.ts): a request stops after the batch, writes a resume point, exit 130. */
   interrupt?: Interrupt;
   /** `--set path=value` overrides. */
   set?: string[];

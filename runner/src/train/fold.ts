@@ -41,7 +41,7 @@ export interface FoldOptions {
   hooks: TrainHooks[];
   /** Set by an interrupt: no further stage starts. */
   stopRun: () => boolean;
-  /** Training engine II: resume point, interrupt, seeded randomness (see crash-safety.ts). */
+  /** Resume point, interrupt and seeded randomness for this run (see crash-safety.ts). */
   safety?: RunSafety;
   /** The run's activation rows, shared by its stages and folds (see activation-cache.ts). */
   cachePool?: ActivationCachePool;

@@ -1,5 +1,6 @@
 /** `tessera ls [--runs-dir d] [--json]`: the runs, newest first, with their progress and best accuracy. */
 import { listRuns, runsDirFrom, type RunListing } from "../../runs";
+import { MISSING } from "@tessera/shared";
 import { pct, printJson, say, table } from "../../runs/cli-text";
 
 export interface LsOptions {
@@ -56,11 +57,11 @@ export async function lsCommand(opts: LsOptions = {}): Promise<void> {
       rows.map((r) => [
         r.meta.id,
         statusOf(r),
-        r.stage === null ? "-" : r.fold === null ? r.stage : `${r.stage} (fold ${r.fold})`,
-        r.epoch ?? "-",
+        r.stage === null ? MISSING : r.fold === null ? r.stage : `${r.stage} (fold ${r.fold})`,
+        r.epoch ?? MISSING,
         pct(r.best_valid_accuracy),
         pct(r.last_valid_accuracy),
-        r.meta.backend?.name ?? "-",
+        r.meta.backend?.name ?? MISSING,
       ]),
     ),
   );

@@ -19,7 +19,7 @@ export interface ModelCut {
    * (a mean over one position is the value itself, so the suffix's pool is then the identity).
    */
   pooled: boolean;
-  /** Shape of one cached row, `[h, w, c]` (h = w = 1 when pooled, else known at the cache size only). */
+  /** Channels of one cached row (its height and width are known only at the cache's image size). */
   channels: number;
 }
 
@@ -38,8 +38,8 @@ function frozenPrefix(built: BuiltModel, trainable: Set<string>): Set<tf.layers.
 
 /**
  * Cuts `built` after its frozen prefix (every layer outside `trainable` groups whose inputs are all
- * frozen). Returns null when there is nothing to cut (the first layer trains) or when the prefix
- * does not end in one tensor (then caching is not possible; the reason is returned instead).
+ * frozen). Returns `{ reason }` instead when there is nothing to cut (the first layer trains) or
+ * when the prefix does not end in one tensor (then caching is not possible).
  */
 export function cutAtFrozenPrefix(built: BuiltModel, trainable: string[]): ModelCut | { reason: string } {
   const model = built.model;

@@ -98,7 +98,7 @@ export function eventHooks(emit: Emit): TrainHooks {
  */
 export function earlyStopping(
   opts: NonNullable<ResolvedConfig["early_stopping"]>,
-  /** A resumed run's counters for the stage it resumes inside (Training engine II). */
+  /** A resumed run's early-stopping counters for the stage it resumes inside. */
   initial: { best: number | null; wait: number } | null = null,
 ): TrainHooks & { state(): { best: number | null; wait: number } } {
   let best: number | null = null;

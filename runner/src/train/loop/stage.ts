@@ -35,9 +35,9 @@ export interface StageContext {
   /** The checkpoint monitor: what a stage's `best` epoch means. */
   monitor: Monitor;
   mode: "max" | "min";
-  /** Training engine II: continue from a resume point's position instead of the stage's start. */
+  /** Continue from a resume point's position instead of the stage's start. */
   resume?: StageResume;
-  /** Training engine II: told the loop state after every batch and epoch (the resume-point writer). */
+  /** Told the loop state after every batch and epoch (the resume-point writer listens). */
   onState?: (state: LiveStage) => void;
 }
 

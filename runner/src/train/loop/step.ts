@@ -13,8 +13,7 @@ export type GroupVariables = Map<string, tf.Variable[]>;
 
 export interface StepInput {
   model: tf.LayersModel;
-  /** Normalised images, NHWC float32. */
-  /** Images (rank 4) or cached activations (rank 2 or 4), batch first. */
+  /** Normalised images (NHWC float32) or, with the activation cache, cached activations; batch first. */
   x: tf.Tensor;
   /** Class indices. */
   y: tf.Tensor1D;

@@ -1,5 +1,5 @@
 /**
- * Resume (Training engine II): the hook that keeps a resume point up to date, and `planResume`,
+ * Resume: the hook that keeps a resume point up to date, and `planResume`,
  * which says where a run folder's next attempt starts and which events it supersedes. (Dropout's
  * randomness is seeded per step from the position in `runStage`, so it needs no state here.)
  *
