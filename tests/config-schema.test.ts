@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { format, resolveConfig } from "prettier";
 import { describe, expect, it } from "vitest";
 import { experimentSchemaJson } from "../shared/src/schema-json";
+import { experimentValidatorCode } from "../shared/src/validator-code";
 import { REPO_ROOT } from "./helpers/paths";
 
 const SCHEMA_FILE = join(REPO_ROOT, "shared", "experiment.schema.json");
@@ -19,6 +20,11 @@ describe("shared/experiment.schema.json", () => {
       filepath: SCHEMA_FILE,
     });
     expect(readFileSync(SCHEMA_FILE, "utf8")).toBe(expected);
+  });
+
+  it("has its Ajv validator compiled ahead of time beside it (run `pnpm schema:write` if this fails)", () => {
+    const committed = readFileSync(join(REPO_ROOT, "shared", "experiment.validate.js"), "utf8");
+    expect(committed).toBe(experimentValidatorCode());
   });
 
   it("documents every field with a description", () => {
