@@ -12,6 +12,8 @@ const SPEC = /(?:^|[^\w.])(?:from|import)\s*\(?\s*["']([^"']+)["']/g;
 const WORKSPACE: Record<string, string> = {
   "@tessera/shared": "shared/src/index.ts",
   "@tessera/shared/runstore": "shared/src/runstore/index.ts",
+  "@tessera/shared/epochs": "shared/src/epochs.ts",
+  "@tessera/shared/format": "shared/src/format.ts",
   "@tessera/dashboard/serve": "dashboard/serve/index.ts",
 };
 

@@ -10,12 +10,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "@tessera/shared";
 import { createRun } from "../runner/src/runs";
-import { epochBody, fakeSource, tempRunsDir } from "../runner/src/runs/test-helpers";
+import { cli, epochBody, fakeSource, stageStartedBody, tempRunsDir } from "../runner/src/runs/test-helpers";
 import { readRun } from "@tessera/shared/runstore";
 import { runMetrics } from "../runner/src/report/run-metrics";
 import { appRouter } from "../dashboard/src/server/routers/_app";
 import { RunState } from "../dashboard/src/lib/runState";
-import { cli } from "./helpers/cli";
 
 let runsDir: string;
 let runDir: string;
@@ -24,17 +23,7 @@ const savedRunsDir = process.env.TESSERA_RUNS_DIR;
 
 async function resumedRun(dir: string, id: string): Promise<string> {
   const run = await createRun({ runsDir: dir, loaded: fakeSource("demo"), id });
-  run.append({
-    type: "stage_started",
-    stage: "head",
-    index: 0,
-    size: 32,
-    epochs: 2,
-    steps_per_epoch: 4,
-    trainable: ["head"],
-    lr: { body: 1e-4, head: 1e-3 },
-    schedule: { name: "constant" },
-  });
+  run.append(stageStartedBody("head"));
   const kept = run.append(epochBody("head", 0, 0.5));
   run.append(epochBody("head", 1, 0.9)); // the abandoned attempt's epoch: superseded below
   run.append({ type: "run_interrupted", stage: "head", epoch: 1, step: 8 });

@@ -50,6 +50,23 @@ export function bestEpoch<E extends Pick<EpochEvent, "valid_accuracy">>(epochs: 
   return best;
 }
 
+/** The status a lifecycle event puts a run in, or null for the events that do not change it. */
+export function statusAfter(e: RunEvent): RunStatus | null {
+  switch (e.type) {
+    case "run_started":
+    case "run_resumed":
+      return "running";
+    case "run_finished":
+      return "finished";
+    case "run_failed":
+      return "failed";
+    case "run_interrupted":
+      return "interrupted";
+    default:
+      return null;
+  }
+}
+
 /** Where a run stands, folded from its events: what a runs table shows. */
 export interface RunProgress {
   /** From the lifecycle events; null before `run_started`. meta.json may lag behind. */
@@ -86,6 +103,7 @@ export class RunProgressFold {
   add(e: RunEvent): void {
     this.lastSeq = Math.max(this.lastSeq, e.seq);
     this.lastTime = e.time;
+    this.status = statusAfter(e) ?? this.status;
     switch (e.type) {
       case "epoch":
         this.epochs.push({
@@ -101,19 +119,6 @@ export class RunProgressFold {
         break;
       case "run_resumed":
         this.ranges.push([e.superseded_after_seq, e.seq]);
-        this.status = "running";
-        break;
-      case "run_started":
-        this.status = "running";
-        break;
-      case "run_finished":
-        this.status = "finished";
-        break;
-      case "run_failed":
-        this.status = "failed";
-        break;
-      case "run_interrupted":
-        this.status = "interrupted";
         break;
       default:
         break;

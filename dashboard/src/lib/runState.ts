@@ -5,6 +5,7 @@
  * `run_resumed` arrives: the shared rule (shared/src/epochs.ts), applied to a live stream.
  */
 import type { EventOf, RunEvent, RunStatus } from "@tessera/shared";
+import { statusAfter } from "@tessera/shared/epochs";
 
 export interface Pt {
   x: number;
@@ -43,10 +44,10 @@ export class RunState {
   apply(e: RunEvent): void {
     if (e.seq <= this.lastSeq) return; // a duplicate can never move a chart
     this.lastSeq = e.seq;
+    this.status = statusAfter(e) ?? this.status;
     switch (e.type) {
       case "run_started":
         this.classes = e.classes;
-        this.status = "running";
         break;
       case "stage_started":
         for (const g of Object.keys(e.lr)) if (!this.groups.includes(g)) this.groups.push(g);
@@ -85,17 +86,9 @@ export class RunState {
       case "run_resumed":
         this.dropBatchesAfter(e.superseded_after_seq);
         this.dropEpochsAfter(e.superseded_after_seq);
-        this.status = "running";
-        break;
-      case "run_finished":
-        this.status = "finished";
         break;
       case "run_failed":
-        this.status = "failed";
         this.error = e.error;
-        break;
-      case "run_interrupted":
-        this.status = "interrupted";
         break;
       default:
         break;

@@ -34,7 +34,7 @@ async function downloadH5(url: string, file: string, label: string): Promise<voi
         progress.add(done - seen, seen === 0 && total !== null ? total : undefined);
         seen = done;
       },
-      errorOf: (message) => new WeightsUnreachableError(message),
+      errorOf: (message) => new WeightsUnreachableError(`cannot download ${message}`),
     });
   } finally {
     progress.stop();

@@ -4,38 +4,14 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RUN_FILES } from "@tessera/shared";
-import { main } from "../cli/main";
 import { createRun } from "./writer";
-import { epochBody, fakeSource, tempRunsDir } from "./test-helpers";
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+import { cli, epochBody, fakeSource, stageStartedBody, tempRunsDir } from "./test-helpers";
 
 afterEach(() => vi.restoreAllMocks());
 
 async function sampleRun(runsDir: string) {
   const run = await createRun({ runsDir, loaded: fakeSource("demo"), id: "20260101-000000-demo-ab12" });
-  run.append({
-    type: "stage_started",
-    stage: "head",
-    index: 0,
-    size: 32,
-    epochs: 2,
-    steps_per_epoch: 4,
-    trainable: ["head"],
-    lr: { body: 1e-4, head: 1e-3 },
-    schedule: { name: "constant" },
-  });
+  run.append(stageStartedBody("head"));
   run.append(epochBody("head", 0, 0.5));
   run.append(epochBody("head", 1, 0.75));
   run.append({ type: "stage_finished", stage: "head", best: { epoch: 1, value: 0.75 } });
