@@ -40,6 +40,7 @@ function createProgram(): Command {
     .option("--set <path=value>", "override one value (repeatable)", collect, [])
     .addOption(backendOption())
     .addOption(threadsOption())
+    .option("--verbose", "also show native libraries' own warnings (Dawn's adapter messages)")
     .option("--runs-dir <dir>", "where run folders go (default ./runs, env TESSERA_RUNS_DIR)")
     .option("--resume <run>", "continue a crashed or interrupted run from its last checkpoint")
     .option("--open", "start the dashboard and open the run in the browser")
@@ -55,6 +56,7 @@ function createProgram(): Command {
     .option("--set <path=value>", "override one value (repeatable)", collect, [])
     .addOption(backendOption())
     .addOption(threadsOption())
+    .option("--verbose", "also show native libraries' own warnings (Dawn's adapter messages)")
     .option("--json", "print JSON on stdout")
     .action(async (config: string, opts) => (await import("./commands/lr-find")).lrFindCommand(config, opts));
 

@@ -4,7 +4,16 @@
  */
 export { runExperiment, type RunExperimentOptions, type RunExperimentResult } from "./experiment";
 export type { SetupProgress } from "./setup";
-export type { TrainHooks, StageInfo, BatchLogs, EpochLogs, LrFindLogs, StageEndLogs, LoopControl } from "./loop/hooks";
+export type {
+  TrainHooks,
+  StageInfo,
+  BatchLogs,
+  EpochLogs,
+  LrFindLogs,
+  LrFindStepLogs,
+  StageEndLogs,
+  LoopControl,
+} from "./loop/hooks";
 export { combineHooks } from "./loop/hooks";
 export { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./checkpoints/io";
 export { checkpointDir } from "./checkpoints/layout";

@@ -93,6 +93,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
       start: lrCfg.start,
       end: lrCfg.end,
       batch: stageBatches({ data, fold, stage, seed: ctx.seed }),
+      onStep: (p) => hooks.onLrFindStep({ ...p, stage: stage.name, fold: foldId }),
     });
     found = res.suggestions[lrCfg.suggest];
     await hooks.onLrFind({
@@ -101,6 +102,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
       points: res.points,
       suggestions: res.suggestions,
       chosen: { rule: lrCfg.suggest, lr: found },
+      warning: res.warning,
     });
   }
   const lrs = ctx.resume?.lrs ?? groupLrs(stage.lr, ctx.groups, found);
