@@ -8,3 +8,7 @@ export * from "./schedules";
 export * from "./diff";
 export * from "./sweep";
 export * from "./monitors";
+export * from "./metrics";
+export * from "./errors";
+export * from "./epochs";
+export * from "./format";

@@ -18,7 +18,7 @@ export interface TrialJob {
   stopAtEpoch: number | null;
   /** Where the trial's stderr goes. */
   logFile: string;
-  /** Folder where trials share frozen-prefix activation rows (see train/activation-share.ts). */
+  /** Folder where trials share frozen-prefix activation rows (see train/activation-cache/share.ts). */
   shareDir: string;
 }
 

@@ -13,7 +13,7 @@ import { RUN_FILES, type RunMeta } from "@tessera/shared";
 import { ExitError } from "../errors";
 import { processAlive, readEvents } from "../runs";
 import type { TrialExecutor, TrialJob, TrialOutcome } from "./executor";
-import { SHARE_ENV } from "../train/activation-share";
+import { SHARE_ENV } from "../train/activation-cache/share";
 
 /** The installed bin: registers tsx itself, so a child needs no loader flags. */
 const BIN = fileURLToPath(new URL("../../bin/tessera.js", import.meta.url));

@@ -6,10 +6,9 @@
 import { TRPCError, tracked } from "@trpc/server";
 import { z } from "zod";
 import { join } from "node:path";
-import { SWEEP_FILES, type TrialRecord } from "@tessera/shared";
+import { SWEEP_FILES } from "@tessera/shared";
 import { publicProcedure, router } from "../trpc";
-import { readNewEvents } from "../store/jsonl";
-import { listSweepRows, readSweepMeta, resolveSweepDir } from "../store/sweeps";
+import { listSweepRows, readNewRecords, readSweepMeta, resolveSweepDir } from "../store/sweeps";
 import { runId } from "./runs";
 
 export const sweepsRouter = router({
@@ -37,7 +36,7 @@ export const sweepsRouter = router({
       const cursor = { offset: 0 };
       // Polling like the run tailer: a sweep appends a few lines a minute, 250 ms is plenty live.
       while (!signal?.aborted) {
-        for (const record of (await readNewEvents(file, cursor)) as unknown as TrialRecord[]) {
+        for (const record of await readNewRecords(file, cursor)) {
           if (record.seq > after) yield tracked(String(record.seq), record);
         }
         await new Promise((r) => setTimeout(r, 250));

@@ -12,7 +12,7 @@ import {
   type SweepState,
   type TrialRecord,
 } from "@tessera/shared";
-import { parseLines } from "./jsonl";
+import { open } from "node:fs/promises";
 import { PathRefusedError } from "./paths";
 
 /** The sweeps folder, absolute; env `TESSERA_SWEEPS_DIR`, read per call so tests can point it elsewhere. */
@@ -26,9 +26,48 @@ export function resolveSweepDir(id: string): string {
   return join(sweepsDir(), id);
 }
 
+/** Parses complete JSONL lines, skipping blank and malformed ones (a torn line from a killed writer). */
+function parseRecords(text: string): TrialRecord[] {
+  const out: TrialRecord[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const value = JSON.parse(line) as TrialRecord;
+      if (value && value.format === 1 && typeof value.seq === "number") out.push(value);
+    } catch {
+      // skipped; the next read after the writer finishes the line sees it whole
+    }
+  }
+  return out;
+}
+
 export function readRecords(dir: string): TrialRecord[] {
   const file = join(dir, SWEEP_FILES.trials);
-  return existsSync(file) ? (parseLines(readFileSync(file, "utf8")) as unknown as TrialRecord[]) : [];
+  return existsSync(file) ? parseRecords(readFileSync(file, "utf8")) : [];
+}
+
+/** The complete lines appended since `cursor.offset` (which it advances): the live subscription's read. */
+export async function readNewRecords(file: string, cursor: { offset: number }): Promise<TrialRecord[]> {
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size <= cursor.offset) return [];
+    const buffer = Buffer.alloc(size - cursor.offset);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, cursor.offset);
+    const end = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (end < 0) return [];
+    const text = buffer.subarray(0, end).toString("utf8");
+    cursor.offset += end + 1;
+    return parseRecords(text);
+  } finally {
+    await handle.close();
+  }
 }
 
 export interface SweepRow {
