@@ -14,7 +14,7 @@ import { startDashboard, type RunningDashboard } from "../../dashboard/serve";
 import { REPO_ROOT } from "../helpers/paths";
 import { SCREENSHOTS, browserUnavailable, launch } from "./browser";
 
-const skip = browserUnavailable();
+const skip = await browserUnavailable();
 
 describe.skipIf(skip !== null)("the Sweep page in chromium", () => {
   let scratch: string;
