@@ -74,8 +74,11 @@ function extendsProblem(file: SourceFile, message: string): Problem {
 export function mergeConfig(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
-    const prev = out[key];
-    out[key] = isRecord(prev) && isRecord(value) && sameVariant(prev, value) ? mergeConfig(prev, value) : value;
+    const prev = Object.hasOwn(out, key) ? out[key] : undefined;
+    const merged = isRecord(prev) && isRecord(value) && sameVariant(prev, value) ? mergeConfig(prev, value) : value;
+    // A YAML key `__proto__` is an own property; `out[key] = ...` would make it out's prototype
+    // instead. Defining it keeps it a plain key, which the schema then rejects as unknown.
+    Object.defineProperty(out, key, { value: merged, writable: true, enumerable: true, configurable: true });
   }
   return out;
 }
