@@ -4,7 +4,7 @@
  * leak the server's paths. The server is the real request listener on 127.0.0.1, port 0, with a
  * stand-in for Next so no build is needed.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestListener, type NextHandle } from "../../dashboard/serve/listener";
 import { handleTrpc, serveRunFile } from "../../dashboard/src/server/http";
+import { REPO_ROOT } from "../helpers/paths";
 
 const TOKEN = "s3cret-token";
 
@@ -130,4 +131,15 @@ describe("API routes under hostile input", () => {
     expect(body).toMatch(/no config file \\"nope.yaml\\"/);
     expect(body).not.toContain(dir);
   });
+
+  it("configs.validate of a config extending /etc/passwd names the extends line and quotes nothing of it", async () => {
+    process.env.TESSERA_REPO_ROOT = REPO_ROOT;
+    writeFileSync(join(dir, "evil.yaml"), "name: evil\nextends: /etc/passwd\n");
+    const input = encodeURIComponent(JSON.stringify({ name: "evil.yaml" }));
+    const res = await handleTrpc(new Request(`http://localhost/api/trpc/configs.validate?input=${input}`));
+    const result = ((await res.json()) as { result: { data: { ok: boolean; problems: string[] } } }).result.data;
+    expect(result.ok).toBe(false);
+    expect(result.problems.join("\n")).toMatch(/evil\.yaml:2:10 {2}extends: must name a \.yaml or \.yml file/);
+    expect(result.problems.join("\n")).not.toMatch(/root:/);
+  }, 60_000);
 });
