@@ -4,7 +4,7 @@
  * leak the server's paths. The server is the real request listener on 127.0.0.1, port 0, with a
  * stand-in for Next so no build is needed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -141,5 +141,19 @@ describe("API routes under hostile input", () => {
     expect(result.ok).toBe(false);
     expect(result.problems.join("\n")).toMatch(/evil\.yaml:2:10 {2}extends: must name a \.yaml or \.yml file/);
     expect(result.problems.join("\n")).not.toMatch(/root:/);
+  }, 60_000);
+
+  it("configs.validate lets a config extend a base elsewhere in the configs folder", async () => {
+    mkdirSync(join(dir, "sub"), { recursive: true });
+    writeFileSync(
+      join(dir, "base.yaml"),
+      "data: { source: synthetic }\nmodel: { backbone: resnet18, width: 0.25 }\ntrain: { stages: [{ trainable: all, epochs: 1, size: 32, lr: 1e-3 }] }\n",
+    );
+    writeFileSync(join(dir, "sub", "child.yaml"), "name: child\nextends: ../base.yaml\n");
+    const input = encodeURIComponent(JSON.stringify({ name: "sub/child.yaml" }));
+    const res = await handleTrpc(new Request(`http://localhost/api/trpc/configs.validate?input=${input}`));
+    const result = ((await res.json()) as { result: { data: { ok: boolean; problems: string[] } } }).result.data;
+    expect(result.problems).toEqual([]);
+    expect(result.ok).toBe(true);
   }, 60_000);
 });
