@@ -99,8 +99,20 @@ function createExclusive(file: string, content: string): boolean {
     linkSync(temp, file);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    return false;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return false;
+    // A file system without hard links (some network and FUSE mounts): plain O_EXCL, whose only
+    // weakness is the moment between create and write.
+    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") {
+      try {
+        writeFileSync(file, content, { flag: "wx" });
+        return true;
+      } catch (fallback) {
+        if ((fallback as NodeJS.ErrnoException).code === "EEXIST") return false;
+        throw fallback;
+      }
+    }
+    throw error;
   } finally {
     unlinkQuiet(temp);
   }
