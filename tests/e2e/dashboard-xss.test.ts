@@ -18,7 +18,7 @@ const IMG = "<img src=x onerror=alert(1)>";
 const SCRIPT = "<script>alert(1)</script>";
 const CONFIG = `name: evil\ndescription: "${SCRIPT} ${IMG}"\nseed: 1\n`;
 
-const skip = browserUnavailable();
+const skip = await browserUnavailable();
 
 async function hostileRun(root: string, id: string, seed: number): Promise<void> {
   const run = new FixtureRun(
