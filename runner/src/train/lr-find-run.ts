@@ -88,7 +88,7 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
       const built = await buildModel(config.model, dataset.classes.length, { seed });
       const data = trainDataOf(dataset, config.data, built.preprocessing);
       const fold = data.folds[0]!;
-      const variables = freezeForStage(built, stage.trainable, stage.train_bn);
+      const variables = freezeForStage(built, stage.trainable, stage.train_bn, stage.bn);
       const bs = Math.min(stage.batch_size, fold.train.length);
       const perEpoch = Math.max(1, Math.floor(fold.train.length / bs));
       try {
@@ -98,6 +98,7 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
           optimizer: config.train.optimizer,
           numClasses: data.classes.length,
           microBatch: config.train.micro_batch,
+          recompute: config.train.recompute,
           ...sweepCfg,
           batch: async (step) => {
             const order = shuffleInPlace(
