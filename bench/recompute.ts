@@ -12,8 +12,8 @@ import { parseArgs } from "node:util";
 import * as tf from "../runner/src/tf";
 import { prepareWasmBackend } from "../runner/src/backend/wasm";
 import { buildModel, estimateMemory, setTrainable, trainableVariablesByGroup } from "../runner/src/model";
-import { GroupOptimizer } from "../runner/src/train/optim";
-import { trainStep } from "../runner/src/train/step";
+import { GroupOptimizer } from "../runner/src/train/loop/optim";
+import { trainStep } from "../runner/src/train/loop/step";
 
 const { values: o } = parseArgs({
   options: {

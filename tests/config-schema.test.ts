@@ -7,7 +7,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { format, resolveConfig } from "prettier";
 import { describe, expect, it } from "vitest";
+import { BACKENDS } from "../shared/src/schema";
 import { experimentSchemaJson } from "../shared/src/schema-json";
+import { experimentValidatorCode } from "../shared/src/validator-code";
 import { REPO_ROOT } from "./helpers/paths";
 
 const SCHEMA_FILE = join(REPO_ROOT, "shared", "experiment.schema.json");
@@ -19,6 +21,11 @@ describe("shared/experiment.schema.json", () => {
       filepath: SCHEMA_FILE,
     });
     expect(readFileSync(SCHEMA_FILE, "utf8")).toBe(expected);
+  });
+
+  it("has its Ajv validator compiled ahead of time beside it (run `pnpm schema:write` if this fails)", () => {
+    const committed = readFileSync(join(REPO_ROOT, "shared", "experiment.validate.js"), "utf8");
+    expect(committed).toBe(experimentValidatorCode());
   });
 
   it("documents every field with a description", () => {
@@ -49,4 +56,12 @@ describe("configs/*.yaml", () => {
       expect(first).toBe("# yaml-language-server: $schema=../shared/experiment.schema.json");
     });
   }
+
+  it("the backend's description names every backend an editor can pick", () => {
+    const schema = JSON.parse(readFileSync(SCHEMA_FILE, "utf8")) as {
+      properties: { backend: { description: string } };
+    };
+    const missing = BACKENDS.filter((b) => b !== "auto" && !schema.properties.backend.description.includes(b));
+    expect(missing).toEqual([]);
+  });
 });

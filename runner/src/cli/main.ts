@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { BACKENDS } from "@tessera/shared";
 import { ExitError } from "../errors";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -37,17 +38,9 @@ function createProgram(): Command {
     .description("Train an experiment and write a run folder.")
     .argument("[config]", "YAML experiment file (or use --resume)")
     .option("--set <path=value>", "override one value (repeatable)", collect, [])
-    .addOption(
-      new Option("--backend <name>", "TensorFlow.js backend").choices([
-        "auto",
-        "tensorflow-gpu",
-        "tensorflow",
-        "webgpu",
-        "wasm",
-        "cpu",
-      ]),
-    )
+    .addOption(backendOption())
     .addOption(threadsOption())
+    .option("--verbose", "also show native libraries' own warnings (Dawn's adapter messages)")
     .option("--runs-dir <dir>", "where run folders go (default ./runs, env TESSERA_RUNS_DIR)")
     .option("--resume <run>", "continue a crashed or interrupted run from its last checkpoint")
     .option("--open", "start the dashboard and open the run in the browser")
@@ -61,17 +54,9 @@ function createProgram(): Command {
     .option("--stage <name>", "the stage whose trainable groups and size to use (default: the first)")
     .option("--seeds <n>", "run with n seeds and report the spread of each suggestion", "1")
     .option("--set <path=value>", "override one value (repeatable)", collect, [])
-    .addOption(
-      new Option("--backend <name>", "TensorFlow.js backend").choices([
-        "auto",
-        "tensorflow-gpu",
-        "tensorflow",
-        "webgpu",
-        "wasm",
-        "cpu",
-      ]),
-    )
+    .addOption(backendOption())
     .addOption(threadsOption())
+    .option("--verbose", "also show native libraries' own warnings (Dawn's adapter messages)")
     .option("--json", "print JSON on stdout")
     .action(async (config: string, opts) => (await import("./commands/lr-find")).lrFindCommand(config, opts));
 
@@ -214,6 +199,11 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 1;
   }
+}
+
+/** `--backend`: one of the schema's backends (the same list `backend:` in a config accepts). */
+function backendOption(): Option {
+  return new Option("--backend <name>", "TensorFlow.js backend").choices(BACKENDS);
 }
 
 /**

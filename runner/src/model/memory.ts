@@ -30,7 +30,7 @@ const TRAIN_BYTES_PER_ACTIVATION = 4 * 6;
 const TRAIN_BYTES_PER_PARAM = 4 * 4;
 
 /**
- * One recomputation segment (the stem or a residual block, as train/recompute.ts cuts them):
+ * One recomputation segment (the stem or a residual block, as train/loop/recompute.ts cuts them):
  * floats of all its layer outputs (`taped`) and of its output alone (`out`, kept between passes).
  */
 export interface SegmentCount {

@@ -1,31 +1,27 @@
 /** Number and Markdown formatting shared by the diff and report renderers. */
+import { fixed, MISSING } from "@tessera/shared";
 
-/** `0.97416` -> `97.42%`. */
-export function pct(value: number | null, digits = 2): string {
-  return value === null ? "—" : `${(value * 100).toFixed(digits)}%`;
-}
+export { pct } from "@tessera/shared";
 
 /** A fraction delta in percentage points: `0.007` -> `+0.70 pp`. */
 export function pp(delta: number | null, digits = 2): string {
-  if (delta === null) return "—";
+  if (delta === null) return MISSING;
   const v = delta * 100;
   return `${v > 0 ? "+" : v < 0 ? "−" : "±"}${Math.abs(v).toFixed(digits)} pp`;
 }
 
-/** A plain number with a fixed number of decimals, `—` for missing. */
-export function num(value: number | null, digits = 4): string {
-  return value === null ? "—" : value.toFixed(digits);
-}
+/** A plain number with a fixed number of decimals, {@link MISSING} for missing. */
+export const num = fixed;
 
 /** A signed delta: `+0.0123`, `−0.5`. */
 export function signed(delta: number | null, digits = 4): string {
-  if (delta === null) return "—";
+  if (delta === null) return MISSING;
   return `${delta > 0 ? "+" : delta < 0 ? "−" : "±"}${Math.abs(delta).toFixed(digits)}`;
 }
 
 /** Seconds as `1h 02m`, `3m 05s` or `12.3s`. */
 export function duration(seconds: number | null): string {
-  if (seconds === null) return "—";
+  if (seconds === null) return MISSING;
   if (seconds < 60) return `${seconds.toFixed(1)}s`;
   const m = Math.floor(seconds / 60);
   if (m < 60) return `${m}m ${String(Math.round(seconds % 60)).padStart(2, "0")}s`;

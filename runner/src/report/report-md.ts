@@ -3,12 +3,12 @@
  * charts (as image links to files next to it), the most confused pairs, per-class scores and the
  * config collapsed in `<details>`. With a baseline, the metric deltas and config changes too.
  */
-import { formatChange, formatValue } from "@tessera/shared";
+import { formatChange, formatValue, MISSING } from "@tessera/shared";
 import type { Chart } from "./charts";
 import type { DiffResult } from "./diff";
 import { code, duration, mdTable, num, pct, pp, signed } from "./format";
 import type { RunSide } from "./run-side";
-import { meanStd } from "../train/metrics";
+import { meanStd } from "@tessera/shared";
 
 export interface ReportInput {
   run: RunSide;
@@ -128,7 +128,7 @@ export function renderReportMarkdown(input: ReportInput): string {
     const rows = m.folds.map((f) => [
       String(f.fold),
       pct(f.valid_accuracy),
-      ...(tta ? [f.tta_accuracy == null ? "–" : pct(f.tta_accuracy)] : []),
+      ...(tta ? [f.tta_accuracy == null ? MISSING : pct(f.tta_accuracy)] : []),
     ]);
     const header = ["fold", "valid accuracy", ...(tta ? ["with TTA"] : [])];
     out.push(
@@ -218,16 +218,16 @@ export function renderReportMarkdown(input: ReportInput): string {
         ["run", code(run.meta.id)],
         ["status", run.meta.status],
         ["started", run.meta.started],
-        ["ended", run.meta.ended ?? "—"],
+        ["ended", run.meta.ended ?? MISSING],
         [
           "backend",
           b
             ? `${b.name} ${b.version}${b.threads ? `, ${b.threads} thread${b.threads === 1 ? "" : "s"}` : ""}${b.device ? `, ${b.device}` : ""}`
-            : "—",
+            : MISSING,
         ],
-        ["git commit", run.meta.git_commit ? code(run.meta.git_commit) : "—"],
-        ["split hash", run.meta.split_hash ? code(run.meta.split_hash) : "—"],
-        ["data hash", run.meta.data_hash ? code(run.meta.data_hash) : "—"],
+        ["git commit", run.meta.git_commit ? code(run.meta.git_commit) : MISSING],
+        ["split hash", run.meta.split_hash ? code(run.meta.split_hash) : MISSING],
+        ["data hash", run.meta.data_hash ? code(run.meta.data_hash) : MISSING],
         ["host", run.meta.host],
         [
           "versions",

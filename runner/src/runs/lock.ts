@@ -6,6 +6,7 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:f
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { RUN_FILES } from "@tessera/shared";
+import { processAlive } from "@tessera/shared/runstore";
 import { ExitError } from "../errors";
 
 interface LockInfo {
@@ -14,15 +15,8 @@ interface LockInfo {
   since: string;
 }
 
-/** True when a process with this pid exists on this machine (EPERM means it exists, owned by another user). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+/** The liveness check every lock reader shares (shared/src/runstore/lock.ts). */
+export { processAlive };
 
 function readLock(file: string): LockInfo | null {
   try {

@@ -20,7 +20,7 @@ import { writeFileAtomic, writeJsonAtomic } from "./atomic";
 import { gitCommit, hostName, packageVersions } from "./environment";
 import { makeRunId } from "./id";
 import { acquireRunLock, type RunLock } from "./lock";
-import { parseEvents, warnToStderr, type Warn } from "./parse";
+import { parseEvents, warnToStderr, type Warn } from "@tessera/shared/runstore";
 import { repairTornTail } from "./repair";
 
 /** What a run is made from; config/'s `LoadedConfig` has this shape. */
@@ -34,7 +34,7 @@ export interface RunSource {
 }
 
 /** Beside config.yaml: where the config came from (`data.path` is relative to its folder). */
-export const SOURCE_FILE = "source.json";
+export const SOURCE_FILE = RUN_FILES.source;
 
 /** An event body plus the `fold` k-fold runs add to stage-level events. */
 export type AppendBody = RunEventBody & { fold?: number };
@@ -172,7 +172,8 @@ function openWriter(dir: string, initial: RunMeta, lock: RunLock, lastSeq: numbe
         ...rest,
       } as RunEvent;
       writeAll(fd, `${JSON.stringify(event)}\n`);
-      if (type !== "batch") fsyncSync(fd);
+      // Per-step events are many and cheap to lose in a crash; the rest are fsynced.
+      if (type !== "batch" && type !== "lr_find_step") fsyncSync(fd);
       seq += 1;
       return event;
     },

@@ -9,19 +9,19 @@ import { writeFileSync } from "node:fs";
 import { RUN_FILES, type BackendName, type RunEvent, type RunSummary } from "@tessera/shared";
 import { selectBackend } from "../backend";
 import { checkConfigMemory } from "../model";
-import { ActivationCachePool, firstTapedPart } from "./activation-cache";
+import { ActivationCachePool, firstTapedPart } from "./activation-cache/cache";
 import { loadConfig } from "../config";
 import { splitRecord } from "../data";
-import { loadDatasetReporting, type SetupProgress } from "./setup";
+import { backendOptions, loadDatasetReporting, type SetupProgress } from "./setup";
 import { createRun, runsDirFrom } from "../runs";
-import type { Emit } from "./callbacks";
+import type { Emit } from "./loop/callbacks";
 import { trainFold, type FoldResult } from "./fold";
-import type { TrainHooks } from "./hooks";
-import { withSeededRandom } from "./seeded";
-import { DivergedError } from "./stage";
+import type { TrainHooks } from "./loop/hooks";
+import { withSeededRandom } from "./loop/seeded";
+import { DivergedError } from "./loop/stage";
 import type { RunSafety } from "./crash-safety";
 import { InterruptedError, type Interrupt } from "./interrupt";
-import { earlierFoldResults, openResume, prepareOrRelease } from "./resume-open";
+import { earlierFoldResults, openResume, prepareOrRelease } from "./resume/open";
 import { UsageError } from "../errors";
 import { ensureOutDir } from "../out-dir";
 import { buildSummary, writeTopLosses } from "./summary";
@@ -29,9 +29,9 @@ import { buildSummary, writeTopLosses } from "./summary";
 export interface RunExperimentOptions {
   /** The experiment file; not used with `resume` (the run folder's config.yaml is what ran). */
   configFile?: string;
-  /** Training engine II: continue this run (id or folder) from its resume point. */
+  /** Continue this run (id or folder) from its resume point instead of starting a new one. */
   resume?: string;
-  /** Training engine II: Ctrl-C handling (see interrupt.ts); a request stops after the batch, exit 130. */
+  /** Ctrl-C handling (see interrupt.ts): a request stops after the batch, writes a resume point, exit 130. */
   interrupt?: Interrupt;
   /** `--set path=value` overrides. */
   set?: string[];
@@ -39,6 +39,8 @@ export interface RunExperimentOptions {
   backend?: BackendName;
   /** wasm worker threads (the CLI passes every core). @default 1 */
   threads?: number;
+  /** Let native libraries' own warnings (Dawn's) through to stderr. */
+  verbose?: boolean;
   /** Default `./runs` or env `TESSERA_RUNS_DIR`. */
   runsDir?: string;
   /** Decoded-image cache root; `false` turns the disk cache off. */
@@ -71,10 +73,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   if (!resumed) ensureOutDir(runsDirFrom(opts.runsDir), "--runs-dir");
   const prepared = await prepareOrRelease(resumed, async () => {
     // A resumed run keeps the backend it ran on (numbers differ slightly between backends).
-    const backend = await selectBackend(
-      opts.backend ?? resumed?.backend ?? config.backend,
-      opts.threads === undefined ? {} : { threads: opts.threads },
-    );
+    const backend = await selectBackend(opts.backend ?? resumed?.backend ?? config.backend, backendOptions(opts));
     opts.onSetup?.({ kind: "backend", name: backend.name, threads: backend.threads });
     // A clear error now instead of a bare `Aborted()` from the wasm heap mid-run.
     checkConfigMemory(config, backend.name, { fromPart: (stage) => firstTapedPart(config, stage) });

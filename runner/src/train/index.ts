@@ -4,9 +4,18 @@
  */
 export { runExperiment, type RunExperimentOptions, type RunExperimentResult } from "./experiment";
 export type { SetupProgress } from "./setup";
-export type { TrainHooks, StageInfo, BatchLogs, EpochLogs, LrFindLogs, StageEndLogs, LoopControl } from "./hooks";
-export { combineHooks } from "./hooks";
-export { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./checkpoint-io";
-export { checkpointDir } from "./checkpointing";
-export { GroupOptimizer } from "./optim";
-export { suggestLrs, type LrPoint } from "./lr-suggest";
+export type {
+  TrainHooks,
+  StageInfo,
+  BatchLogs,
+  EpochLogs,
+  LrFindLogs,
+  LrFindStepLogs,
+  StageEndLogs,
+  LoopControl,
+} from "./loop/hooks";
+export { combineHooks } from "./loop/hooks";
+export { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./checkpoints/io";
+export { checkpointDir } from "./checkpoints/layout";
+export { GroupOptimizer } from "./loop/optim";
+export { suggestLrs, type LrPoint } from "./lr-find/suggest";

@@ -1,6 +1,6 @@
 /** `tessera export <run> --out dir`: a self-describing model folder (tfjs model + classes + preprocessing). */
 import { resolveRunRef, runsDirFrom } from "../../runs";
-import { exportRun } from "../../train/export-run";
+import { exportRun } from "../../inference/export";
 
 export interface ExportCommandOptions {
   out: string;
