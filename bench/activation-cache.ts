@@ -65,6 +65,7 @@ function stage(trainable: string[]): ResolvedStage {
     index: 0,
     trainable,
     train_bn: false,
+    bn: "train",
     epochs: 1,
     size,
     batch_size: Number(o.batch),

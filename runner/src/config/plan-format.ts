@@ -18,6 +18,8 @@ export function formatPlan(plan: Plan): string {
     `model  ${m.backbone}${m.width !== 1 ? ` x${m.width}` : ""} (pretrained: ${m.pretrained})  groups: ${groups}`,
   );
   out.push(`data   ${dataLine(plan)}`);
+  if (plan.recompute)
+    out.push("train  recompute: each ResNet block's forward runs again in the backward pass (less memory)");
   for (const stage of plan.stages) out.push("", ...formatStage(stage));
   const epochs = plan.stages.reduce((n, s) => n + s.epochs, 0);
   const steps = plan.stages.every((s) => s.totalSteps !== null)
@@ -41,6 +43,13 @@ function dataLine(plan: Plan): string {
   return `${where}: ${count.images} images, ${count.classes.length} classes; ${split}`;
 }
 
+/** What `bn:` does to the trainable groups, after their names. */
+const BN_NOTE: Record<PlanStage["bn"], string> = {
+  train: "",
+  inference: " (BatchNorm in inference mode: moving statistics fixed, gamma/beta train)",
+  frozen: " (BatchNorm frozen: moving statistics and gamma/beta fixed)",
+};
+
 function formatStage(s: PlanStage): string[] {
   const steps =
     s.stepsPerEpoch !== null
@@ -51,7 +60,7 @@ function formatStage(s: PlanStage): string[] {
   ];
   const frozen =
     s.frozen.length > 0 ? `   frozen: ${s.frozen.join(", ")}${s.trainBn ? " (their BatchNorm still trains)" : ""}` : "";
-  lines.push(`  trains    ${s.trainable.join(", ")}${frozen}`);
+  lines.push(`  trains    ${s.trainable.join(", ")}${BN_NOTE[s.bn]}${frozen}`);
   if (s.lr.kind === "fixed") {
     lines.push(
       `  lr        ${Object.entries(s.lr.groups)

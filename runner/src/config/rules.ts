@@ -231,6 +231,25 @@ export const sgdrWholeCycles: Rule = ({ config }) =>
     ];
   });
 
+/**
+ * Warns when `bn:` keeps the trainable groups' statistics fixed while `train_bn: true` (the
+ * default) still trains the frozen groups' BatchNorm on batch statistics: rarely what is meant.
+ */
+export const bnModeCoversFrozenGroups: Rule = ({ config }) => {
+  const groups = Object.keys(config.model.groups);
+  return stages(config).flatMap(({ s, at }) =>
+    s.bn !== "train" && s.train_bn && groups.some((g) => !s.trainable.includes(g))
+      ? [
+          {
+            path: [...at, "bn"],
+            message: `${s.bn} applies to the trainable groups only; the frozen groups' BatchNorm still trains on batch statistics because train_bn is true (set train_bn: false to keep every statistic fixed)`,
+            severity: "warning" as const,
+          },
+        ]
+      : [],
+  );
+};
+
 /** With `--check-data` (and at run time): the data folder or CSV exists. */
 export const dataPathExists: Rule = ({ config, checkData }) => {
   const { data } = config;
@@ -257,5 +276,6 @@ export const RULES = {
   pretrainedNeedsFullWidth,
   imagenetWeightsKnown,
   sgdrWholeCycles,
+  bnModeCoversFrozenGroups,
   dataPathExists,
 } satisfies Record<string, Rule>;

@@ -74,4 +74,28 @@ describe("memory estimate", () => {
     expect(head.total).toBeLessThan(WASM_HEAP_BYTES);
     expect(full.total).toBeGreaterThan(WASM_HEAP_BYTES);
   });
+
+  test("recomputation: segments add up to the activations, the estimate drops and the fitting batch grows", () => {
+    const c = countResNet("resnet50", 1, 224);
+    expect(c.segments).toHaveLength(1 + 16);
+    expect(c.segments.reduce((n, s) => n + s.taped, 0)).toBe(c.activations);
+    const est = (batch: number, recompute: boolean) =>
+      estimateMemory({ backbone: "resnet50", width: 1, size: 224, batch, mode: "train", recompute });
+    expect(est(8, true).activations).toBeLessThan(est(8, false).activations / 4);
+    const largest = (recompute: boolean) => {
+      let b = 1;
+      while (est(b + 1, recompute).total <= 0.95 * WASM_HEAP_BYTES) b++;
+      return b;
+    };
+    expect(largest(false)).toBe(4);
+    expect(largest(true)).toBeGreaterThanOrEqual(16);
+  });
+
+  test("the too-big error suggests recomputation with the batch it allows", () => {
+    const call = () => checkMemoryFits({ backbone: "resnet50", width: 1, size: 224, batch: 16, backend: "wasm" });
+    expect(call).toThrow(/set train\.recompute: true \(about \d+ fit\)/);
+    expect(() =>
+      checkMemoryFits({ backbone: "resnet50", width: 1, size: 224, batch: 16, backend: "wasm", recompute: true }),
+    ).not.toThrow();
+  });
 });

@@ -29,19 +29,38 @@ const TRAIN_BYTES_PER_ACTIVATION = 4 * 6;
 /** Per weight when training with Adam: value, gradient, two moments (float32). */
 const TRAIN_BYTES_PER_PARAM = 4 * 4;
 
+/**
+ * One recomputation segment (the stem or a residual block, as train/loop/recompute.ts cuts them):
+ * floats of all its layer outputs (`taped`) and of its output alone (`out`, kept between passes).
+ */
+export interface SegmentCount {
+  part: ResNetPart;
+  taped: number;
+  out: number;
+}
+
 /** Float counts of one image's activations and of the parameters. */
 export function countResNet(
   backbone: BackboneName,
   width: number,
   size: number,
-): { activations: number; byPart: Record<ResNetPart, number>; params: number; peakLayer: number } {
+): {
+  activations: number;
+  byPart: Record<ResNetPart, number>;
+  params: number;
+  peakLayer: number;
+  segments: SegmentCount[];
+} {
   const spec = RESNET_SPECS[backbone];
   const byPart: Record<ResNetPart, number> = { stem: 0, conv2: 0, conv3: 0, conv4: 0, conv5: 0, head: 0 };
   let part: ResNetPart = "stem";
   let params = 0;
   let peakLayer = 0;
+  const segments: SegmentCount[] = [{ part: "stem", taped: 0, out: 0 }];
   const out = (h: number, c: number, copies: number) => {
     byPart[part] += h * h * c * copies;
+    segments.at(-1)!.taped += h * h * c * copies;
+    segments.at(-1)!.out = h * h * c;
     peakLayer = Math.max(peakLayer, h * h * c);
   };
   const conv = (k: number, cin: number, cout: number) => (params += k * k * cin * cout + cout);
@@ -60,6 +79,7 @@ export function countResNet(
     const f = scaledChannels(STAGE_FILTERS[s] ?? 64, width);
     const cout = spec.block === "bottleneck" ? 4 * f : f;
     for (let b = 1; b <= count; b++) {
+      segments.push({ part, taped: 0, out: 0 });
       const stride = b === 1 && s > 0 ? 2 : 1;
       const h2 = Math.floor((h - 1) / stride) + 1;
       if (b === 1 && (stride !== 1 || cin !== cout)) {
@@ -86,7 +106,7 @@ export function countResNet(
     }
   });
   const activations = Object.values(byPart).reduce((a, b) => a + b, 0);
-  return { activations, byPart, params, peakLayer };
+  return { activations, byPart, params, peakLayer, segments };
 }
 
 /** An estimate in bytes, split by what takes it. */
@@ -110,15 +130,26 @@ export function estimateMemory(opts: {
    * @default "stem"
    */
   fromPart?: ResNetPart;
+  /** `train.recompute`: only block outputs stay between the passes, one block is taped at a time. */
+  recompute?: boolean;
 }): MemoryEstimate {
   const c = countResNet(opts.backbone, opts.width, opts.size);
   const from = RESNET_PARTS.indexOf(opts.fromPart ?? "stem");
   const taped = RESNET_PARTS.filter((_, i) => i >= from).reduce((sum, p) => sum + c.byPart[p], 0);
   const params = c.params * (opts.mode === "train" ? TRAIN_BYTES_PER_PARAM : 4);
   // Inference keeps a few live layer outputs (a block's input, branch and shortcut) at a time.
-  const activations =
-    opts.batch *
-    (opts.mode === "train" ? Math.max(taped * TRAIN_BYTES_PER_ACTIVATION, c.peakLayer * 16) : c.peakLayer * 4 * 4);
+  const inference = c.peakLayer * 4 * 4;
+  let perImage = inference;
+  if (opts.mode === "train" && opts.recompute) {
+    // Kept block outputs (float32) + one block's tape + the gradient flowing in and out of it.
+    const segs = c.segments.filter((s) => RESNET_PARTS.indexOf(s.part) >= from);
+    const kept = segs.reduce((sum, s) => sum + s.out, 0) * 4;
+    const block = Math.max(0, ...segs.map((s) => s.taped * TRAIN_BYTES_PER_ACTIVATION + 2 * s.out * 4));
+    perImage = Math.max(kept + block, c.peakLayer * 16);
+  } else if (opts.mode === "train") {
+    perImage = Math.max(taped * TRAIN_BYTES_PER_ACTIVATION, c.peakLayer * 16);
+  }
+  const activations = opts.batch * perImage;
   return { params, activations, total: params + activations };
 }
 
@@ -141,6 +172,8 @@ export function checkMemoryFits(opts: {
   stage?: string;
   /** See {@link estimateMemory}. */
   fromPart?: ResNetPart;
+  /** See {@link estimateMemory}. */
+  recompute?: boolean;
 }): MemoryEstimate {
   const mode = opts.mode ?? "train";
   const estimate = estimateMemory({ ...opts, mode });
@@ -150,13 +183,24 @@ export function checkMemoryFits(opts: {
   const what = mode === "train" ? "train" : "run inference";
   const fix =
     fits > 0
-      ? `set ${opts.batchSetting ?? "train.micro_batch"} to ${fits} or less (gradients accumulate to the same batch), or lower the stage's size`
+      ? `set ${opts.batchSetting ?? "train.micro_batch"} to ${fits} or less (gradients accumulate to the same batch)${opts.mode !== "infer" && !opts.recompute ? `, set train.recompute: true (about ${recomputeFits({ ...opts, mode })} fit)` : ""}, or lower the stage's size`
       : `lower the stage's size or pick a smaller backbone: even one image does not fit`;
   throw new ExitError(
     `${opts.stage ? `stage "${opts.stage}": ` : ""}${opts.backbone} at ${opts.size} px with a batch of ${opts.batch} needs about ${gib(estimate.total)} to ${what} ` +
       `(${gib(estimate.activations)} activations + ${gib(estimate.params)} weights), more than the wasm backend's ` +
       `${gib(WASM_HEAP_BYTES)} heap: ${fix}; or use a native backend (tensorflow, tensorflow-gpu).`,
   );
+}
+
+/** The largest batch that fits the wasm heap with recomputation (for the error's advice). */
+function recomputeFits(opts: Parameters<typeof estimateMemory>[0]): number {
+  let n = 1;
+  while (
+    n < 4096 &&
+    estimateMemory({ ...opts, mode: "train", recompute: true, batch: n + 1 }).total <= WASM_USABLE_BYTES
+  )
+    n++;
+  return n;
 }
 
 /**
@@ -180,6 +224,7 @@ export function checkConfigMemory(
       backend,
       stage: stage.name,
       fromPart: opts.fromPart?.(stage) ?? "stem",
+      recompute: config.train.recompute,
     });
   }
 }

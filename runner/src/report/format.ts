@@ -33,10 +33,29 @@ export function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
-/** Inline code that survives backticks in the text. */
+/**
+ * Text from a run or a config (class, stage, group, host names, warnings) made inert in Markdown
+ * prose or a table cell: HTML-special characters become entities (so `<img onerror=...>` shows as
+ * text on GitHub and in report.html), link/image and code syntax is backslash-escaped, and line
+ * breaks become spaces so a value cannot start a block of its own. Pipes are `cell()`'s job.
+ */
+export function md(text: string): string {
+  return text
+    .replace(/\r\n|\r|\n/g, " ")
+    .replace(/[\\`[\]]/g, "\\$&")
+    .replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!)
+    .replace(/^([#+=-])/, "\\$1");
+}
+
+/**
+ * Inline code that survives any backticks in the text: the fence is one longer than the longest
+ * run inside, so the text cannot close it early and leak out as Markdown or HTML.
+ */
 export function code(text: string): string {
-  const fence = text.includes("`") ? "``" : "`";
-  return `${fence}${text.includes("`") ? ` ${text} ` : text}${fence}`;
+  const flat = text.replace(/\r\n|\r|\n/g, " ");
+  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  return longest > 0 || flat.startsWith(" ") ? `${fence} ${flat} ${fence}` : `${fence}${flat}${fence}`;
 }
 
 /** A GitHub-flavoured Markdown table. */

@@ -123,10 +123,11 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
     const end = await runStage({
       model: cache.model,
       groups: built.groups.map((g) => g.name),
-      setTrainable: (trainable, trainBn) => freezeForStage(built, trainable, trainBn),
+      setTrainable: (trainable, trainBn, bn) => freezeForStage(built, trainable, trainBn, bn),
       stage,
       optimizer: config.train.optimizer,
       microBatch: config.train.micro_batch,
+      recompute: config.train.recompute,
       data: cache.data,
       fold,
       seed: config.seed,

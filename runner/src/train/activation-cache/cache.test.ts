@@ -69,6 +69,7 @@ function stageOf(trainable: string[]): ResolvedStage {
     index: 0,
     trainable,
     train_bn: false,
+    bn: "train",
     epochs: 2,
     size: SIZE,
     batch_size: 6,

@@ -150,7 +150,7 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
   const { built, stage, data, fold } = opts;
   const why = cacheEligibility(stage, opts.augment);
   if (why) return { reason: why };
-  setTrainable(built, stage.trainable, stage.train_bn);
+  setTrainable(built, stage.trainable, stage.train_bn, stage.bn);
   const cut = cutAtFrozenPrefix(built, stage.trainable);
   if ("reason" in cut) return cut;
   const views = opts.augment.dihedral ? 8 : 1;

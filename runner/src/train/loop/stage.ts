@@ -5,7 +5,14 @@
  * pass after each epoch, and the hooks. The optimizer state starts empty every stage, like fastai.
  */
 import * as tf from "../../tf";
-import { groupLrs, scheduleAt, type Monitor, type ResolvedOptimizer, type ResolvedStage } from "@tessera/shared";
+import {
+  groupLrs,
+  scheduleAt,
+  type BnMode,
+  type Monitor,
+  type ResolvedOptimizer,
+  type ResolvedStage,
+} from "@tessera/shared";
 import { ExitError } from "../../errors";
 import { mulberry32, seedOf } from "../../data/rng";
 import { improves, monitorValue } from "./callbacks";
@@ -22,11 +29,13 @@ export interface StageContext {
   model: tf.LayersModel;
   /** All group names in network order. */
   groups: string[];
-  /** Makes `stage.trainable` train (and BN as `train_bn` says); returns the variables per group. */
-  setTrainable: (trainable: string[], trainBn: boolean) => GroupVariables;
+  /** Makes `stage.trainable` train (and BN as `train_bn` and `bn` say); returns the variables per group. */
+  setTrainable: (trainable: string[], trainBn: boolean, bn: BnMode) => GroupVariables;
   stage: ResolvedStage;
   optimizer: ResolvedOptimizer;
   microBatch: number;
+  /** `train.recompute`: gradient checkpointing per ResNet block. @default false */
+  recompute?: boolean;
   data: TrainData;
   fold: TrainFold;
   seed: number;
@@ -68,7 +77,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
   const { model, stage, data, fold } = ctx;
   const hooks = combineHooks(ctx.hooks);
   const foldId = fold.id;
-  const variables = ctx.setTrainable(stage.trainable, stage.train_bn);
+  const variables = ctx.setTrainable(stage.trainable, stage.train_bn, stage.bn);
   const { bs, stepsPerEpoch } = stageSteps(fold, stage);
   const totalSteps = stepsPerEpoch * stage.epochs;
   const order = (epoch: number) => passOrder(ctx.seed, fold, stage, epoch);
@@ -89,6 +98,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
       optimizer: ctx.optimizer,
       numClasses: data.classes.length,
       microBatch: ctx.microBatch,
+      recompute: ctx.recompute ?? false,
       steps: lrCfg.steps,
       start: lrCfg.start,
       end: lrCfg.end,
@@ -142,6 +152,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
             lrs: stepLrs,
             mom: sched.momentum,
             microBatch: ctx.microBatch,
+            recompute: ctx.recompute ?? false,
           });
         } finally {
           tf.dispose([x, y]);

@@ -6,7 +6,9 @@
  */
 import * as tf from "../../tf";
 import { setTrainable, trainableVariablesByGroup, type BuiltModel } from "../../model";
+import type { BnMode } from "@tessera/shared";
 import type { GroupOptimizer } from "./optim";
+import { recomputedGrads } from "./recompute";
 
 /** The variables a step updates, per layer group (frozen groups are simply absent). */
 export type GroupVariables = Map<string, tf.Variable[]>;
@@ -26,6 +28,8 @@ export interface StepInput {
   mom: number | null;
   /** Rows per forward/backward pass; the gradient is accumulated over the whole batch. */
   microBatch: number;
+  /** Recompute each ResNet block in the backward pass instead of keeping its activations (recompute.ts). */
+  recompute?: boolean;
 }
 
 /** Mean softmax cross-entropy of logits against class indices. */
@@ -50,10 +54,9 @@ export async function trainStep(input: StepInput): Promise<number> {
       // Along the batch axis only: x is images (rank 4) or cached activations (rank 2 or 4).
       const xs = size === batch ? x : tf.slice(x, start, size);
       const ys = size === batch ? y : tf.slice(y, start, size);
-      return tf.variableGrads(() => {
-        const logits = model.apply(xs, { training: true }) as tf.Tensor;
-        return tf.mul(lossOf(logits, ys, numClasses), weight) as tf.Scalar;
-      }, varList);
+      const loss = (logits: tf.Tensor) => tf.mul(lossOf(logits, ys, numClasses), weight) as tf.Scalar;
+      if (input.recompute) return recomputedGrads(model, xs, loss, varList);
+      return tf.variableGrads(() => loss(model.apply(xs, { training: true }) as tf.Tensor), varList);
     });
     // An async read: the webgpu backend cannot read synchronously in Node.
     lossSum += (await value.data())[0]!;
@@ -88,8 +91,13 @@ export async function trainStep(input: StepInput): Promise<number> {
  * Freezes the model as a stage says (`setTrainable`) and returns what the optimizer steps: each
  * group that still has trainable variables, in group order.
  */
-export function freezeForStage(built: BuiltModel, trainable: string[], trainBn: boolean): GroupVariables {
-  setTrainable(built, trainable, trainBn);
+export function freezeForStage(
+  built: BuiltModel,
+  trainable: string[],
+  trainBn: boolean,
+  bn: BnMode = "train",
+): GroupVariables {
+  setTrainable(built, trainable, trainBn, bn);
   return new Map(
     [...trainableVariablesByGroup(built)]
       .filter(([, vars]) => vars.length > 0)

@@ -16,6 +16,8 @@ export interface LrFindOptions {
   optimizer: ResolvedOptimizer;
   numClasses: number;
   microBatch: number;
+  /** See `StepInput.recompute`. */
+  recompute?: boolean;
   steps: number;
   start: number;
   end: number;
@@ -59,6 +61,7 @@ export async function findLr(opts: LrFindOptions): Promise<LrFindResult> {
             lrs,
             mom: null,
             microBatch: opts.microBatch,
+            recompute: opts.recompute ?? false,
           });
         } finally {
           tf.dispose([x, y]);

@@ -88,7 +88,7 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
       const built = await buildModel(config.model, dataset.classes.length, { seed });
       const data = trainDataOf(dataset, config.data, built.preprocessing);
       const fold = data.folds[0]!;
-      const variables = freezeForStage(built, stage.trainable, stage.train_bn);
+      const variables = freezeForStage(built, stage.trainable, stage.train_bn, stage.bn);
       try {
         return await findLr({
           model: built.model,
@@ -96,6 +96,7 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
           optimizer: config.train.optimizer,
           numClasses: data.classes.length,
           microBatch: config.train.micro_batch,
+          recompute: config.train.recompute,
           ...sweepCfg,
           ...(opts.onStep ? { onStep: (p) => opts.onStep!({ ...p, stage: stage.name, fold: null }) } : {}),
           // The very batches the run's own finder draws for this stage and seed.
