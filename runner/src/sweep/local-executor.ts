@@ -111,8 +111,10 @@ export function outcomeOf(
   const dir = join(job.runsDir, job.runId);
   const metaFile = join(dir, RUN_FILES.meta);
   const meta = existsSync(metaFile) ? (JSON.parse(readFileSync(metaFile, "utf8")) as RunMeta) : null;
-  if (meta?.status === "finished" && code === 0) return { status: "finished", error: null };
-  if (meta?.status === "stopped_early" && code === 0) return { status: "stopped_early", error: null };
+  // The folder decides: a run that finished just before a Ctrl-C reached its process (which then
+  // died of the signal, its handler already gone) is finished, whatever the exit code says.
+  if (meta?.status === "finished") return { status: "finished", error: null };
+  if (meta?.status === "stopped_early") return { status: "stopped_early", error: null };
   if (meta?.status === "interrupted" || code === 130 || (stopping && signal !== null))
     return { status: "interrupted", error: null };
   const failed = meta ? readEvents(dir, () => undefined).findLast((e) => e.type === "run_failed") : undefined;
