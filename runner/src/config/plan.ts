@@ -48,6 +48,15 @@ export interface Plan {
   model: { backbone: string; pretrained: string; width: number; groups: Record<string, string[]> };
   data: { source: string; path: string | null; count: DataCount | null };
   stages: PlanStage[];
+  /** The wasm memory check of every stage (`tessera plan` adds it; see `planMemory`). */
+  memory?: PlanMemory;
+}
+
+/** What `tessera plan` says about memory: the same check `run` makes before loading data. */
+export interface PlanMemory {
+  /** The backend checked: the configured one, or wasm (auto's fallback, the only one with a hard limit) for `auto`. */
+  backend: string;
+  stages: { stage: string; batch: number; bytes: number; problem: string | null }[];
 }
 
 /** Builds the plan of a loaded config; `count` (from `countData`) makes step counts exact. */
