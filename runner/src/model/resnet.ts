@@ -7,7 +7,7 @@
  */
 import * as tf from "../tf";
 import type { BackboneName } from "@tessera/shared";
-import { RESNET_SPECS, STAGE_FILTERS, scaledChannels } from "./resnet-spec";
+import { RESNET_SPECS, STAGE_FILTERS, scaledChannels, type ResNetSpec } from "./resnet-spec";
 
 export { RESNET_SPECS, STAGE_FILTERS, scaledChannels, type ResNetSpec } from "./resnet-spec";
 
