@@ -3,7 +3,17 @@
  * value, `predict` labels image files with probabilities that sum to 1, and `export` writes a folder
  * that tfjs loads and that describes its inputs and classes.
  */
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -168,6 +178,49 @@ describe("eval, predict and export on a finished run", () => {
     const metaError = await exportRun(badMeta, join(dir, "x3")).catch((e: unknown) => e);
     expect(metaError).toBeInstanceOf(ExitError);
     expect((metaError as Error).message).toMatch(/meta\.json: not valid JSON/);
+  });
+
+  it("eval, predict and export name a damaged checkpoint file and what to do (it was 'unexpected error (this is a bug)')", async () => {
+    const cases = [
+      [
+        "cut-weights",
+        "weights.bin",
+        (f: string) => truncateSync(f, 100),
+        /weights\.bin: damaged checkpoint file \(truncated: 100 bytes/,
+      ],
+      [
+        "bad-info",
+        "checkpoint.json",
+        (f: string) => writeFileSync(f, '{"stage": "on'),
+        /checkpoint\.json: damaged checkpoint file \(not valid JSON/,
+      ],
+    ] as const;
+    for (const [name, file, damage, message] of cases) {
+      const copy = join(dir, name);
+      cpSync(runDir, copy, { recursive: true });
+      damage(join(copy, "checkpoints", "best", file));
+      const image = join(
+        copy,
+        readdirSync(join(copy, "top_losses")).find((f) => f.endsWith(".png"))!,
+      );
+      for (const argv of [
+        ["eval", copy],
+        ["predict", copy, join(copy, "top_losses", image.slice(image.lastIndexOf("/") + 1))],
+        ["export", copy, "--out", join(dir, `${name}-export`)],
+      ]) {
+        let stderr = "";
+        const write = process.stderr.write.bind(process.stderr);
+        process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
+        try {
+          expect(await main(argv), argv.join(" ")).toBe(1);
+        } finally {
+          process.stderr.write = write;
+        }
+        expect(stderr, argv[0]).toMatch(message);
+        expect(stderr).toContain("restore");
+        expect(stderr).not.toContain("this is a bug");
+      }
+    }
   });
 
   it("export through the CLI prints only its own lines (it printed tfjs's cpu 'install tfjs-node' banner)", () => {

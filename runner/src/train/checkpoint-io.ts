@@ -6,9 +6,11 @@
  * everything goes into a temp folder beside the target, which then replaces it by rename, so a
  * reader (or a crash) never sees a half-written checkpoint.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { fsyncDir, writeFileSynced } from "../runs/durable";
 import * as tf from "../tf";
+import { readCheckpointJson, verifyModelFolder } from "./checkpoint-check";
 
 /** What `checkpoint.json` holds beside the model. */
 export interface CheckpointInfo {
@@ -40,7 +42,7 @@ export async function saveCheckpoint(model: tf.LayersModel, dir: string, info: C
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0));
-      writeFileSync(join(tmp, WEIGHTS_BIN), Buffer.from(weights));
+      writeFileSynced(join(tmp, WEIGHTS_BIN), new Uint8Array(weights));
       const modelJson: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
         format: artifacts.format ?? "layers-model",
@@ -48,16 +50,18 @@ export async function saveCheckpoint(model: tf.LayersModel, dir: string, info: C
         convertedBy: artifacts.convertedBy ?? null,
         weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
       };
-      writeFileSync(join(tmp, MODEL_JSON), JSON.stringify(modelJson));
+      writeFileSynced(join(tmp, MODEL_JSON), JSON.stringify(modelJson));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );
-  writeFileSync(join(tmp, CHECKPOINT_JSON), `${JSON.stringify(info, null, 2)}\n`);
+  writeFileSynced(join(tmp, CHECKPOINT_JSON), `${JSON.stringify(info, null, 2)}\n`);
+  fsyncDir(tmp);
   // rename() cannot replace a non-empty folder: move the old one aside first, then drop it.
   const old = join(parent, `.${basename(dir)}.old-${process.pid}`);
   rmSync(old, { recursive: true, force: true });
   if (existsSync(dir)) renameSync(dir, old);
   renameSync(tmp, dir);
+  fsyncDir(parent);
   rmSync(old, { recursive: true, force: true });
 }
 
@@ -76,10 +80,17 @@ export function fileLoadHandler(dir: string): tf.io.IOHandler {
   };
 }
 
-/** Loads a checkpoint folder written by {@link saveCheckpoint}. */
-export async function loadCheckpoint(dir: string): Promise<{ model: tf.LayersModel; info: CheckpointInfo }> {
+/**
+ * Loads a checkpoint folder written by {@link saveCheckpoint}; a damaged file throws
+ * CheckpointDamagedError naming it, with `advice` (what the user can do) in the message.
+ */
+export async function loadCheckpoint(
+  dir: string,
+  advice = "train the run again, or restore the folder from a backup",
+): Promise<{ model: tf.LayersModel; info: CheckpointInfo }> {
   if (!existsSync(join(dir, MODEL_JSON))) throw new Error(`${dir}: no ${MODEL_JSON} (not a checkpoint folder)`);
+  verifyModelFolder(dir, advice);
+  const info = readCheckpointJson<CheckpointInfo>(join(dir, CHECKPOINT_JSON), advice);
   const model = await tf.loadLayersModel(fileLoadHandler(dir));
-  const info = JSON.parse(readFileSync(join(dir, CHECKPOINT_JSON), "utf8")) as CheckpointInfo;
   return { model, info };
 }

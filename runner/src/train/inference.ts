@@ -57,7 +57,10 @@ export async function inferenceBackend(): Promise<string> {
 export async function openRunModel(runDir: string): Promise<RunModel> {
   const checkpointDir = bestCheckpointDir(runDir);
   const config = readRunConfig(runDir);
-  const { model, info } = await loadCheckpoint(checkpointDir);
+  const { model, info } = await loadCheckpoint(
+    checkpointDir,
+    `the run's best checkpoint cannot be used: restore ${checkpointDir} from a backup, or train the run again`,
+  );
   return {
     runDir,
     checkpointDir,

@@ -56,7 +56,13 @@ export async function openResume(ref: string, runsDir: string): Promise<OpenedRe
       ? (JSON.parse(readFileSync(sourceFile, "utf8")) as { config_file?: string })
       : {};
     const baseDir = source.config_file ? dirname(source.config_file) : process.cwd();
-    const point = await loadResumePoint(dir);
+    const point = await loadResumePoint(dir, {
+      onFallback: (damage, used) =>
+        process.stderr.write(
+          `tessera: ${damage.file}: damaged (${damage.problem}); resuming from the previous resume point ` +
+            `(stage '${used.position.stage}' epoch ${used.position.epoch}) instead\n`,
+        ),
+    });
     const events = readEvents(dir, () => undefined);
     plan = planResume(events, point?.position ?? null);
     let skipped = false;

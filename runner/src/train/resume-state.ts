@@ -20,11 +20,18 @@ import {
 import { join } from "node:path";
 import { RUN_FILES } from "@tessera/shared";
 import * as tf from "../tf";
+import { fsyncDir } from "../runs/durable";
+import { CheckpointDamagedError, readCheckpointJson } from "./checkpoint-check";
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./checkpoint-io";
 import type { GroupOptimizer } from "./optim";
 
 /** Folder of the resume point inside a run folder. */
 export const RESUME_DIR = `${RUN_FILES.checkpoints}/resume`;
+/**
+ * The resume point before the current one, kept so a damaged current one (a full disk, a bad
+ * sector) still leaves a place to continue from: one epoch earlier, the same run.
+ */
+export const PREVIOUS_RESUME_DIR = `${RUN_FILES.checkpoints}/resume.prev`;
 const STATE_JSON = "train_state.json";
 const OPTIMIZER_JSON = "optimizer.json";
 const OPTIMIZER_BIN = "optimizer.bin";
@@ -121,12 +128,16 @@ export async function saveResumePoint(opts: {
   }
   writeSmall(join(staging, OPTIMIZER_JSON), { format: 1, slots });
   writeSmall(join(staging, STATE_JSON), opts.position);
+  fsyncDir(staging);
 
   const old = `${target}.old-${process.pid}`;
   rmSync(old, { recursive: true, force: true });
   if (existsSync(target)) renameSync(target, old);
   renameSync(staging, target);
-  rmSync(old, { recursive: true, force: true });
+  const previous = join(opts.runDir, PREVIOUS_RESUME_DIR);
+  rmSync(previous, { recursive: true, force: true });
+  if (existsSync(old)) renameSync(old, previous);
+  fsyncDir(join(opts.runDir, RUN_FILES.checkpoints));
 }
 
 function writeSmall(file: string, value: unknown): void {
@@ -151,29 +162,67 @@ export interface ResumePoint {
   dispose(): void;
 }
 
+const DAMAGED = "tessera run --resume cannot continue from it";
+
 /**
  * Finds the run's resume point, or null when none was written (killed in its first epoch). A
  * folder left aside by a swap that a kill interrupted (`resume.old-<pid>`) is used when `resume`
- * itself is missing; half-written staging folders are ignored (and removed).
+ * itself is missing; half-written staging folders are ignored (and removed). A damaged one is
+ * passed over for the next candidate (the one set aside, then `resume.prev`), and `onFallback`
+ * says so; when none is good the first damage is thrown, saying the run must start again.
  */
-export async function loadResumePoint(runDir: string): Promise<ResumePoint | null> {
+export async function loadResumePoint(
+  runDir: string,
+  opts: { onFallback?: (damage: CheckpointDamagedError, used: ResumePoint) => void } = {},
+): Promise<ResumePoint | null> {
   const target = join(runDir, RESUME_DIR);
   const parent = join(runDir, RUN_FILES.checkpoints);
   const siblings = existsSync(parent) ? readdirSync(parent) : [];
   for (const name of siblings) {
     if (name.startsWith("resume.staging-")) rmSync(join(parent, name), { recursive: true, force: true });
   }
-  let dir = target;
-  if (!existsSync(join(target, STATE_JSON))) {
-    const aside = siblings.find((n) => n.startsWith("resume.old-") && existsSync(join(parent, n, STATE_JSON)));
-    if (!aside) return null;
-    dir = join(parent, aside);
+  const candidates = [
+    target,
+    ...siblings.filter((n) => n.startsWith("resume.old-")).map((n) => join(parent, n)),
+    join(runDir, PREVIOUS_RESUME_DIR),
+  ].filter((d) => existsSync(d));
+  let firstDamage: CheckpointDamagedError | null = null;
+  for (const dir of candidates) {
+    try {
+      const point = await openResumePoint(dir);
+      if (firstDamage) opts.onFallback?.(firstDamage, point);
+      return point;
+    } catch (error) {
+      if (!(error instanceof CheckpointDamagedError)) throw error;
+      firstDamage ??= error;
+    }
   }
-  const position = JSON.parse(readFileSync(join(dir, STATE_JSON), "utf8")) as TrainPosition;
-  const { slots } = JSON.parse(readFileSync(join(dir, OPTIMIZER_JSON), "utf8")) as { slots: SlotEntry[] };
-  const bin = readFileSync(join(dir, OPTIMIZER_BIN));
+  if (firstDamage) {
+    throw new CheckpointDamagedError(
+      firstDamage.file,
+      firstDamage.problem,
+      `${DAMAGED}, and there is no earlier good resume point: start the run again (tessera run <config>)`,
+    );
+  }
+  return null;
+}
+
+/** Reads one resume point folder, checking every file before tfjs sees it. */
+async function openResumePoint(dir: string): Promise<ResumePoint> {
+  const position = readCheckpointJson<TrainPosition>(join(dir, STATE_JSON), DAMAGED);
+  if (typeof position.stage !== "string" || typeof position.epoch !== "number" || typeof position.last_seq !== "number")
+    throw new CheckpointDamagedError(join(dir, STATE_JSON), "stage, epoch or last_seq missing", DAMAGED);
+  const { slots } = readCheckpointJson<{ slots: SlotEntry[] }>(join(dir, OPTIMIZER_JSON), DAMAGED);
+  if (!Array.isArray(slots)) throw new CheckpointDamagedError(join(dir, OPTIMIZER_JSON), "no slots list", DAMAGED);
+  const binFile = join(dir, OPTIMIZER_BIN);
+  const bin = existsSync(binFile) ? readFileSync(binFile) : null;
+  const need = slots.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.has_v ? 2 : 1) * 4, 0);
+  if (!bin || bin.byteLength !== need) {
+    const problem = bin ? `${bin.byteLength} bytes, the optimizer state needs ${need}` : "missing";
+    throw new CheckpointDamagedError(binFile, problem, DAMAGED);
+  }
   const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
-  const { model: saved, info } = await loadCheckpoint(dir);
+  const { model: saved, info } = await loadCheckpoint(dir, DAMAGED);
   return {
     dir,
     position,
