@@ -14,6 +14,7 @@ import { loadConfig } from "../config";
 import { splitRecord } from "../data";
 import { loadDatasetReporting, type SetupProgress } from "./setup";
 import { createRun, runsDirFrom } from "../runs";
+import { cleanRunTemps, diskFullError, isDiskFull } from "../runs/disk-full";
 import type { Emit } from "./callbacks";
 import { trainFold, type FoldResult } from "./fold";
 import type { TrainHooks } from "./hooks";
@@ -177,14 +178,19 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
       writer.finish("interrupted");
       throw error;
     }
-    const message = (error as Error)?.message ?? String(error);
+    // A full disk is the user's to fix, not a bug: one message saying so, and its temp folders go.
+    const failure = isDiskFull(error) ? diskFullError(error, writer.id) : error;
+    const message = (failure as Error)?.message ?? String(failure);
     const at = error instanceof DivergedError ? { stage: error.stage, epoch: error.epoch } : where;
     try {
       emit({ type: "run_failed", error: message, stage: at.stage, epoch: at.epoch });
+    } catch (appendError) {
+      if (!isDiskFull(appendError)) throw appendError;
     } finally {
       writer.finish("failed");
+      if (isDiskFull(error)) cleanRunTemps(writer.dir);
     }
-    throw error;
+    throw failure;
   } finally {
     cachePool.dispose();
   }

@@ -9,6 +9,7 @@ import { BACKENDS, RUN_FILES, type BackendName, type EventOf, type RunEvent, typ
 import { loadConfig, type LoadedConfig } from "../config";
 import { ExitError } from "../errors";
 import { readEvents, readMeta, reopenRun, resolveRunRef, SOURCE_FILE, type RunWriter } from "../runs";
+import { cleanRunTemps } from "../runs/disk-full";
 import { planResume, type ResumePlan } from "./resume";
 import { loadResumePoint, type ResumePoint } from "./resume-state";
 
@@ -45,6 +46,8 @@ export async function openResume(ref: string, runsDir: string): Promise<OpenedRe
   }
   const { writer } = await reopenRun(dir);
   try {
+    // What a full disk or a kill left half-written goes now that the folder is ours again.
+    cleanRunTemps(dir);
     const loaded = await loadConfig(join(dir, RUN_FILES.config));
     if (loaded.configHash !== before.config_hash) {
       throw new ExitError(
