@@ -9,6 +9,7 @@ import { RUN_FILES, type RunMeta } from "@tessera/shared";
 import { ExitError } from "../errors";
 import { processAlive } from "./lock";
 import { parseEventLine, warnToStderr, type Warn } from "./parse";
+import { damagedMeta } from "./damaged";
 import { readMeta } from "./reader";
 
 /** One row of `tessera ls` / the dashboard's run list. */
@@ -17,6 +18,8 @@ export interface RunListing {
   meta: RunMeta;
   /** `running` in meta.json but no live writer holds the lock: killed, resumable. */
   stale: boolean;
+  /** Why meta.json cannot be read (then `meta` is a stand-in from the folder name); null when it can. */
+  damaged: string | null;
   last_valid_accuracy: number | null;
   best_valid_accuracy: number | null;
   /** The stage of the latest `stage_started`, and the latest finished epoch in it. */
@@ -119,15 +122,16 @@ export async function listRuns(runsDir: string, opts: { warn?: Warn } = {}): Pro
     const dir = join(root, entry.name);
     if (!existsSync(join(dir, RUN_FILES.meta))) continue;
     let meta: RunMeta;
+    let damaged: string | null = null;
     try {
       meta = readMeta(dir);
     } catch (error) {
-      warn(`tessera: skipping ${dir}: ${(error as Error).message}`);
-      continue;
+      damaged = (error as Error).message;
+      meta = damagedMeta(dir);
     }
     const eventsFile = join(dir, RUN_FILES.events);
     const derived = existsSync(eventsFile) ? derive(scan(eventsFile, warn)) : derive(emptyState());
-    rows.push({ dir, meta, stale: meta.status === "running" && !lockIsLive(dir), ...derived });
+    rows.push({ dir, meta, damaged, stale: !damaged && meta.status === "running" && !lockIsLive(dir), ...derived });
   }
   return rows.sort((a, b) => (a.meta.id < b.meta.id ? 1 : a.meta.id > b.meta.id ? -1 : 0));
 }

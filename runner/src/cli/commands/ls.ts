@@ -8,6 +8,7 @@ export interface LsOptions {
 }
 
 function statusOf(row: RunListing): string {
+  if (row.damaged) return "damaged";
   return row.stale ? "killed (resumable)" : row.meta.status;
 }
 
@@ -22,8 +23,9 @@ export async function lsCommand(opts: LsOptions = {}): Promise<void> {
         id: r.meta.id,
         dir: r.dir,
         name: r.meta.name,
-        status: r.meta.status,
+        status: r.damaged ? "damaged" : r.meta.status,
         stale: r.stale,
+        damaged: r.damaged,
         started: r.meta.started,
         ended: r.meta.ended,
         attempt: r.meta.attempt,
@@ -58,4 +60,5 @@ export async function lsCommand(opts: LsOptions = {}): Promise<void> {
     ),
   );
   say(`${rows.length} run${rows.length === 1 ? "" : "s"} in ${runsDir}`);
+  for (const r of rows.filter((row) => row.damaged)) say(`damaged: ${r.meta.id}: ${r.damaged}`);
 }
