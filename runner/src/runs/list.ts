@@ -85,7 +85,7 @@ function scan(file: string, warn: Warn): ScanState {
   return state;
 }
 
-function derive(state: ScanState): Omit<RunListing, "dir" | "meta" | "stale"> {
+function derive(state: ScanState): Omit<RunListing, "dir" | "meta" | "stale" | "damaged"> {
   const live = (seq: number) => !state.resumed.some(([after, until]) => seq > after && seq < until);
   const epochs = state.epochs.filter((p) => live(p.seq));
   const last = epochs.at(-1);
