@@ -28,6 +28,23 @@ export interface RunModel {
   normalize: NormalizeMode;
 }
 
+/**
+ * Which weights `predict`/`eval`/`export` use, in words: `best checkpoint: stage 'all' epoch 3
+ * (valid.accuracy 0.9167)`. The best checkpoint is rewritten when an epoch equals or beats the best
+ * so far, so a tie goes to the later epoch (docs/training.md).
+ */
+export function checkpointLabel(info: {
+  stage: string;
+  epoch: number;
+  fold?: number | null;
+  monitor?: string;
+  value?: number;
+}): string {
+  const fold = info.fold === null || info.fold === undefined ? "" : `fold ${info.fold} `;
+  const value = info.monitor && info.value !== undefined ? ` (${info.monitor} ${info.value.toFixed(4)})` : "";
+  return `best checkpoint: ${fold}stage '${info.stage}' epoch ${info.epoch}${value}`;
+}
+
 /** The best checkpoint of a run: `checkpoints/best`, or the last fold's for k-fold runs. */
 export function bestCheckpointDir(runDir: string): string {
   const plain = join(runDir, RUN_FILES.bestCheckpoint);
