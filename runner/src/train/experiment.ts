@@ -26,6 +26,7 @@ import { earlierFoldResults, openResume, prepareOrRelease } from "./resume-open"
 import { UsageError } from "../errors";
 import { ensureOutDir } from "../out-dir";
 import { buildSummary, writeTopLosses } from "./summary";
+import { readFoldTta } from "./fold-tta";
 
 export interface RunExperimentOptions {
   /** The experiment file; not used with `resume` (the run folder's config.yaml is what ran). */
@@ -140,7 +141,9 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   try {
     // A resumed k-fold run keeps the metrics of the folds its earlier attempts finished.
     const results = (
-      resumed ? earlierFoldResults(resumed.events, resumed.point?.position.fold ?? null) : []
+      resumed
+        ? earlierFoldResults(resumed.events, resumed.point?.position.fold ?? null, (f) => readFoldTta(writer.dir, f))
+        : []
     ) as FoldResult[];
     for (let f = safety.resume?.position.fold_index ?? 0; f < dataset.folds.length && !opts.signal?.aborted; f++) {
       const result = await withSeededRandom(config.seed + f, () =>

@@ -135,11 +135,13 @@ export async function prepareOrRelease<T extends { dataset: { dataHash: string }
 export function earlierFoldResults(
   events: RunEvent[],
   resumedFold: number | null,
+  /** A finished fold's TTA accuracy (`readFoldTta`), when the run has one. */
+  ttaOf: (fold: number) => number | null = () => null,
 ): {
   fold: number | null;
   last: Pick<EventOf<"epoch">, "valid_accuracy" | "valid_loss" | "train_loss" | "per_class" | "confusion">;
   best: null;
-  tta: null;
+  tta: { accuracy: number } | null;
   stopped: null;
 }[] {
   if (resumedFold === null) return [];
@@ -152,5 +154,14 @@ export function earlierFoldResults(
   ];
   return order
     .filter((fold) => fold !== resumedFold && lastByFold.has(fold) && order.indexOf(fold) < order.indexOf(resumedFold))
-    .map((fold) => ({ fold, last: lastByFold.get(fold)!, best: null, tta: null, stopped: null }));
+    .map((fold) => {
+      const tta = ttaOf(fold);
+      return {
+        fold,
+        last: lastByFold.get(fold)!,
+        best: null,
+        tta: tta === null ? null : { accuracy: tta },
+        stopped: null,
+      };
+    });
 }
