@@ -8,14 +8,15 @@
 import { existsSync, mkdirSync as realMkdir, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type * as NodeFs from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { RUN_FILES, type RunEvent, type RunMeta } from "@tessera/shared";
 
-type FS = typeof import("node:fs");
+type FS = typeof NodeFs;
 const disk = vi.hoisted(() => ({ full: false, refused: 0 }));
 
 vi.mock("node:fs", async (importOriginal) => {
-  const fs = await importOriginal<typeof import("node:fs")>();
+  const fs = await importOriginal<FS>();
   const enospc = (syscall: string, path: unknown) => {
     disk.refused++;
     return Object.assign(new Error(`ENOSPC: no space left on device, ${syscall} '${String(path)}'`), {

@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ResNetPart, ResolvedAugment, ResolvedConfig, ResolvedStage } from "@tessera/shared";
+import type { ResolvedAugment, ResolvedStage } from "@tessera/shared";
 import * as tf from "../tf";
 import { dihedralView, rngFor } from "../data";
 import { setTrainable, type BuiltModel } from "../model";
