@@ -4,11 +4,23 @@
  * left (staging folders, `.tmp-` copies) removed: at the failure, since they hold the space the
  * user needs back, and again when the run is next opened.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { RUN_FILES } from "@tessera/shared";
 import { ExitError } from "../errors";
 import { writeJsonAtomic } from "./atomic";
+import { processAlive } from "./lock";
 
 const FULL_CODES = new Set(["ENOSPC", "EDQUOT"]);
 
@@ -101,6 +113,32 @@ export function cleanRunTemps(runDir: string): string[] {
   }
   for (const name of subfolders(runDir)) if (/^\..*\.\d+\.tmp$/.test(name)) drop(join(runDir, name));
   return removed;
+}
+
+/**
+ * {@link cleanRunTemps} on every run folder under `runsDir` that no process is writing (no lock,
+ * or a lock of a dead process on this host; another host's lock counts as live): `tessera run`
+ * calls it at start, so a full disk's leftovers do not stay for ever in runs nobody resumes.
+ */
+export function cleanIdleRunsTemps(runsDir: string): void {
+  for (const name of subfolders(runsDir)) {
+    const dir = join(runsDir, name);
+    if (!existsSync(join(dir, RUN_FILES.meta)) || lockedByLiveWriter(dir)) continue;
+    cleanRunTemps(dir);
+  }
+}
+
+function lockedByLiveWriter(dir: string): boolean {
+  const file = join(dir, RUN_FILES.lock);
+  if (!existsSync(file)) return false;
+  try {
+    const info = JSON.parse(readFileSync(file, "utf8")) as { pid?: unknown; host?: unknown };
+    if (typeof info.pid !== "number") return true; // unreadable: leave it alone
+    if (typeof info.host === "string" && info.host !== hostname()) return true;
+    return processAlive(info.pid);
+  } catch {
+    return true;
+  }
 }
 
 function subfolders(dir: string): string[] {

@@ -14,7 +14,7 @@ import { loadConfig } from "../config";
 import { splitRecord } from "../data";
 import { loadDatasetReporting, type SetupProgress } from "./setup";
 import { createRun, runsDirFrom } from "../runs";
-import { cleanRunTemps, diskFullError, isDiskFull } from "../runs/disk-full";
+import { cleanIdleRunsTemps, cleanRunTemps, diskFullError, isDiskFull } from "../runs/disk-full";
 import type { Emit } from "./callbacks";
 import { trainFold, type FoldResult } from "./fold";
 import type { TrainHooks } from "./hooks";
@@ -71,6 +71,8 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   const { config } = loaded;
   // Before minutes of data loading: a runs dir that is a file fails now, naming the flag.
   if (!resumed) ensureOutDir(runsDirFrom(opts.runsDir), "--runs-dir");
+  // Temp folders a full disk or a kill left in runs nobody is writing (best effort, cheap).
+  cleanIdleRunsTemps(runsDirFrom(opts.runsDir));
   const prepared = await prepareOrRelease(resumed, async () => {
     // A resumed run keeps the backend it ran on (numbers differ slightly between backends).
     const backend = await selectBackend(
