@@ -23,10 +23,10 @@ import { main } from "../runner/src/cli/main";
 import { ExitError } from "../runner/src/errors";
 import { REPO_ROOT } from "./helpers/paths";
 import { runExperiment } from "../runner/src/train";
-import { evalRun } from "../runner/src/train/eval-run";
-import { EXPORT_MANIFEST, exportRun } from "../runner/src/train/export-run";
-import { fileLoadHandler } from "../runner/src/train/checkpoint-io";
-import { listImages, openRunModel, predictFiles } from "../runner/src/train/inference";
+import { evalRun } from "../runner/src/inference/eval-run";
+import { EXPORT_MANIFEST, exportRun } from "../runner/src/inference/export";
+import { fileHandler } from "../runner/src/model/fileio";
+import { listImages, openRunModel, predictFiles } from "../runner/src/inference/predict";
 
 const CONFIG = `
 name: inference
@@ -146,7 +146,7 @@ describe("eval, predict and export on a finished run", () => {
     const manifest = JSON.parse(readFileSync(join(out, EXPORT_MANIFEST), "utf8"));
     expect(manifest).toMatchObject({ format: 1, name: "inference", normalize: { mode: "imagenet" } });
     expect(manifest.input.shape).toEqual([null, 32, 32, 3]);
-    const model = await tf.loadLayersModel(fileLoadHandler(out));
+    const model = await tf.loadLayersModel(fileHandler(out));
     expect((model.predict(tf.zeros([1, 32, 32, 3])) as tf.Tensor).shape).toEqual([1, 3]);
     await exportRun(runDir, out); // an earlier export may be overwritten
     await expect(exportRun(runDir, join(runDir, "checkpoints"))).rejects.toThrow(/not empty/);

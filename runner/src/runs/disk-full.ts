@@ -106,7 +106,7 @@ export function cleanRunTemps(runDir: string): string[] {
           }
         }
         if (existsSync(target)) drop(path);
-      } else if (/\.tmp-\d+$/.test(name) || /^resume\.staging-\d+/.test(name) || /\.\d+\.tmp$/.test(name)) {
+      } else if (/\.tmp-\d+$/.test(name) || /^(best|last|resume)\.staging-\d+$/.test(name) || /\.\d+\.tmp$/.test(name)) {
         drop(path);
       }
     }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RUN_FILES, type RunEventBody } from "@tessera/shared";
 import { ExitError } from "../errors";
-import { listRuns } from "./list";
+import { listRuns } from "@tessera/shared/runstore";
 import { createRun } from "./writer";
 import { batchBody, epochBody, fakeSource, tempRunsDir } from "./test-helpers";
 

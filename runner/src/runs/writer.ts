@@ -21,7 +21,7 @@ import { writeMetaResilient } from "./disk-full";
 import { gitCommit, hostName, packageVersions } from "./environment";
 import { makeRunId } from "./id";
 import { acquireRunLock, type RunLock } from "./lock";
-import { parseEvents, warnToStderr, type Warn } from "./parse";
+import { parseEvents, warnToStderr, type Warn } from "@tessera/shared/runstore";
 import { repairTornTail } from "./repair";
 
 /** What a run is made from; config/'s `LoadedConfig` has this shape. */
@@ -35,7 +35,7 @@ export interface RunSource {
 }
 
 /** Beside config.yaml: where the config came from (`data.path` is relative to its folder). */
-export const SOURCE_FILE = "source.json";
+export const SOURCE_FILE = RUN_FILES.source;
 
 /** An event body plus the `fold` k-fold runs add to stage-level events. */
 export type AppendBody = RunEventBody & { fold?: number };

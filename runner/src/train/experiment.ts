@@ -9,20 +9,20 @@ import { writeFileSync } from "node:fs";
 import { RUN_FILES, type BackendName, type RunEvent, type RunSummary } from "@tessera/shared";
 import { selectBackend } from "../backend";
 import { checkConfigMemory } from "../model";
-import { ActivationCachePool, firstTapedPart } from "./activation-cache";
+import { ActivationCachePool, firstTapedPart } from "./activation-cache/cache";
 import { loadConfig } from "../config";
 import { splitRecord } from "../data";
 import { backendOptions, loadDatasetReporting, type SetupProgress } from "./setup";
 import { createRun, runsDirFrom } from "../runs";
 import { cleanIdleRunsTemps, cleanRunTemps, diskFullError, isDiskFull } from "../runs/disk-full";
-import type { Emit } from "./callbacks";
+import type { Emit } from "./loop/callbacks";
 import { trainFold, type FoldResult } from "./fold";
-import type { TrainHooks } from "./hooks";
-import { withSeededRandom } from "./seeded";
-import { DivergedError } from "./stage";
+import type { TrainHooks } from "./loop/hooks";
+import { withSeededRandom } from "./loop/seeded";
+import { DivergedError } from "./loop/stage";
 import type { RunSafety } from "./crash-safety";
 import { InterruptedError, type Interrupt } from "./interrupt";
-import { earlierFoldResults, openResume, prepareOrRelease } from "./resume-open";
+import { earlierFoldResults, openResume, prepareOrRelease } from "./resume/open";
 import { UsageError } from "../errors";
 import { ensureOutDir } from "../out-dir";
 import { buildSummary, writeTopLosses } from "./summary";
@@ -31,9 +31,9 @@ import { readFoldTta } from "./fold-tta";
 export interface RunExperimentOptions {
   /** The experiment file; not used with `resume` (the run folder's config.yaml is what ran). */
   configFile?: string;
-  /** Training engine II: continue this run (id or folder) from its resume point. */
+  /** Continue this run (id or folder) from its resume point instead of starting a new one. */
   resume?: string;
-  /** Training engine II: Ctrl-C handling (see interrupt.ts); a request stops after the batch, exit 130. */
+  /** Ctrl-C handling (see interrupt.ts): a request stops after the batch, writes a resume point, exit 130. */
   interrupt?: Interrupt;
   /** `--set path=value` overrides. */
   set?: string[];

@@ -5,9 +5,9 @@
  * and checkpoints and resume points are swapped in by rename, so the folder stays resumable.
  */
 import { ExitError } from "../errors";
-import type { TrainHooks } from "./hooks";
-import type { ResumePointWriter } from "./resume";
-import type { Emit } from "./callbacks";
+import type { TrainHooks } from "./loop/hooks";
+import type { ResumePointWriter } from "./resume/plan";
+import type { Emit } from "./loop/callbacks";
 
 /** Thrown out of the loop after an interrupt was recorded; exit code 130 like a shell's Ctrl-C. */
 export class InterruptedError extends ExitError {

@@ -1,7 +1,7 @@
 /** `tessera export <run> --out dir`: a self-describing model folder (tfjs model + classes + preprocessing). */
 import { resolveRunRef, runsDirFrom } from "../../runs";
-import { exportRun } from "../../train/export-run";
-import { checkpointLabel } from "../../train/inference";
+import { exportRun } from "../../inference/export";
+import { checkpointLabel } from "../../inference/predict";
 
 export interface ExportCommandOptions {
   out: string;

@@ -1,5 +1,6 @@
 /** `tessera ls [--runs-dir d] [--json]`: the runs, newest first, with their progress and best accuracy. */
 import { listRuns, runsDirFrom, type RunListing } from "../../runs";
+import { MISSING } from "@tessera/shared";
 import { pct, printJson, say, table } from "../../runs/cli-text";
 
 export interface LsOptions {
@@ -9,7 +10,10 @@ export interface LsOptions {
 
 function statusOf(row: RunListing): string {
   if (row.damaged) return "damaged";
-  return row.stale ? "killed (resumable)" : row.meta.status;
+  if (row.stale) return "killed (resumable)";
+  // Another host's writer cannot be checked from here: the run may be live there (shared storage).
+  if (row.lock.held === "elsewhere") return `${row.meta.status} (locked on ${row.lock.lock.host})`;
+  return row.meta.status;
 }
 
 /** Lists the runs dir; `--json` prints `{ runs_dir, runs: [...] }` on stdout. */
@@ -26,6 +30,10 @@ export async function lsCommand(opts: LsOptions = {}): Promise<void> {
         status: r.damaged ? "damaged" : r.meta.status,
         stale: r.stale,
         damaged: r.damaged,
+        locked_by:
+          r.lock.held === "here" || r.lock.held === "elsewhere"
+            ? { pid: r.lock.lock.pid, host: r.lock.lock.host }
+            : null,
         started: r.meta.started,
         ended: r.meta.ended,
         attempt: r.meta.attempt,
@@ -51,11 +59,11 @@ export async function lsCommand(opts: LsOptions = {}): Promise<void> {
       rows.map((r) => [
         r.meta.id,
         statusOf(r),
-        r.stage === null ? "-" : r.fold === null ? r.stage : `${r.stage} (fold ${r.fold})`,
-        r.epoch ?? "-",
+        r.stage === null ? MISSING : r.fold === null ? r.stage : `${r.stage} (fold ${r.fold})`,
+        r.epoch ?? MISSING,
         pct(r.best_valid_accuracy),
         pct(r.last_valid_accuracy),
-        r.meta.backend?.name ?? "-",
+        r.meta.backend?.name ?? MISSING,
       ]),
     ),
   );

@@ -8,7 +8,7 @@ import { makePlan } from "../../config/plan";
 import { formatPlan } from "../../config/plan-format";
 import { ExitError } from "../../errors";
 import { configMemory } from "../../model/memory";
-import { firstTapedPart } from "../../train/cache-eligibility";
+import { firstTapedPart } from "../../train/activation-cache/eligibility";
 
 /** The flags of `tessera plan`. */
 export interface PlanOptions {

@@ -1,7 +1,7 @@
 /** `tessera predict <run> <images|folder>... [--json]`: label new images with the best checkpoint. */
 import { ExitError } from "../../errors";
 import { resolveRunRef, runsDirFrom } from "../../runs";
-import { checkpointLabel, inferenceBackend, listImages, openRunModel, predictFiles } from "../../train/inference";
+import { checkpointLabel, inferenceBackend, listImages, openRunModel, predictFiles } from "../../inference/predict";
 
 export interface PredictCommandOptions {
   runsDir?: string;
