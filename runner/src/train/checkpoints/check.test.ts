@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import * as tf from "../tf";
-import { ExitError } from "../errors";
-import { CheckpointDamagedError } from "./checkpoint-check";
-import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./checkpoint-io";
-import { GroupOptimizer } from "./optim";
-import { loadResumePoint, PREVIOUS_RESUME_DIR, RESUME_DIR, saveResumePoint, type TrainPosition } from "./resume-state";
+import * as tf from "../../tf";
+import { ExitError } from "../../errors";
+import { CheckpointDamagedError } from "./check";
+import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./io";
+import { GroupOptimizer } from "../loop/optim";
+import { loadResumePoint, PREVIOUS_RESUME_DIR, RESUME_DIR, saveResumePoint, type TrainPosition } from "../resume/state";
 
 function tinyModel(): tf.LayersModel {
   const input = tf.input({ shape: [4, 4, 3] });

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ExitError } from "../errors";
+import { ExitError } from "../../errors";
 
 /** A checkpoint file that cannot be used; `file` is the damaged one. */
 export class CheckpointDamagedError extends ExitError {

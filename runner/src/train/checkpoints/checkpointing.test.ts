@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import * as tf from "../tf";
+import * as tf from "../../tf";
 import { checkpointing } from "./checkpointing";
-import type { EpochLogs, LoopControl } from "./hooks";
+import type { EpochLogs, LoopControl } from "../loop/hooks";
 
 const logs = (epoch: number, valid_accuracy: number): EpochLogs =>
   ({
