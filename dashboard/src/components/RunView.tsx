@@ -14,6 +14,7 @@ import { AccuracyChart, LossChart, LrChart } from "./RunCharts";
 import { LrFindChart } from "./LrFindChart";
 import { ConfusionCard } from "./ConfusionCard";
 import { RunMetaCard } from "./RunMetaCard";
+import { confusionTitle, liveEpochBatch } from "../lib/epochs";
 
 export function RunView({ id }: { id: string }) {
   const trpc = useTRPC();
@@ -71,10 +72,9 @@ export function RunView({ id }: { id: string }) {
   const doneSteps = state.batchLoss.length;
   const total = stepsLeft !== null ? doneSteps + stepsLeft : null;
   const inStage = stage ? doneSteps - stage.x : 0;
-  const epochInStage =
-    stage && stage.stepsPerEpoch ? Math.min(stage.epochs, Math.floor(inStage / stage.stepsPerEpoch) + 1) : null;
-  const batchInEpoch =
-    stage && stage.stepsPerEpoch ? inStage % stage.stepsPerEpoch || (inStage ? stage.stepsPerEpoch : 0) : null;
+  const live = stage ? liveEpochBatch(inStage, stage.stepsPerEpoch, stage.epochs) : null;
+  const epochInStage = live?.epoch ?? null;
+  const batchInEpoch = live?.batch ?? null;
   const last = state.lastEpoch;
 
   return (
@@ -170,7 +170,7 @@ export function RunView({ id }: { id: string }) {
         ))}
         {last && state.classes.length ? (
           <ConfusionCard
-            title={`Confusion matrix · ${last.stage} epoch ${last.epoch + 1}`}
+            title={confusionTitle(last)}
             matrix={last.confusion}
             classes={state.classes}
             perClass={last.per_class}

@@ -12,6 +12,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "../lib/trpc";
 import type { AppRouter } from "../server/routers/_app";
 import { duration, MISSING, pct } from "../lib/format";
+import { epochOfEpochs } from "../lib/epochs";
 
 const PAGE = 100;
 type SortKey = "started" | "name" | "status" | "bestAccuracy" | "lastAccuracy" | "seconds" | "backend" | "configHash";
@@ -159,7 +160,7 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
                   <td className="num">{pct(r.lastAccuracy)}</td>
                   <td>
                     {r.stage ?? MISSING}
-                    {r.epoch !== null && r.epochs !== null ? ` · ${r.epoch + 1}/${r.epochs}` : ""}
+                    {epochOfEpochs(r.epoch, r.epochs)}
                   </td>
                   <td className="num">{duration(r.seconds)}</td>
                   <td>{r.backend ?? MISSING}</td>

@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { BACKENDS } from "@tessera/shared";
 import { ExitError } from "../errors";
+import { diskFullError, isDiskFull } from "../runs/disk-full";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -238,6 +239,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof ExitError) {
       if (error.message) process.stderr.write(`${error.message}\n`);
       return error.code;
+    }
+    if (isDiskFull(error)) {
+      process.stderr.write(`${diskFullError(error, null).message}\n`);
+      return 1;
     }
     process.stderr.write(
       `tessera: unexpected error (this is a bug, please report it)\n${(error as Error)?.stack ?? String(error)}\n`,

@@ -1,6 +1,6 @@
 /** `tessera plan` as text: one block a stage, with a small chart of the LR over the stage. */
 import type { ResolvedSchedule } from "@tessera/shared";
-import type { Plan, PlanStage } from "./plan";
+import type { Plan, PlanMemory, PlanStage } from "./plan";
 import { fmtNum } from "./problems";
 import { displayName } from "./source";
 
@@ -28,7 +28,17 @@ export function formatPlan(plan: Plan): string {
   const folds =
     plan.data.count && plan.data.count.folds.length > 1 ? `, per fold (${plan.data.count.folds.length} folds)` : "";
   out.push("", `total  ${plan.stages.length} stages, ${epochs} epochs${steps}${folds}`);
+  if (plan.memory) out.push(...memoryLines(plan.memory));
   return `${out.join("\n")}\n`;
+}
+
+/** `memory  wasm: head 0.1 GiB, all 0.3 GiB (heap 4 GiB)`, then each stage that does not fit. */
+function memoryLines(memory: PlanMemory): string[] {
+  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(b < 1024 ** 3 ? 2 : 1)} GiB`;
+  const sizes = memory.stages.map((s) => `${s.stage} ${gib(s.bytes)} (batch ${s.batch})`).join(", ");
+  const lines = [`memory ${memory.backend}: ${sizes}`];
+  for (const s of memory.stages) if (s.problem) lines.push(`  does not fit: ${s.problem}`);
+  return lines;
 }
 
 function dataLine(plan: Plan): string {

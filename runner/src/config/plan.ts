@@ -52,6 +52,15 @@ export interface Plan {
   /** Gradient checkpointing per ResNet block (`train.recompute`). */
   recompute: boolean;
   stages: PlanStage[];
+  /** The wasm memory check of every stage (`tessera plan` adds it; see `planMemory`). */
+  memory?: PlanMemory;
+}
+
+/** What `tessera plan` says about memory: the same check `run` makes before loading data. */
+export interface PlanMemory {
+  /** The backend checked: the configured one, or wasm (auto's fallback, the only one with a hard limit) for `auto`. */
+  backend: string;
+  stages: { stage: string; batch: number; bytes: number; problem: string | null }[];
 }
 
 /** Builds the plan of a loaded config; `count` (from `countData`) makes step counts exact. */

@@ -263,6 +263,27 @@ export const dataPathExists: Rule = ({ config, checkData }) => {
   return [];
 };
 
+/** What a synthetic dataset may hold in memory (RGB bytes of every tile): a typo'd `per_class` fails now, not after minutes of growing memory. */
+export const MAX_SYNTHETIC_BYTES = 2 * 1024 ** 3;
+
+/** A synthetic dataset fits in memory. */
+export const syntheticFitsMemory: Rule = ({ config }) => {
+  const { data } = config;
+  if (data.source !== "synthetic") return [];
+  const perImage = data.image_size * data.image_size * 3;
+  const bytes = data.classes * data.per_class * perImage;
+  if (bytes <= MAX_SYNTHETIC_BYTES) return [];
+  const most = Math.floor(MAX_SYNTHETIC_BYTES / (data.classes * perImage));
+  return [
+    {
+      path: ["data", "per_class"],
+      message:
+        `${data.classes} classes x ${data.per_class} tiles of ${data.image_size} px need ${fmtNum(bytes / 1024 ** 3, 3)} GiB of memory, ` +
+        `more than the ${MAX_SYNTHETIC_BYTES / 1024 ** 3} GiB a synthetic dataset may take: expected at most ${most}, received ${data.per_class}`,
+    },
+  ];
+};
+
 /** Every rule, by name (the name is the `source` of its problems). */
 export const RULES = {
   lrRangeOrdered,
@@ -278,4 +299,5 @@ export const RULES = {
   sgdrWholeCycles,
   bnModeCoversFrozenGroups,
   dataPathExists,
+  syntheticFitsMemory,
 } satisfies Record<string, Rule>;

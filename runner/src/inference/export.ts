@@ -12,6 +12,7 @@ import { ensureOutDir } from "../out-dir";
 import type { RunMeta } from "@tessera/shared";
 import { readMeta, readSummary } from "../runs";
 import { MODEL_JSON, WEIGHTS_BIN } from "../train/checkpoints/io";
+import { checkpointMetrics } from "./checkpoint-metrics";
 import { inferenceBackend, openRunModel } from "./predict";
 
 /** The name of the description file in an exported folder. */
@@ -37,7 +38,10 @@ function readMetaOrExit(runDir: string): RunMeta {
 }
 
 /** Writes the export folder; refuses a non-empty folder that is not an earlier export. */
-export async function exportRun(runDir: string, out: string): Promise<{ out: string; files: string[] }> {
+export async function exportRun(
+  runDir: string,
+  out: string,
+): Promise<{ out: string; files: string[]; checkpoint: { stage: string; epoch: number; fold: number | null } }> {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new ExitError(`--out ${out}: is a file, not a folder`);
   if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, EXPORT_MANIFEST))) {
     throw new ExitError(`--out ${out}: the folder is not empty and not an earlier export; refusing to write into it`);
@@ -71,8 +75,13 @@ export async function exportRun(runDir: string, out: string): Promise<{ out: str
       checkpoint: { stage: m.info.stage, epoch: m.info.epoch, monitor: m.info.monitor, value: m.info.value },
       backend: meta.backend?.name ?? null,
     },
-    metrics: summary ? { ...summary.final, tta_accuracy: summary.tta_accuracy } : null,
+    // The metrics of the weights in this folder (the best checkpoint's epoch), not the final epoch's.
+    metrics: checkpointMetrics(runDir, m.info, summary),
   };
   writeFileSync(join(out, EXPORT_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { out, files: [MODEL_JSON, WEIGHTS_BIN, EXPORT_MANIFEST] };
+  return {
+    out,
+    files: [MODEL_JSON, WEIGHTS_BIN, EXPORT_MANIFEST],
+    checkpoint: { stage: m.info.stage, epoch: m.info.epoch, fold: m.info.fold ?? null },
+  };
 }

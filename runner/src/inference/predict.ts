@@ -31,6 +31,23 @@ export interface RunModel {
   normalize: NormalizeMode;
 }
 
+/**
+ * Which weights `predict`/`eval`/`export` use, in words: `best checkpoint: stage 'all' epoch 3
+ * (valid.accuracy 0.9167)`. The best checkpoint is rewritten when an epoch equals or beats the best
+ * so far, so a tie goes to the later epoch (docs/training.md).
+ */
+export function checkpointLabel(info: {
+  stage: string;
+  epoch: number;
+  fold?: number | null;
+  monitor?: string;
+  value?: number;
+}): string {
+  const fold = info.fold === null || info.fold === undefined ? "" : `fold ${info.fold} `;
+  const value = info.monitor && info.value !== undefined ? ` (${info.monitor} ${info.value.toFixed(4)})` : "";
+  return `best checkpoint: ${fold}stage '${info.stage}' epoch ${info.epoch}${value}`;
+}
+
 /** For inference commands: wasm where it starts (fast on CPUs), else the always-there cpu backend. */
 export async function inferenceBackend(): Promise<string> {
   try {
@@ -44,7 +61,10 @@ export async function inferenceBackend(): Promise<string> {
 export async function openRunModel(runDir: string): Promise<RunModel> {
   const checkpointDir = bestCheckpointDir(runDir);
   const config = readRunConfig(runDir);
-  const { model, info } = await loadCheckpoint(checkpointDir);
+  const { model, info } = await loadCheckpoint(
+    checkpointDir,
+    `the run's best checkpoint cannot be used: restore ${checkpointDir} from a backup, or train the run again`,
+  );
   return {
     runDir,
     checkpointDir,

@@ -25,7 +25,16 @@ export { partOfLayer, isBatchNorm, isBnInferenceMode, type LayerGroup } from "./
 
 export type { Preprocessing } from "./types";
 export { fileHandler, readArtifacts, writeArtifacts } from "./fileio";
-export { checkConfigMemory, checkMemoryFits, estimateMemory, WASM_HEAP_BYTES, type MemoryEstimate } from "./memory";
+export {
+  checkConfigMemory,
+  checkMemoryFits,
+  configMemory,
+  estimateMemory,
+  largestFittingBatch,
+  type StageMemory,
+  WASM_HEAP_BYTES,
+  type MemoryEstimate,
+} from "./memory";
 export type { LoadReport } from "./load";
 
 /** A built model and what the engine needs to know about it. */

@@ -1,7 +1,14 @@
 import { describe, expect, test } from "vitest";
 import { ExitError } from "../errors";
 import type { ResolvedConfig, ResolvedStage } from "@tessera/shared";
-import { checkConfigMemory, checkMemoryFits, countResNet, estimateMemory, WASM_HEAP_BYTES } from "./memory";
+import {
+  checkConfigMemory,
+  checkMemoryFits,
+  countResNet,
+  estimateMemory,
+  largestFittingBatch,
+  WASM_HEAP_BYTES,
+} from "./memory";
 
 describe("memory estimate", () => {
   test("parameter counts match the Keras models", () => {
@@ -97,5 +104,18 @@ describe("memory estimate", () => {
     expect(() =>
       checkMemoryFits({ backbone: "resnet50", width: 1, size: 224, batch: 16, backend: "wasm", recompute: true }),
     ).not.toThrow();
+  });
+
+  test("a batch of 1e9 answers at once with the largest batch that fits (it counted down one at a time)", () => {
+    const started = performance.now();
+    const call = () =>
+      checkMemoryFits({ backbone: "resnet18", width: 0.25, size: 32, batch: 1_000_000_000, backend: "wasm" });
+    expect(call).toThrow(/with a batch of 1000000000 .* set train\.micro_batch to \d+ or less/);
+    expect(performance.now() - started).toBeLessThan(1000);
+    const opts = { backbone: "resnet50", width: 1, size: 224, mode: "train" } as const;
+    const fits = largestFittingBatch(opts, 0.95 * WASM_HEAP_BYTES);
+    const total = (batch: number) => estimateMemory({ ...opts, batch }).total;
+    expect(total(fits)).toBeLessThanOrEqual(0.95 * WASM_HEAP_BYTES);
+    expect(total(fits + 1)).toBeGreaterThan(0.95 * WASM_HEAP_BYTES);
   });
 });

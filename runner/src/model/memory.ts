@@ -14,7 +14,7 @@ import {
   type ResolvedStage,
 } from "@tessera/shared";
 import { ExitError } from "../errors";
-import { RESNET_SPECS, STAGE_FILTERS, scaledChannels } from "./resnet";
+import { RESNET_SPECS, STAGE_FILTERS, scaledChannels } from "./resnet-spec";
 
 /** wasm32 address space. */
 export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
@@ -155,11 +155,8 @@ export function estimateMemory(opts: {
 
 const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 
-/**
- * Throws a clear ExitError when the configuration cannot fit the backend's memory (only the wasm
- * backend has a hard limit; other backends pass).
- */
-export function checkMemoryFits(opts: {
+/** What {@link memoryProblem} and {@link checkMemoryFits} take. */
+export interface MemoryCheckOptions {
   backbone: BackboneName;
   width: number;
   size: number;
@@ -174,57 +171,95 @@ export function checkMemoryFits(opts: {
   fromPart?: ResNetPart;
   /** See {@link estimateMemory}. */
   recompute?: boolean;
-}): MemoryEstimate {
+}
+
+/**
+ * The largest batch whose estimate fits `budget` bytes (0 when even one image does not). The
+ * estimate is affine in the batch (weights + batch x per-image activations), so it is solved
+ * directly: counting down from a batch of 1e9 one at a time took minutes.
+ */
+export function largestFittingBatch(opts: Omit<MemoryCheckOptions, "batch" | "backend">, budget: number): number {
+  const mode = opts.mode ?? "train";
+  const one = estimateMemory({ ...opts, batch: 1, mode });
+  if (one.activations <= 0) return Number.MAX_SAFE_INTEGER;
+  return Math.max(0, Math.floor((budget - one.params) / one.activations));
+}
+
+/**
+ * The estimate and, when the configuration cannot fit the backend's memory, the message saying so
+ * and what to change (only the wasm backend has a hard limit; other backends always fit).
+ */
+export function memoryProblem(opts: MemoryCheckOptions): { estimate: MemoryEstimate; problem: string | null } {
   const mode = opts.mode ?? "train";
   const estimate = estimateMemory({ ...opts, mode });
-  if (opts.backend !== "wasm" || estimate.total <= WASM_USABLE_BYTES) return estimate;
-  let fits = opts.batch - 1;
-  while (fits > 0 && estimateMemory({ ...opts, batch: fits, mode }).total > WASM_USABLE_BYTES) fits--;
+  if (opts.backend !== "wasm" || estimate.total <= WASM_USABLE_BYTES) return { estimate, problem: null };
+  const fits = Math.min(opts.batch - 1, largestFittingBatch(opts, WASM_USABLE_BYTES));
   const what = mode === "train" ? "train" : "run inference";
   const fix =
     fits > 0
       ? `set ${opts.batchSetting ?? "train.micro_batch"} to ${fits} or less (gradients accumulate to the same batch)${opts.mode !== "infer" && !opts.recompute ? `, set train.recompute: true (about ${recomputeFits({ ...opts, mode })} fit)` : ""}, or lower the stage's size`
       : `lower the stage's size or pick a smaller backbone: even one image does not fit`;
-  throw new ExitError(
+  const problem =
     `${opts.stage ? `stage "${opts.stage}": ` : ""}${opts.backbone} at ${opts.size} px with a batch of ${opts.batch} needs about ${gib(estimate.total)} to ${what} ` +
-      `(${gib(estimate.activations)} activations + ${gib(estimate.params)} weights), more than the wasm backend's ` +
-      `${gib(WASM_HEAP_BYTES)} heap: ${fix}; or use a native backend (tensorflow, tensorflow-gpu).`,
-  );
+    `(${gib(estimate.activations)} activations + ${gib(estimate.params)} weights), more than the wasm backend's ` +
+    `${gib(WASM_HEAP_BYTES)} heap: ${fix}; or use a native backend (tensorflow, tensorflow-gpu).`;
+  return { estimate, problem };
+}
+
+/** Throws {@link memoryProblem}'s message as an ExitError when the configuration cannot fit. */
+export function checkMemoryFits(opts: MemoryCheckOptions): MemoryEstimate {
+  const { estimate, problem } = memoryProblem(opts);
+  if (problem !== null) throw new ExitError(problem);
+  return estimate;
+}
+
+/** One stage's memory check, as `plan` reports it. */
+export interface StageMemory {
+  stage: string;
+  batch: number;
+  bytes: number;
+  problem: string | null;
 }
 
 /** The largest batch that fits the wasm heap with recomputation (for the error's advice). */
-function recomputeFits(opts: Parameters<typeof estimateMemory>[0]): number {
-  let n = 1;
-  while (
-    n < 4096 &&
-    estimateMemory({ ...opts, mode: "train", recompute: true, batch: n + 1 }).total <= WASM_USABLE_BYTES
-  )
-    n++;
-  return n;
+function recomputeFits(opts: Omit<MemoryCheckOptions, "batch" | "backend">): number {
+  return Math.min(4096, largestFittingBatch({ ...opts, mode: "train", recompute: true }, WASM_USABLE_BYTES));
 }
 
 /**
- * {@link checkMemoryFits} for every stage of a config, at the batch one optimiser step really
- * runs (the micro-batch when gradients accumulate). Call it once the backend is known.
+ * {@link memoryProblem} for every stage of a config, at the batch one optimiser step really runs
+ * (the micro-batch when gradients accumulate).
  */
-export function checkConfigMemory(
+export function configMemory(
   config: ResolvedConfig,
   backend: string,
   opts: {
     /** Where each stage's taped forward starts (a stage whose frozen prefix is cached: its first trained part). */
     fromPart?: (stage: ResolvedStage) => ResNetPart;
   } = {},
-): void {
-  for (const stage of config.train.stages) {
-    checkMemoryFits({
+): StageMemory[] {
+  return config.train.stages.map((stage) => {
+    const batch = Math.min(stage.batch_size, config.train.micro_batch);
+    const { estimate, problem } = memoryProblem({
       backbone: config.model.backbone,
       width: config.model.width,
       size: stage.size,
-      batch: Math.min(stage.batch_size, config.train.micro_batch),
+      batch,
       backend,
       stage: stage.name,
       fromPart: opts.fromPart?.(stage) ?? "stem",
       recompute: config.train.recompute,
     });
-  }
+    return { stage: stage.name, batch, bytes: estimate.total, problem };
+  });
+}
+
+/** Throws the first stage's problem of {@link configMemory}. Call it once the backend is known. */
+export function checkConfigMemory(
+  config: ResolvedConfig,
+  backend: string,
+  opts: { fromPart?: (stage: ResolvedStage) => ResNetPart } = {},
+): void {
+  const problem = configMemory(config, backend, opts).find((s) => s.problem !== null)?.problem;
+  if (problem) throw new ExitError(problem);
 }

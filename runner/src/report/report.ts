@@ -9,6 +9,7 @@ import { Marked } from "marked";
 import { reportCharts } from "./charts";
 import { diffLoaded } from "./diff";
 import { escapeHtml } from "./format";
+import { redactPaths } from "./redact-paths";
 import { renderReportMarkdown } from "./report-md";
 import type { RunSide } from "./run-side";
 
@@ -41,7 +42,8 @@ export function writeReport(opts: ReportOptions): ReportOutput {
     run: "this run",
     baseline: baseline ? "baseline" : "",
   });
-  const markdown = renderReportMarkdown({ run, baseline, diff, charts, chartsDir: CHARTS_DIR });
+  // Absolute machine paths (data.path, a config file given by path) are written relative or as ~.
+  const markdown = redactPaths(renderReportMarkdown({ run, baseline, diff, charts, chartsDir: CHARTS_DIR }));
   if ((opts.format ?? "md") === "md") {
     mkdirSync(join(outDir, CHARTS_DIR), { recursive: true });
     const files = charts.map((c) => {

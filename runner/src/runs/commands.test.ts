@@ -35,6 +35,19 @@ describe("tessera ls/show/rm", () => {
     expect(human.stderr).toMatch(/20260101-000000-demo-ab12\s+finished\s+head\s+1\s+75\.00%/);
   });
 
+  it("ls lists a run whose meta.json is broken as damaged, with the reason (it vanished from the list)", async () => {
+    const runsDir = tempRunsDir();
+    const run = await sampleRun(runsDir);
+    writeFileSync(join(run.dir, RUN_FILES.meta), '{"id": "2026');
+    const human = await cli(["ls", "--runs-dir", runsDir]);
+    expect(human.code).toBe(0);
+    expect(human.stderr).toMatch(/20260101-000000-demo-ab12\s+damaged\s+head\s+1\s+75\.00%/);
+    expect(human.stderr).toMatch(/damaged: 20260101-000000-demo-ab12: .*meta\.json: not valid JSON/);
+    const doc = JSON.parse((await cli(["ls", "--runs-dir", runsDir, "--json"])).stdout);
+    expect(doc.runs[0]).toMatchObject({ id: run.id, name: "demo", status: "damaged" });
+    expect(doc.runs[0].damaged).toMatch(/not valid JSON/);
+  });
+
   it("show prints stages and epochs; --json gives the description; bad refs exit 1 with a message", async () => {
     const runsDir = tempRunsDir();
     const run = await sampleRun(runsDir);

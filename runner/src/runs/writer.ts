@@ -17,6 +17,7 @@ import {
   type RunSummary,
 } from "@tessera/shared";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic";
+import { writeMetaResilient } from "./disk-full";
 import { gitCommit, hostName, packageVersions } from "./environment";
 import { makeRunId } from "./id";
 import { acquireRunLock, type RunLock } from "./lock";
@@ -186,18 +187,26 @@ function openWriter(dir: string, initial: RunMeta, lock: RunLock, lastSeq: numbe
     },
     updateMeta(patch) {
       meta = { ...meta, ...patch, format: FORMAT, id: initial.id };
-      writeJsonAtomic(join(dir, RUN_FILES.meta), meta);
+      writeMetaResilient(join(dir, RUN_FILES.meta), meta);
     },
     writeSummary(summary) {
       writeJsonAtomic(join(dir, RUN_FILES.summary), summary);
     },
     finish(status) {
       if (!open) return;
-      writer.updateMeta({ status, ended: new Date().toISOString() });
       open = false;
-      fsyncSync(fd);
-      closeSync(fd);
-      lock.release();
+      // Whatever the disk says, the lock goes: a stale lock would make the folder look live.
+      try {
+        writer.updateMeta({ status, ended: new Date().toISOString() });
+      } finally {
+        try {
+          fsyncSync(fd);
+        } catch {
+          // The events already written stay; a full disk must not keep the lock.
+        }
+        closeSync(fd);
+        lock.release();
+      }
     },
   };
   return writer;

@@ -14,6 +14,7 @@ import { loadConfig } from "../config";
 import { splitRecord } from "../data";
 import { backendOptions, loadDatasetReporting, type SetupProgress } from "./setup";
 import { createRun, runsDirFrom } from "../runs";
+import { cleanIdleRunsTemps, cleanRunTemps, diskFullError, isDiskFull } from "../runs/disk-full";
 import type { Emit } from "./loop/callbacks";
 import { trainFold, type FoldResult } from "./fold";
 import type { TrainHooks } from "./loop/hooks";
@@ -27,6 +28,7 @@ import { ensureOutDir } from "../out-dir";
 import { buildSummary, writeTopLosses } from "./summary";
 import { epochBudget } from "./loop/epoch-budget";
 import { SHARE_ENV } from "./activation-cache/share";
+import { readFoldTta } from "./fold-tta";
 
 export interface RunExperimentOptions {
   /** The experiment file; not used with `resume` (the run folder's config.yaml is what ran). */
@@ -82,6 +84,8 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   const { config } = loaded;
   // Before minutes of data loading: a runs dir that is a file fails now, naming the flag.
   if (!resumed) ensureOutDir(runsDirFrom(opts.runsDir), "--runs-dir");
+  // Temp folders a full disk or a kill left in runs nobody is writing (best effort, cheap).
+  cleanIdleRunsTemps(runsDirFrom(opts.runsDir));
   const prepared = await prepareOrRelease(resumed, async () => {
     // A resumed run keeps the backend it ran on (numbers differ slightly between backends).
     const backend = await selectBackend(opts.backend ?? resumed?.backend ?? config.backend, backendOptions(opts));
@@ -164,7 +168,9 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   try {
     // A resumed k-fold run keeps the metrics of the folds its earlier attempts finished.
     const results = (
-      resumed ? earlierFoldResults(resumed.events, resumed.point?.position.fold ?? null) : []
+      resumed
+        ? earlierFoldResults(resumed.events, resumed.point?.position.fold ?? null, (f) => readFoldTta(writer.dir, f))
+        : []
     ) as FoldResult[];
     for (let f = safety.resume?.position.fold_index ?? 0; f < dataset.folds.length && !opts.signal?.aborted; f++) {
       const result = await withSeededRandom(config.seed + f, () =>
@@ -209,14 +215,19 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
       writer.finish("interrupted");
       throw error;
     }
-    const message = (error as Error)?.message ?? String(error);
+    // A full disk is the user's to fix, not a bug: one message saying so, and its temp folders go.
+    const failure = isDiskFull(error) ? diskFullError(error, writer.id) : error;
+    const message = (failure as Error)?.message ?? String(failure);
     const at = error instanceof DivergedError ? { stage: error.stage, epoch: error.epoch } : where;
     try {
       emit({ type: "run_failed", error: message, stage: at.stage, epoch: at.epoch });
+    } catch (appendError) {
+      if (!isDiskFull(appendError)) throw appendError;
     } finally {
       writer.finish("failed");
+      if (isDiskFull(error)) cleanRunTemps(writer.dir);
     }
-    throw error;
+    throw failure;
   } finally {
     cachePool.dispose();
   }

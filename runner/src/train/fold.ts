@@ -17,6 +17,7 @@ import { runStage } from "./loop/stage";
 import { foldSafety, type RunSafety } from "./crash-safety";
 import { stageModelAndData, type ActivationCachePool } from "./activation-cache/cache";
 import type { LoadedDataset } from "../data";
+import { writeFoldTta } from "./fold-tta";
 
 export interface FoldResult {
   fold: number | null;
@@ -151,6 +152,8 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
       batchSize: finalStage.batch_size,
       tta: true,
     });
+    // The events do not carry TTA: kept on disk so a resumed k-fold run can still average it.
+    writeFoldTta(opts.runDir, fold.id, tta.accuracy);
   }
   return { fold: fold.id, last, best: ckpt.best(), tta, data, model: built.model, stopped };
 }

@@ -12,6 +12,7 @@ import type { RunMeta } from "../events";
 import { RUN_FILES } from "../runfiles";
 import { lockState, type LockState } from "./lock";
 import { parseEventLine, warnToStderr, type Warn } from "./parse";
+import { damagedMeta } from "./damaged";
 import { readMeta } from "./reader";
 
 /** One row of `tessera ls` / the dashboard's run list. */
@@ -22,6 +23,8 @@ export interface RunListing {
   lock: LockState;
   /** `running` in meta.json but no live writer holds the lock: killed, resumable. */
   stale: boolean;
+  /** Why meta.json cannot be read (then `meta` is a stand-in from the folder name); null when it can. */
+  damaged: string | null;
   last_valid_accuracy: number | null;
   best_valid_accuracy: number | null;
   /** The stage of the latest `stage_started`, and the latest finished epoch in it. */
@@ -77,14 +80,20 @@ export function scanEvents(file: string, warn: Warn = warnToStderr): RunProgress
 }
 
 /** The listing row of one run folder whose meta.json has been read. */
-export function listingOf(dir: string, meta: RunMeta, warn: Warn = warnToStderr): RunListing {
+export function listingOf(
+  dir: string,
+  meta: RunMeta,
+  warn: Warn = warnToStderr,
+  damaged: string | null = null,
+): RunListing {
   const progress = scanEvents(join(dir, RUN_FILES.events), warn).progress();
   const lock = lockState(dir);
   return {
     dir,
     meta,
     lock,
-    stale: meta.status === "running" && !(lock.held === "here" || lock.held === "elsewhere"),
+    damaged,
+    stale: !damaged && meta.status === "running" && !(lock.held === "here" || lock.held === "elsewhere"),
     last_valid_accuracy: progress.last_valid_accuracy,
     best_valid_accuracy: progress.best_valid_accuracy,
     stage: progress.stage,
@@ -106,14 +115,12 @@ export async function listRuns(runsDir: string, opts: { warn?: Warn } = {}): Pro
     if (!entry.isDirectory()) continue;
     const dir = join(root, entry.name);
     if (!existsSync(join(dir, RUN_FILES.meta))) continue;
-    let meta: RunMeta;
     try {
-      meta = readMeta(dir);
+      rows.push(listingOf(dir, readMeta(dir), warn));
     } catch (error) {
-      warn(`tessera: skipping ${dir}: ${(error as Error).message}`);
-      continue;
+      // Listed, not skipped: a run that vanished from `ls` over a cut meta.json was lost to its user.
+      rows.push(listingOf(dir, damagedMeta(dir), warn, (error as Error).message));
     }
-    rows.push(listingOf(dir, meta, warn));
   }
   return rows.sort((a, b) => (a.meta.id < b.meta.id ? 1 : a.meta.id > b.meta.id ? -1 : 0));
 }

@@ -1,6 +1,7 @@
 /** `tessera export <run> --out dir`: a self-describing model folder (tfjs model + classes + preprocessing). */
 import { resolveRunRef, runsDirFrom } from "../../runs";
 import { exportRun } from "../../inference/export";
+import { checkpointLabel } from "../../inference/predict";
 
 export interface ExportCommandOptions {
   out: string;
@@ -10,6 +11,6 @@ export interface ExportCommandOptions {
 /** Writes the export and says where. */
 export async function exportCommand(ref: string, opts: ExportCommandOptions): Promise<void> {
   const dir = resolveRunRef(ref, runsDirFrom(opts.runsDir));
-  const { out, files } = await exportRun(dir, opts.out);
-  process.stderr.write(`exported ${dir}\n  to ${out}: ${files.join(", ")}\n`);
+  const { out, files, checkpoint } = await exportRun(dir, opts.out);
+  process.stderr.write(`exported ${dir} (${checkpointLabel(checkpoint)})\n  to ${out}: ${files.join(", ")}\n`);
 }

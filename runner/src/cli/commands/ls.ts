@@ -9,6 +9,7 @@ export interface LsOptions {
 }
 
 function statusOf(row: RunListing): string {
+  if (row.damaged) return "damaged";
   if (row.stale) return "killed (resumable)";
   // Another host's writer cannot be checked from here: the run may be live there (shared storage).
   if (row.lock.held === "elsewhere") return `${row.meta.status} (locked on ${row.lock.lock.host})`;
@@ -26,8 +27,9 @@ export async function lsCommand(opts: LsOptions = {}): Promise<void> {
         id: r.meta.id,
         dir: r.dir,
         name: r.meta.name,
-        status: r.meta.status,
+        status: r.damaged ? "damaged" : r.meta.status,
         stale: r.stale,
+        damaged: r.damaged,
         locked_by:
           r.lock.held === "here" || r.lock.held === "elsewhere"
             ? { pid: r.lock.lock.pid, host: r.lock.lock.host }
@@ -66,4 +68,5 @@ export async function lsCommand(opts: LsOptions = {}): Promise<void> {
     ),
   );
   say(`${rows.length} run${rows.length === 1 ? "" : "s"} in ${runsDir}`);
+  for (const r of rows.filter((row) => row.damaged)) say(`damaged: ${r.meta.id}: ${r.damaged}`);
 }

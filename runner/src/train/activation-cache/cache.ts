@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ResNetPart, ResolvedAugment, ResolvedConfig, ResolvedStage } from "@tessera/shared";
+import type { ResolvedAugment, ResolvedStage } from "@tessera/shared";
 import * as tf from "../../tf";
 import { dihedralView, rngFor } from "../../data";
 import { setTrainable, type BuiltModel } from "../../model";
@@ -24,29 +24,11 @@ import { ActivationStore, DEFAULT_MAX_MEMORY_BYTES } from "./store";
 import type { TrainData, TrainFold } from "../loop/data";
 import { cutAtFrozenPrefix } from "./model-cut";
 import { SharedActivations } from "./share";
+import { cacheEligibility } from "./eligibility";
 import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "./record";
 
 export { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "./record";
-
-/** Why a stage can or cannot use the cache. */
-export function cacheEligibility(stage: ResolvedStage, augment: ResolvedAugment): string | null {
-  if (stage.train_bn) return "train_bn is true: frozen BatchNorm layers still train";
-  if (augment.crop) return "random resized crops make every epoch's input new";
-  if (augment.stain_jitter > 0 || augment.brightness > 0 || augment.contrast > 0) {
-    return "colour/stain jitter makes every epoch's input new";
-  }
-  return null;
-}
-
-/**
- * Where a stage's taped (trained) forward pass starts, for the memory check: the first part of its
- * first trainable group when the frozen prefix is served from the cache, else the stem.
- */
-export function firstTapedPart(config: ResolvedConfig, stage: ResolvedStage): ResNetPart {
-  if (cacheEligibility(stage, config.data.augment) !== null) return "stem";
-  const first = Object.entries(config.model.groups).find(([group]) => stage.trainable.includes(group));
-  return first?.[1][0] ?? "stem";
-}
+export { cacheEligibility, firstTapedPart } from "./eligibility";
 
 /**
  * The dihedral view (0..7) `augmentBatch` gives each of `n` images for `seed` when dihedral is the

@@ -64,7 +64,8 @@ export function checkpointing(opts: CheckpointOptions): TrainHooks & {
     async onEpochEnd(logs) {
       const value = monitorValue(logs, opts.monitor);
       await save("last", logs, value);
-      if (improves(value, best?.value ?? null, opts.mode)) {
+      // A tie goes to the later epoch (more training, same score): `>=`, not `>` (docs/training.md).
+      if (improves(value, best?.value ?? null, opts.mode) || value === best?.value) {
         best = { stage: logs.stage, epoch: logs.epoch, value };
         await save("best", logs, value);
       }

@@ -5,11 +5,12 @@
  * value, classes, preprocessing). Writes are atomic (`replaceDirAtomic`): a reader, or a crash,
  * never sees a half-written checkpoint. The folder layout is layout.ts.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "../../tf";
 import { fileHandler } from "../../model/fileio";
 import { replaceDirAtomic } from "../../runs/atomic";
+import { readCheckpointJson, verifyModelFolder } from "./check";
 import { CHECKPOINT_JSON, MODEL_JSON } from "./layout";
 
 export { CHECKPOINT_JSON, MODEL_JSON, WEIGHTS_BIN } from "./layout";
@@ -41,10 +42,17 @@ export async function saveCheckpoint(model: tf.LayersModel, dir: string, info: C
   await replaceDirAtomic(dir, (staging) => writeCheckpointInto(model, staging, info));
 }
 
-/** Loads a checkpoint folder written by {@link saveCheckpoint}. */
-export async function loadCheckpoint(dir: string): Promise<{ model: tf.LayersModel; info: CheckpointInfo }> {
+/**
+ * Loads a checkpoint folder written by {@link saveCheckpoint}; a damaged file throws
+ * CheckpointDamagedError naming it, with `advice` (what the user can do) in the message.
+ */
+export async function loadCheckpoint(
+  dir: string,
+  advice = "train the run again, or restore the folder from a backup",
+): Promise<{ model: tf.LayersModel; info: CheckpointInfo }> {
   if (!existsSync(join(dir, MODEL_JSON))) throw new Error(`${dir}: no ${MODEL_JSON} (not a checkpoint folder)`);
+  verifyModelFolder(dir, advice);
+  const info = readCheckpointJson<CheckpointInfo>(join(dir, CHECKPOINT_JSON), advice);
   const model = await tf.loadLayersModel(fileHandler(dir));
-  const info = JSON.parse(readFileSync(join(dir, CHECKPOINT_JSON), "utf8")) as CheckpointInfo;
   return { model, info };
 }

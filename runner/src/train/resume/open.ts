@@ -9,6 +9,7 @@ import { BACKENDS, RUN_FILES, type BackendName, type EventOf, type RunEvent, typ
 import { loadConfig, type LoadedConfig } from "../../config";
 import { ExitError } from "../../errors";
 import { readEvents, readMeta, reopenRun, resolveRunRef, SOURCE_FILE, type RunWriter } from "../../runs";
+import { cleanRunTemps } from "../../runs/disk-full";
 import { planResume, type ResumePlan } from "./plan";
 import { loadResumePoint, type ResumePoint } from "./state";
 
@@ -45,6 +46,8 @@ export async function openResume(ref: string, runsDir: string): Promise<OpenedRe
   }
   const { writer } = await reopenRun(dir);
   try {
+    // What a full disk or a kill left half-written goes now that the folder is ours again.
+    cleanRunTemps(dir);
     const loaded = await loadConfig(join(dir, RUN_FILES.config));
     if (loaded.configHash !== before.config_hash) {
       throw new ExitError(
@@ -56,7 +59,13 @@ export async function openResume(ref: string, runsDir: string): Promise<OpenedRe
       ? (JSON.parse(readFileSync(sourceFile, "utf8")) as { config_file?: string })
       : {};
     const baseDir = source.config_file ? dirname(source.config_file) : process.cwd();
-    const point = await loadResumePoint(dir);
+    const point = await loadResumePoint(dir, {
+      onFallback: (damage, used) =>
+        process.stderr.write(
+          `tessera: ${damage.file}: damaged (${damage.problem}); resuming from the previous resume point ` +
+            `(stage '${used.position.stage}' epoch ${used.position.epoch}) instead\n`,
+        ),
+    });
     const events = readEvents(dir, () => undefined);
     plan = planResume(events, point?.position ?? null);
     let skipped = false;
@@ -126,11 +135,13 @@ export async function prepareOrRelease<T extends { dataset: { dataHash: string }
 export function earlierFoldResults(
   events: RunEvent[],
   resumedFold: number | null,
+  /** A finished fold's TTA accuracy (`readFoldTta`), when the run has one. */
+  ttaOf: (fold: number) => number | null = () => null,
 ): {
   fold: number | null;
   last: Pick<EventOf<"epoch">, "valid_accuracy" | "valid_loss" | "train_loss" | "per_class" | "confusion">;
   best: null;
-  tta: null;
+  tta: { accuracy: number } | null;
   stopped: null;
 }[] {
   if (resumedFold === null) return [];
@@ -143,5 +154,14 @@ export function earlierFoldResults(
   ];
   return order
     .filter((fold) => fold !== resumedFold && lastByFold.has(fold) && order.indexOf(fold) < order.indexOf(resumedFold))
-    .map((fold) => ({ fold, last: lastByFold.get(fold)!, best: null, tta: null, stopped: null }));
+    .map((fold) => {
+      const tta = ttaOf(fold);
+      return {
+        fold,
+        last: lastByFold.get(fold)!,
+        best: null,
+        tta: tta === null ? null : { accuracy: tta },
+        stopped: null,
+      };
+    });
 }

@@ -14,10 +14,16 @@ import * as tf from "../../tf";
 import { loadCheckpoint, writeCheckpointInto, type CheckpointInfo } from "../checkpoints/io";
 import { RESUME_FILES, resumeDir } from "../checkpoints/layout";
 import { replaceDirAtomic } from "../../runs/atomic";
+import { CheckpointDamagedError, readCheckpointJson } from "../checkpoints/check";
 import type { GroupOptimizer } from "../loop/optim";
 
 /** Folder of the resume point inside a run folder. */
 export const RESUME_DIR = RUN_FILES.resume;
+/**
+ * The resume point before the current one, kept so a damaged current one (a full disk, a bad
+ * sector) still leaves a place to continue from: one epoch earlier, the same run.
+ */
+export const PREVIOUS_RESUME_DIR = `${RUN_FILES.checkpoints}/resume.prev`;
 
 /** Where the loop was. `epoch`/`batch`: the epoch in progress and how many of its batches are done. */
 export interface TrainPosition {
@@ -82,11 +88,15 @@ export async function saveResumePoint(opts: {
   position: TrainPosition;
   info: CheckpointInfo;
 }): Promise<void> {
-  await replaceDirAtomic(resumeDir(opts.runDir), async (staging) => {
-    await writeCheckpointInto(opts.model, staging, opts.info);
-    await writeOptimizer(staging, opts.model, opts.optimizer);
-    writeSmall(join(staging, RESUME_FILES.state), opts.position);
-  });
+  await replaceDirAtomic(
+    resumeDir(opts.runDir),
+    async (staging) => {
+      await writeCheckpointInto(opts.model, staging, opts.info);
+      await writeOptimizer(staging, opts.model, opts.optimizer);
+      writeSmall(join(staging, RESUME_FILES.state), opts.position);
+    },
+    { keepPrevious: join(opts.runDir, PREVIOUS_RESUME_DIR) },
+  );
 }
 
 /** The optimizer's moment buffers, keyed by weight (not variable) name so another model instance can take them. */
@@ -138,29 +148,69 @@ export interface ResumePoint {
   dispose(): void;
 }
 
+const DAMAGED = "tessera run --resume cannot continue from it";
+
 /**
  * Finds the run's resume point, or null when none was written (killed in its first epoch). A
  * folder left aside by a swap that a kill interrupted (`resume.old-<pid>`) is used when `resume`
- * itself is missing; half-written staging folders are ignored (and removed).
+ * itself is missing; half-written staging folders are ignored (and removed). A damaged one is
+ * passed over for the next candidate (the one set aside, then `resume.prev`), and `onFallback`
+ * says so; when none is good the first damage is thrown, saying the run must start again.
  */
-export async function loadResumePoint(runDir: string): Promise<ResumePoint | null> {
+export async function loadResumePoint(
+  runDir: string,
+  opts: { onFallback?: (damage: CheckpointDamagedError, used: ResumePoint) => void } = {},
+): Promise<ResumePoint | null> {
   const target = resumeDir(runDir);
   const parent = join(runDir, RUN_FILES.checkpoints);
   const siblings = existsSync(parent) ? readdirSync(parent) : [];
   for (const name of siblings) {
     if (name.startsWith("resume.staging-")) rmSync(join(parent, name), { recursive: true, force: true });
   }
-  let dir = target;
-  if (!existsSync(join(target, RESUME_FILES.state))) {
-    const aside = siblings.find((n) => n.startsWith("resume.old-") && existsSync(join(parent, n, RESUME_FILES.state)));
-    if (!aside) return null;
-    dir = join(parent, aside);
+  const candidates = [
+    target,
+    ...siblings.filter((n) => n.startsWith("resume.old-")).map((n) => join(parent, n)),
+    join(runDir, PREVIOUS_RESUME_DIR),
+  ].filter((d) => existsSync(d));
+  let firstDamage: CheckpointDamagedError | null = null;
+  for (const dir of candidates) {
+    try {
+      const point = await openResumePoint(dir);
+      if (firstDamage) opts.onFallback?.(firstDamage, point);
+      return point;
+    } catch (error) {
+      if (!(error instanceof CheckpointDamagedError)) throw error;
+      firstDamage ??= error;
+    }
   }
-  const position = JSON.parse(readFileSync(join(dir, RESUME_FILES.state), "utf8")) as TrainPosition;
-  const { slots } = JSON.parse(readFileSync(join(dir, RESUME_FILES.optimizer), "utf8")) as { slots: SlotEntry[] };
-  const bin = readFileSync(join(dir, RESUME_FILES.optimizerBin));
+  if (firstDamage) {
+    throw new CheckpointDamagedError(
+      firstDamage.file,
+      firstDamage.problem,
+      `${DAMAGED}, and there is no earlier good resume point: start the run again (tessera run <config>)`,
+    );
+  }
+  return null;
+}
+
+/** Reads one resume point folder, checking every file before tfjs sees it. */
+async function openResumePoint(dir: string): Promise<ResumePoint> {
+  const stateFile = join(dir, RESUME_FILES.state);
+  const position = readCheckpointJson<TrainPosition>(stateFile, DAMAGED);
+  if (typeof position.stage !== "string" || typeof position.epoch !== "number" || typeof position.last_seq !== "number")
+    throw new CheckpointDamagedError(stateFile, "stage, epoch or last_seq missing", DAMAGED);
+  const optimizerFile = join(dir, RESUME_FILES.optimizer);
+  const { slots } = readCheckpointJson<{ slots: SlotEntry[] }>(optimizerFile, DAMAGED);
+  if (!Array.isArray(slots)) throw new CheckpointDamagedError(optimizerFile, "no slots list", DAMAGED);
+  const binFile = join(dir, RESUME_FILES.optimizerBin);
+  const bin = existsSync(binFile) ? readFileSync(binFile) : null;
+  const need = slots.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.has_v ? 2 : 1) * 4, 0);
+  if (!bin || bin.byteLength !== need) {
+    const problem = bin ? `${bin.byteLength} bytes, the optimizer state needs ${need}` : "missing";
+    throw new CheckpointDamagedError(binFile, problem, DAMAGED);
+  }
   const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
-  const { model: saved, info } = await loadCheckpoint(dir);
+  const { model: saved, info } = await loadCheckpoint(dir, DAMAGED);
   return {
     dir,
     position,
