@@ -5,7 +5,7 @@
  * reload.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -44,14 +44,11 @@ describe.skipIf(skip !== null)("the Sweep page in chromium", () => {
   });
 
   it("fills the trial table and charts live while the sweep runs", async () => {
-    const args = [
-      "sweep",
-      join(REPO_ROOT, "tests/fixtures/sweeps/tiny-grid.yaml"),
-      "--runs-dir",
-      join(scratch, "runs"),
-      "--sweeps-dir",
-      join(scratch, "sweeps"),
-    ];
+    // The tiny grid with longer trials (9 epochs), so the page opens while the first ones still run.
+    const file = join(scratch, "grid.yaml");
+    const grid = readFileSync(join(REPO_ROOT, "tests/fixtures/sweeps/tiny-grid.yaml"), "utf8");
+    writeFileSync(file, grid.replace("size: 32, epochs: 2,", "size: 32, epochs: 8,"));
+    const args = ["sweep", file, "--runs-dir", join(scratch, "runs"), "--sweeps-dir", join(scratch, "sweeps")];
     sweep = spawn(process.execPath, [join(REPO_ROOT, "runner/bin/tessera.js"), ...args], {
       cwd: REPO_ROOT,
       stdio: "ignore",
