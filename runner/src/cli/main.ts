@@ -97,9 +97,14 @@ function createProgram(): Command {
 
   program
     .command("export")
-    .description("Write a self-describing model folder (tfjs model + classes + preprocessing).")
+    .description("Write a self-describing model folder: tfjs layers model, ONNX, or a static web page.")
     .argument("<run>", "run id or run folder")
     .requiredOption("--out <dir>", "output folder")
+    .addOption(new Option("--format <format>", "what to write").choices(["tfjs", "onnx", "web"]).default("tfjs"))
+    .addOption(new Option("--checkpoint <which>", "which checkpoint").choices(["best", "last"]).default("best"))
+    .option("--opset <n>", "ONNX opset (13-21)", "17")
+    .option("--batch <dynamic|N>", "ONNX batch dimension: symbolic, or a fixed size", "dynamic")
+    .option("--bake-preprocessing", "ONNX: put the normalisation into the graph (input is RGB 0..255)")
     .option("--runs-dir <dir>", "runs dir")
     .action(async (run: string, opts) => (await import("./commands/export")).exportCommand(run, opts));
 

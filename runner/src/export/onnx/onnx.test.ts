@@ -9,9 +9,9 @@ import { buildModel } from "../../model";
 import { normalizeBatch, type NormalizeMode } from "../../data";
 import { encodeOnnx, toOnnx } from "./graph";
 import { nchw, relativeError, runOrt } from "./test-helpers";
-import type { BackboneName } from "@tessera/shared";
+import type { BackboneName, ResolvedModel } from "@tessera/shared";
 
-const GROUPS = { body: ["stem", "conv2", "conv3", "conv4", "conv5"], head: ["head"] };
+const GROUPS: ResolvedModel["groups"] = { body: ["stem", "conv2", "conv3", "conv4", "conv5"], head: ["head"] };
 
 async function tiny(backbone: BackboneName, classes: number, head = { dropout: 0, hidden: 0 }) {
   const built = await buildModel({ backbone, pretrained: "none", width: 0.125, head, groups: GROUPS }, classes, {
@@ -64,7 +64,8 @@ describe("ONNX export, checked by ONNX Runtime", () => {
         size,
       ]);
       expect(relativeError(one.logits, expected.slice(0, 4))).toBeLessThan(1e-4);
-      tf.dispose([raw, normalized, model]);
+      tf.dispose([raw, normalized]);
+      model.dispose();
     },
   );
 
