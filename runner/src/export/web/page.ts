@@ -76,7 +76,8 @@ async function main(): Promise<void> {
     try {
       const pixels = draw(await createImageBitmap(file), size, manifest.input.resize);
       const probs = tf.tidy(() => {
-        const rgb = tf.browser.fromPixels(pixels, 3).toFloat().expandDims(0) as tf.Tensor4D;
+        // Functional ops: the bundle has tfjs-core without its chained-op prototype methods.
+        const rgb = tf.expandDims(tf.cast(tf.browser.fromPixels(pixels, 3), "float32"), 0) as tf.Tensor4D;
         return tf.softmax(model.predict(normalize(rgb, manifest.normalize)) as tf.Tensor2D);
       });
       const p = Array.from(await probs.data());
