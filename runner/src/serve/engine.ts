@@ -85,7 +85,8 @@ async function openSource(path: string): Promise<Source> {
   };
 }
 
-function softmaxRows(logits: Float32Array, classes: number): Float32Array[] {
+/** Splits a flat `[batch, classes]` array into rows. */
+function rows(logits: Float32Array, classes: number): Float32Array[] {
   const rows: Float32Array[] = [];
   for (let i = 0; i < logits.length; i += classes) rows.push(logits.slice(i, i + classes));
   return rows;
@@ -112,11 +113,61 @@ export function toNchw(tiles: Uint8Array[], size: number, mode: NormalizeMode | 
   return out;
 }
 
+/** What an engine needs to know besides the model. */
+export type EngineMeta = Pick<Engine, "classes" | "size" | "resize" | "normalize" | "provenance">;
+
+/** A tfjs model as an engine, on whatever backend is active. */
+export function tfjsEngine(model: tf.LayersModel, meta: EngineMeta): Engine {
+  return {
+    ...meta,
+    name: `tfjs-${tf.getBackend()}`,
+    async infer(tiles) {
+      const u8 = new Uint8Array(tiles.length * meta.size * meta.size * 3);
+      tiles.forEach((t, i) => u8.set(t, i * t.length));
+      const p = tf.tidy(() => {
+        const x = normalizeBatch(tf.tensor4d(u8, [tiles.length, meta.size, meta.size, 3], "float32"), meta.normalize);
+        return tf.softmax(model.predict(x) as tf.Tensor2D);
+      });
+      const data = (await p.data()) as Float32Array;
+      p.dispose();
+      return rows(data, meta.classes.length);
+    },
+    async dispose() {
+      model.dispose();
+    },
+  };
+}
+
+/** An ONNX model (from tessera's exporter: input `input`, output `probabilities`) as an engine. */
+export async function ortEngine(
+  bytes: Uint8Array,
+  baked: boolean,
+  meta: EngineMeta,
+  threads?: number,
+): Promise<Engine> {
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ["cpu"],
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  });
+  return {
+    ...meta,
+    name: "onnxruntime-cpu",
+    async infer(tiles) {
+      const x = toNchw(tiles, meta.size, baked ? null : meta.normalize);
+      const out = await session.run({ input: new ort.Tensor("float32", x, [tiles.length, 3, meta.size, meta.size]) });
+      return rows(out.probabilities!.data as Float32Array, meta.classes.length);
+    },
+    async dispose() {
+      await session.release();
+    },
+  };
+}
+
 /** Opens a run folder or an export folder with the chosen engine. */
 export async function openEngine(path: string, engine: EngineName, threads?: number): Promise<Engine> {
-  const backend = engine === "tfjs" ? await inferenceBackend() : null;
+  if (engine === "tfjs") await inferenceBackend();
   const src = await openSource(path);
-  const base = {
+  const meta: EngineMeta = {
     classes: src.classes,
     size: src.size,
     resize: src.resize,
@@ -124,46 +175,13 @@ export async function openEngine(path: string, engine: EngineName, threads?: num
     provenance: src.provenance,
   };
   if (engine === "tfjs") {
-    const model = src.model;
-    if (!model) throw new ExitError(`${path}: holds only ${ONNX_FILE}; serve it with --engine onnx`);
-    return {
-      ...base,
-      name: `tfjs-${backend}`,
-      async infer(tiles) {
-        const u8 = new Uint8Array(tiles.length * src.size * src.size * 3);
-        tiles.forEach((t, i) => u8.set(t, i * t.length));
-        const p = tf.tidy(() => {
-          const x = normalizeBatch(tf.tensor4d(u8, [tiles.length, src.size, src.size, 3], "float32"), src.normalize);
-          return tf.softmax(model.predict(x) as tf.Tensor2D);
-        });
-        const data = (await p.data()) as Float32Array;
-        p.dispose();
-        return softmaxRows(data, src.classes.length);
-      },
-      async dispose() {
-        model.dispose();
-      },
-    };
+    if (!src.model) throw new ExitError(`${path}: holds only ${ONNX_FILE}; serve it with --engine onnx`);
+    return tfjsEngine(src.model, meta);
   }
   const onnx = src.onnx ?? {
     bytes: encodeOnnx(toOnnx(src.model!, { size: src.size, bake: src.normalize })),
     baked: true,
   };
   src.model?.dispose();
-  const session = await ort.InferenceSession.create(onnx.bytes, {
-    executionProviders: ["cpu"],
-    ...(threads ? { intraOpNumThreads: threads } : {}),
-  });
-  return {
-    ...base,
-    name: "onnxruntime-cpu",
-    async infer(tiles) {
-      const x = toNchw(tiles, src.size, onnx.baked ? null : src.normalize);
-      const out = await session.run({ input: new ort.Tensor("float32", x, [tiles.length, 3, src.size, src.size]) });
-      return softmaxRows(out.probabilities!.data as Float32Array, src.classes.length);
-    },
-    async dispose() {
-      await session.release();
-    },
-  };
+  return ortEngine(onnx.bytes, onnx.baked, meta, threads);
 }
