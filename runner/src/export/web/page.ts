@@ -3,7 +3,7 @@
  * The script of the exported web page (bundled by esbuild into `app.js`, so the page needs no CDN
  * and no server of ours): loads `model.json` and `tessera-model.json` beside it, picks WebGPU
  * where the browser has it, else WebGL, else the cpu backend, and labels every image dropped on
- * the page (or chosen with the file input) with the class and its probabilities. Images are
+ * the page (or chosen with the file input; PNG, JPEG, WebP, and TIFF through UTIF) with the class and its probabilities. Images are
  * resized as the run resized them (squish / crop / pad) and normalised with the manifest's constants.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -11,12 +11,28 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
 import { loadLayersModel } from "@tensorflow/tfjs-layers";
+import * as UTIF from "utif2";
 
 interface Manifest {
   name: string;
   classes: string[];
   input: { shape: (number | null)[]; resize: "squish" | "crop" | "pad" };
   normalize: { mode: "caffe" | "imagenet" | "none"; mean_bgr?: number[]; mean?: number[]; std?: number[] };
+}
+
+/**
+ * The image as a bitmap. Browsers decode PNG/JPEG/WebP but not TIFF, the format slide tiles are
+ * often saved in, so TIFF goes through UTIF (first page, to RGBA) first.
+ */
+async function bitmapOf(file: File): Promise<ImageBitmap> {
+  if (!/\.tiff?$/i.test(file.name) && file.type !== "image/tiff") return createImageBitmap(file);
+  const buffer = await file.arrayBuffer();
+  const [ifd] = UTIF.decode(buffer);
+  if (!ifd) throw new Error("no image in this TIFF");
+  UTIF.decodeImage(buffer, ifd);
+  const rgba = UTIF.toRGBA8(ifd);
+  const { width, height } = ifd as unknown as { width: number; height: number };
+  return createImageBitmap(new ImageData(new Uint8ClampedArray(rgba), width, height));
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -74,7 +90,7 @@ async function main(): Promise<void> {
     const row = document.createElement("li");
     $("results").append(row);
     try {
-      const pixels = draw(await createImageBitmap(file), size, manifest.input.resize);
+      const pixels = draw(await bitmapOf(file), size, manifest.input.resize);
       const probs = tf.tidy(() => {
         // Functional ops: the bundle has tfjs-core without its chained-op prototype methods.
         const rgb = tf.expandDims(tf.cast(tf.browser.fromPixels(pixels, 3), "float32"), 0) as tf.Tensor4D;
@@ -94,7 +110,7 @@ async function main(): Promise<void> {
       row.innerHTML = `<b>${file.name}</b>: <span class="label">${manifest.classes[best]}</span> (${top})`;
     } catch (error) {
       row.dataset.error = String(error);
-      row.textContent = `${file.name}: cannot read this image (${String(error)}); PNG, JPEG and WebP work in every browser`;
+      row.textContent = `${file.name}: cannot read this image (${String(error)}); PNG, JPEG, WebP and TIFF are read`;
     }
   };
   const files = async (list: FileList | null) => {
