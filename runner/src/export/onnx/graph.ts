@@ -92,6 +92,8 @@ export function toOnnx(model: tf.LayersModel, opts: OnnxOptions): InstanceType<t
     );
 
   for (const layer of model.layers) {
+    // A layer applied twice (shared weights) would need one ONNX node per application.
+    if (layer.inboundNodes.length > 1) throw new UnsupportedLayerError(layer, "the layer is applied more than once");
     const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
     const inputs = inbound.map((l) => values.get(l.name)!);
     const cls = layer.getClassName();
