@@ -32,8 +32,14 @@ function images(): tf.Tensor4D {
     const y = tf.linspace(0, 1, 224).reshape([224, 1, 1]);
     const x = tf.linspace(0, 1, 224).reshape([1, 224, 1]);
     const full = (t: tf.Tensor) => tf.add(t, tf.zeros([224, 224, 1]));
-    const a = tf.concat([tf.sin(tf.add(tf.mul(x, 9), tf.mul(y, 4))), full(tf.cos(tf.mul(y, 13))), tf.sin(tf.mul(tf.mul(x, y), 20))], 2);
-    const b = tf.concat([full(tf.cos(tf.mul(x, 5))), tf.sin(tf.add(tf.mul(y, 7), x)), tf.cos(tf.mul(tf.add(x, y), 11))], 2);
+    const a = tf.concat(
+      [tf.sin(tf.add(tf.mul(x, 9), tf.mul(y, 4))), full(tf.cos(tf.mul(y, 13))), tf.sin(tf.mul(tf.mul(x, y), 20))],
+      2,
+    );
+    const b = tf.concat(
+      [full(tf.cos(tf.mul(x, 5))), tf.sin(tf.add(tf.mul(y, 7), x)), tf.cos(tf.mul(tf.add(x, y), 11))],
+      2,
+    );
     return tf.stack([a, b]).add(1).mul(127.5) as tf.Tensor4D;
   });
 }
@@ -66,7 +72,9 @@ describe("real ImageNet ResNet50 exported to ONNX", () => {
     console.log(`ImageNet ResNet50: ORT vs tfjs relative logit error ${err.toExponential(2)}`);
     expect(err).toBeLessThan(1e-4);
     for (const n of [0, 1])
-      expect(top5(got.logits.subarray(n * 1000, (n + 1) * 1000))).toEqual(top5(expected.subarray(n * 1000, (n + 1) * 1000)));
+      expect(top5(got.logits.subarray(n * 1000, (n + 1) * 1000))).toEqual(
+        top5(expected.subarray(n * 1000, (n + 1) * 1000)),
+      );
     built.model.dispose();
   });
 });
