@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { format, resolveConfig } from "prettier";
 import { describe, expect, it } from "vitest";
+import { BACKENDS } from "../shared/src/schema";
 import { experimentSchemaJson } from "../shared/src/schema-json";
 import { REPO_ROOT } from "./helpers/paths";
 
@@ -49,4 +50,12 @@ describe("configs/*.yaml", () => {
       expect(first).toBe("# yaml-language-server: $schema=../shared/experiment.schema.json");
     });
   }
+
+  it("the backend's description names every backend an editor can pick", () => {
+    const schema = JSON.parse(readFileSync(SCHEMA_FILE, "utf8")) as {
+      properties: { backend: { description: string } };
+    };
+    const missing = BACKENDS.filter((b) => b !== "auto" && !schema.properties.backend.description.includes(b));
+    expect(missing).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * The data pipeline on the real Kimia Path960 tiles (600 TIFFs, 20 classes, 30 each) at KIMIA_DIR.
- * Outside CI a missing folder skips these tests with a message; in CI it fails them.
+ * A missing folder skips these tests with one line (fails under TESSERA_REQUIRE_COMPONENTS=1).
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -9,12 +9,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ResolvedData, ResolvedSplit } from "@tessera/shared";
 import { loadDataset, loadImages, splitRecord } from "@tessera/runner/data/index";
-import { IN_CI, KIMIA_DIR } from "./helpers/paths";
+import { missingComponent } from "./helpers/components";
+import { KIMIA_DIR } from "./helpers/paths";
 
-const present = existsSync(KIMIA_DIR);
-if (!present && !IN_CI) {
-  console.warn(`data-kimia: skipped, no Kimia tiles at ${KIMIA_DIR} (set TESSERA_SHARED_DIR to the team kit)`);
-}
+const missing = await missingComponent("kimia");
 const cacheDir = await mkdtemp(join(tmpdir(), "tessera-kimia-cache-"));
 afterAll(() => rm(cacheDir, { recursive: true, force: true }));
 
@@ -30,7 +28,7 @@ const kimia = (split: Partial<ResolvedSplit> = {}): ResolvedData => ({
 });
 const opts = { seed: 42, baseDir: ".", cacheDir };
 
-describe.skipIf(!present && !IN_CI)("Kimia Path960 tiles", () => {
+describe.skipIf(missing !== null)("Kimia Path960 tiles", () => {
   it("lists 600 files in 20 classes A..T and splits 24/6 per class", async () => {
     expect(existsSync(KIMIA_DIR), `Kimia tiles missing at ${KIMIA_DIR}`).toBe(true);
     const ds = await loadDataset(kimia(), opts);

@@ -4,7 +4,7 @@
  * minutes on 2 cores, so it runs in CI (or with TESSERA_DEMO_TEST=1), not in every local run.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -24,6 +24,8 @@ describe.runIf(enabled)("tessera run configs/demo.yaml", () => {
     });
     const seconds = (Date.now() - started) / 1000;
     process.stderr.write(`demo: ${seconds.toFixed(1)} s wall\n`);
+    // CI's bare-machine step (scripts/bare-machine.mjs) compares its hidden-components run to this.
+    if (process.env.TESSERA_DEMO_SECONDS_FILE) writeFileSync(process.env.TESSERA_DEMO_SECONDS_FILE, String(seconds));
     expect(res.status, res.stderr.slice(-2000)).toBe(0);
     const out = JSON.parse(res.stdout) as { status: string; summary: { final: { valid_accuracy: number } } };
     expect(out.status).toBe("finished");

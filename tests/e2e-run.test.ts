@@ -111,6 +111,15 @@ describe("tessera run, end to end (tiny ResNet, synthetic)", () => {
     expect(all!.trainable).toEqual(["early", "late", "head"]);
   });
 
+  it("writes an lr_find_step event per sweep step before the result, and warns that 12 steps are too few", () => {
+    const find = byType(events, "lr_find")[0]!;
+    const steps = byType(events, "lr_find_step");
+    expect(steps.map((e) => e.step)).toEqual(find.points.map((_, i) => i + 1));
+    expect(steps.map((e) => e.lr)).toEqual(find.points.map((p) => p.lr));
+    expect(steps.every((e) => e.stage === "head" && e.steps === 12 && e.seq < find.seq)).toBe(true);
+    expect(find.warning).toMatch(/^LR finder: its rules saw only \d+ points of a 12-step sweep/);
+  });
+
   it("resizes progressively and spreads LRs over the groups in batch events", () => {
     const [head, all] = byType(events, "stage_started");
     expect([head!.size, all!.size]).toEqual([32, 48]);

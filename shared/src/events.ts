@@ -52,11 +52,25 @@ export type RunEventBody =
       schedule: ResolvedSchedule;
     }
   | {
+      /** One step of an LR-finder sweep, as it happens (the sweep can take minutes). */
+      type: "lr_find_step";
+      stage: string;
+      /** 1-based step of this sweep. */
+      step: number;
+      /** Planned steps; the sweep stops earlier when the loss diverges. */
+      steps: number;
+      lr: number;
+      loss: number;
+      smoothed: number;
+    }
+  | {
       type: "lr_find";
       stage: string;
       points: { lr: number; loss: number; smoothed: number }[];
       suggestions: Record<LrSuggestion, number>;
       chosen: { rule: LrSuggestion; lr: number };
+      /** Set when the suggestions are not a measurement (e.g. all on the first points of a short sweep). */
+      warning?: string;
     }
   | {
       type: "batch";

@@ -488,8 +488,11 @@ export const ExperimentSchema = Type.Object(
       Type.Union(
         BACKENDS.map((b) => Type.Literal(b)),
         {
+          // Built from BACKENDS so a new backend cannot be left out of the editor's hover text.
           description:
-            "TensorFlow.js backend; auto tries tensorflow-gpu, tensorflow, wasm, cpu. Not part of config_hash.",
+            `TensorFlow.js backend. auto tries ${BACKENDS.filter((b) => b !== "auto").join(", ")} in that order ` +
+            "and takes the first that starts on real hardware (tensorflow-gpu only when TensorFlow sees a CUDA GPU, " +
+            "webgpu never on a software adapter such as llvmpipe or lavapipe). Not part of config_hash.",
           default: "auto",
         },
       ),

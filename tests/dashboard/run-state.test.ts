@@ -90,4 +90,25 @@ describe("RunState", () => {
     expect(s.accuracy).toEqual([{ x: 2, y: 0.5 }]);
     expect(s.status).toBe("running");
   });
+
+  it("shows an LR-finder sweep in progress until its result arrives", () => {
+    seq = 0;
+    const s = new RunState();
+    const step = (n: number) =>
+      ev({ type: "lr_find_step", stage: "head", step: n, steps: 50, lr: 1e-6 * 1.3 ** n, loss: 2, smoothed: 2 });
+    s.apply(step(1));
+    s.apply(step(2));
+    expect(s.lrFindLive).toMatchObject({ stage: "head", step: 2, steps: 50 });
+    s.apply(
+      ev({
+        type: "lr_find",
+        stage: "head",
+        points: [],
+        suggestions: { valley: 1e-3, steep: 1e-3, minimum: 1e-4, slide: 1e-3 },
+        chosen: { rule: "valley", lr: 1e-3 },
+      }),
+    );
+    expect(s.lrFindLive).toBeNull();
+    expect(s.lrFinds).toHaveLength(1);
+  });
 });

@@ -14,7 +14,7 @@ import { SCREENSHOTS, browserUnavailable, launch } from "./browser";
 import { startLiveRun, TINY_CLASSES, type LiveRun } from "./live-run";
 import { populate } from "./populate";
 
-const skip = browserUnavailable();
+const skip = await browserUnavailable();
 
 describe.skipIf(skip !== null)("dashboard in chromium", () => {
   let scratch: string;

@@ -63,6 +63,11 @@ export function LrFindChart({ find }: { find: LrFind }) {
           </span>
         ))}
       </p>
+      {find.warning ? (
+        <p className="error" style={{ margin: "6px 0 0" }} data-testid="lr-find-warning">
+          {find.warning}
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -129,7 +129,17 @@ export function RunView({ id }: { id: string }) {
             <span>ETA</span>
           </div>
         </div>
-        {total ? (
+        {state.lrFindLive ? (
+          <>
+            <p className="muted" data-testid="lr-find-progress">
+              LR finder · {state.lrFindLive.stage}: step {state.lrFindLive.step}/{state.lrFindLive.steps}, lr{" "}
+              {state.lrFindLive.lr.toExponential(1)}, loss {state.lrFindLive.smoothed.toFixed(4)}
+            </p>
+            <div className="progress">
+              <div style={{ width: `${(100 * state.lrFindLive.step) / state.lrFindLive.steps}%` }} />
+            </div>
+          </>
+        ) : total ? (
           <div className="progress">
             <div style={{ width: `${(100 * doneSteps) / total}%` }} />
           </div>

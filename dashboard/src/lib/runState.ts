@@ -30,6 +30,8 @@ export class RunState {
   validLoss: Pt[] = [];
   accuracy: Pt[] = [];
   lrFinds: EventOf<"lr_find">[] = [];
+  /** The LR-finder sweep in progress (its last step event), or null: shown instead of dashes. */
+  lrFindLive: EventOf<"lr_find_step"> | null = null;
   lastEpoch: EventOf<"epoch"> | null = null;
   lastBatch: EventOf<"batch"> | null = null;
   status: RunStatus | null = null;
@@ -58,8 +60,12 @@ export class RunState {
           stepsPerEpoch: e.steps_per_epoch,
         });
         break;
+      case "lr_find_step":
+        this.lrFindLive = e;
+        break;
       case "lr_find":
         this.lrFinds.push(e);
+        this.lrFindLive = null;
         break;
       case "batch": {
         const x = this.batchLoss.length + 1;

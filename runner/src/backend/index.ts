@@ -1,13 +1,15 @@
 /**
  * Picks and prepares the TensorFlow.js backend. `auto` tries, in order: `tensorflow-gpu`
- * (@tensorflow/tfjs-node-gpu, CUDA), `tensorflow` (@tensorflow/tfjs-node), `webgpu` (real GPU
- * adapters only, no software fallback), `wasm`, `cpu`; the first that starts wins. A backend asked
- * for by name that cannot start fails with an ExitError that says how to get it.
+ * (@tensorflow/tfjs-node-gpu, only when TensorFlow really sees a GPU), `tensorflow`
+ * (@tensorflow/tfjs-node), `webgpu` (real GPU adapters only: no llvmpipe/lavapipe/SwiftShader),
+ * `wasm`, `cpu`; the first that starts wins. A surprising skip (a GPU backend that would have run
+ * on the CPU) is said in one line through `onNote`. A backend asked for by name that cannot start
+ * fails with an ExitError that says how to get it.
  */
 import * as tf from "../tf";
 import type { BackendName } from "@tessera/shared";
 import { ExitError } from "../errors";
-import { NATIVE_PACKAGES, importNative, nativeInstallHint, packageVersion } from "./native";
+import { NATIVE_PACKAGES, importNative, nativeInstallHint, notOnGpu, packageVersion } from "./native";
 
 /** What ran, for the run's meta.json and `run_started`. */
 export interface BackendInfo {
@@ -25,7 +27,14 @@ export interface BackendInfo {
 export interface SelectOptions {
   /** wasm threads (see backend/wasm). @default 1 */
   threads?: number;
+  /** One-line notes for the user, e.g. `webgpu: only a software adapter (llvmpipe); using wasm`. */
+  onNote?: (line: string) => void;
+  /** Show the native libraries' own warnings (Dawn's), which are hidden otherwise. */
+  verbose?: boolean;
 }
+
+/** A candidate that works but should not be picked: `auto` says why in one line and moves on. */
+class Unsuitable extends Error {}
 
 type Concrete = Exclude<BackendName, "auto">;
 
@@ -40,6 +49,9 @@ async function start(name: Concrete, auto: boolean, opts: SelectOptions): Promis
       await importNative(pkg);
       if (!(await tf.setBackend("tensorflow")))
         throw new Error(`${pkg} loaded but the tensorflow backend did not start`);
+      // tfjs-node-gpu quietly runs on the CPU when CUDA is missing; never call that `cuda`.
+      const cpuOnly = name === "tensorflow-gpu" ? notOnGpu(tf.backend()) : null;
+      if (cpuOnly) throw new Unsuitable(cpuOnly);
       return {
         name: "tensorflow",
         version: packageVersion(pkg) ?? "?",
@@ -49,8 +61,13 @@ async function start(name: Concrete, auto: boolean, opts: SelectOptions): Promis
     }
     case "webgpu": {
       // Loaded on demand: it pulls in Dawn's native module.
-      const { prepareWebgpuBackend } = await import("./webgpu");
-      const info = await prepareWebgpuBackend({ allowFallback: !auto });
+      const { prepareWebgpuBackend, WebgpuSoftwareAdapterError } = await import("./webgpu");
+      const info = await prepareWebgpuBackend({
+        allowFallback: !auto,
+        ...(opts.verbose ? { onDawnOutput: (text: string) => process.stderr.write(text) } : {}),
+      }).catch((error: unknown) => {
+        throw error instanceof WebgpuSoftwareAdapterError ? new Unsuitable(error.message) : error;
+      });
       const device = [info.vendor, info.device || info.description].filter(Boolean).join(" ") || "unknown adapter";
       return {
         name: "webgpu",
@@ -99,13 +116,16 @@ export async function selectBackend(name: BackendName, opts: SelectOptions = {})
     }
   }
   const problems: string[] = [];
+  const skipped: string[] = [];
   for (const candidate of AUTO_ORDER) {
     try {
       const info = await start(candidate, true, opts);
       await tf.ready();
+      for (const why of skipped) opts.onNote?.(`${why}; using ${info.name}`);
       return info;
     } catch (error) {
       problems.push(`${candidate}: ${(error as Error).message}`);
+      if (error instanceof Unsuitable) skipped.push(`${candidate}: ${error.message}`);
     }
   }
   throw new ExitError(`no TensorFlow.js backend could start:\n  ${problems.join("\n  ")}`);

@@ -55,3 +55,16 @@ export async function importNative(pkg: string): Promise<void> {
   if (problem) throw new Error(problem);
   await import(/* @vite-ignore */ pkg);
 }
+
+/**
+ * Why a started `tensorflow` backend from tfjs-node-gpu is not on a GPU, or null when it is.
+ * libtensorflow falls back to the CPU without a word when the CUDA/cuDNN libraries or a CUDA
+ * device are missing; the binding's `isUsingGpuDevice` is the only place that says so.
+ */
+export function notOnGpu(backendInstance: unknown): string | null {
+  const flag = (backendInstance as { isUsingGpuDevice?: unknown } | null)?.isUsingGpuDevice;
+  if (flag === true) return null;
+  if (flag === false)
+    return "TensorFlow sees no GPU (the CUDA/cuDNN libraries or a CUDA device are missing), so it would run on the CPU";
+  return "cannot confirm TensorFlow is on a GPU (its backend does not report isUsingGpuDevice)";
+}

@@ -48,6 +48,7 @@ function createProgram(): Command {
       ]),
     )
     .addOption(threadsOption())
+    .option("--verbose", "also show native libraries' own warnings (Dawn's adapter messages)")
     .option("--runs-dir <dir>", "where run folders go (default ./runs, env TESSERA_RUNS_DIR)")
     .option("--resume <run>", "continue a crashed or interrupted run from its last checkpoint")
     .option("--open", "start the dashboard and open the run in the browser")
@@ -72,6 +73,7 @@ function createProgram(): Command {
       ]),
     )
     .addOption(threadsOption())
+    .option("--verbose", "also show native libraries' own warnings (Dawn's adapter messages)")
     .option("--json", "print JSON on stdout")
     .action(async (config: string, opts) => (await import("./commands/lr-find")).lrFindCommand(config, opts));
 

@@ -52,6 +52,7 @@ const SUPERSEDABLE = new Set<RunEvent["type"]>([
   "epoch",
   "checkpoint",
   "lr_find",
+  "lr_find_step",
   "stage_started",
   "stage_finished",
 ]);

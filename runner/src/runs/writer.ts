@@ -172,7 +172,8 @@ function openWriter(dir: string, initial: RunMeta, lock: RunLock, lastSeq: numbe
         ...rest,
       } as RunEvent;
       writeAll(fd, `${JSON.stringify(event)}\n`);
-      if (type !== "batch") fsyncSync(fd);
+      // Per-step events are many and cheap to lose in a crash; the rest are fsynced.
+      if (type !== "batch" && type !== "lr_find_step") fsyncSync(fd);
       seq += 1;
       return event;
     },

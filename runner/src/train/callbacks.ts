@@ -49,6 +49,18 @@ export function eventHooks(emit: Emit): TrainHooks {
         ...withFold(info.fold),
       });
     },
+    onLrFindStep(l) {
+      emit({
+        type: "lr_find_step",
+        stage: l.stage,
+        step: l.step,
+        steps: l.steps,
+        lr: l.lr,
+        loss: l.loss,
+        smoothed: l.smoothed,
+        ...withFold(l.fold),
+      });
+    },
     onLrFind(l) {
       emit({
         type: "lr_find",
@@ -56,6 +68,7 @@ export function eventHooks(emit: Emit): TrainHooks {
         points: l.points,
         suggestions: l.suggestions,
         chosen: l.chosen,
+        ...(l.warning ? { warning: l.warning } : {}),
         ...withFold(l.fold),
       });
     },

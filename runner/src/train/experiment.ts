@@ -12,7 +12,7 @@ import { checkConfigMemory } from "../model";
 import { ActivationCachePool, firstTapedPart } from "./activation-cache";
 import { loadConfig } from "../config";
 import { splitRecord } from "../data";
-import { loadDatasetReporting, type SetupProgress } from "./setup";
+import { backendOptions, loadDatasetReporting, type SetupProgress } from "./setup";
 import { createRun, runsDirFrom } from "../runs";
 import type { Emit } from "./callbacks";
 import { trainFold, type FoldResult } from "./fold";
@@ -39,6 +39,8 @@ export interface RunExperimentOptions {
   backend?: BackendName;
   /** wasm worker threads (the CLI passes every core). @default 1 */
   threads?: number;
+  /** Let native libraries' own warnings (Dawn's) through to stderr. */
+  verbose?: boolean;
   /** Default `./runs` or env `TESSERA_RUNS_DIR`. */
   runsDir?: string;
   /** Decoded-image cache root; `false` turns the disk cache off. */
@@ -71,10 +73,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   if (!resumed) ensureOutDir(runsDirFrom(opts.runsDir), "--runs-dir");
   const prepared = await prepareOrRelease(resumed, async () => {
     // A resumed run keeps the backend it ran on (numbers differ slightly between backends).
-    const backend = await selectBackend(
-      opts.backend ?? resumed?.backend ?? config.backend,
-      opts.threads === undefined ? {} : { threads: opts.threads },
-    );
+    const backend = await selectBackend(opts.backend ?? resumed?.backend ?? config.backend, backendOptions(opts));
     opts.onSetup?.({ kind: "backend", name: backend.name, threads: backend.threads });
     // A clear error now instead of a bare `Aborted()` from the wasm heap mid-run.
     checkConfigMemory(config, backend.name, { fromPart: (stage) => firstTapedPart(config, stage) });

@@ -27,6 +27,16 @@ export interface LrFindLogs {
   points: LrPoint[];
   suggestions: Record<LrSuggestion, number>;
   chosen: { rule: LrSuggestion; lr: number };
+  /** Why the suggestions are not to be trusted (too few points), or null. */
+  warning: string | null;
+}
+
+/** One step of an LR-finder sweep (1-based `step` of `steps` planned). */
+export interface LrFindStepLogs extends LrPoint {
+  stage: string;
+  fold: number | null;
+  step: number;
+  steps: number;
 }
 
 export interface BatchLogs {
@@ -82,6 +92,7 @@ type Maybe<T> = T | Promise<T>;
 /** Every hook is optional. */
 export interface TrainHooks {
   onStageBegin?(info: StageInfo, control: LoopControl): Maybe<void>;
+  onLrFindStep?(logs: LrFindStepLogs): Maybe<void>;
   onLrFind?(logs: LrFindLogs): Maybe<void>;
   onBatchEnd?(logs: BatchLogs, control: LoopControl): Maybe<void>;
   onEpochEnd?(logs: EpochLogs, control: LoopControl): Maybe<void>;
@@ -100,6 +111,7 @@ export function combineHooks(list: TrainHooks[]): Required<TrainHooks> {
     };
   return {
     onStageBegin: call("onStageBegin"),
+    onLrFindStep: call("onLrFindStep"),
     onLrFind: call("onLrFind"),
     onBatchEnd: call("onBatchEnd"),
     onEpochEnd: call("onEpochEnd"),

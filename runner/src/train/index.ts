@@ -4,7 +4,16 @@
  */
 export { runExperiment, type RunExperimentOptions, type RunExperimentResult } from "./experiment";
 export type { SetupProgress } from "./setup";
-export type { TrainHooks, StageInfo, BatchLogs, EpochLogs, LrFindLogs, StageEndLogs, LoopControl } from "./hooks";
+export type {
+  TrainHooks,
+  StageInfo,
+  BatchLogs,
+  EpochLogs,
+  LrFindLogs,
+  LrFindStepLogs,
+  StageEndLogs,
+  LoopControl,
+} from "./hooks";
 export { combineHooks } from "./hooks";
 export { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./checkpoint-io";
 export { checkpointDir } from "./checkpointing";

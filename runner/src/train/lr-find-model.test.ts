@@ -26,7 +26,12 @@ describe("findLr on a model", () => {
       const before = m.getWeights().map((w) => Array.from(w.dataSync()));
       const variables = new Map([["all", m.trainableWeights.map((w) => w.read() as tf.Variable)]]);
       const tensorsBefore = tf.memory().numTensors;
+      const steps: number[] = [];
       const result = await findLr({
+        onStep: (p) => {
+          expect(p.steps).toBe(30);
+          steps.push(p.step);
+        },
         model: m,
         variables,
         optimizer: { name: "adam", weight_decay: 0, momentum: 0.9, beta1: 0.9, beta2: 0.99, eps: 1e-5 },
@@ -41,6 +46,8 @@ describe("findLr on a model", () => {
         }),
       });
       expect(result.points.length).toBeGreaterThan(5);
+      // One progress call per recorded point, 1-based, in order.
+      expect(steps).toEqual(result.points.map((_, i) => i + 1));
       expect(result.points.every((p, i) => i === 0 || p.lr > result.points[i - 1]!.lr)).toBe(true);
       expect(Object.values(result.suggestions).every((v) => v > 0 && Number.isFinite(v))).toBe(true);
       expect(m.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(before);

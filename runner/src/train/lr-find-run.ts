@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import { LR_SUGGESTIONS, type BackendName, type LrSuggestion, type ResolvedStage } from "@tessera/shared";
 import * as tf from "../tf";
 import { selectBackend, type BackendInfo } from "../backend";
-import { loadDatasetReporting, type SetupProgress } from "./setup";
+import { backendOptions, loadDatasetReporting, type SetupProgress } from "./setup";
 import { loadConfig } from "../config";
 import { seedOf } from "../data";
 import { mulberry32, shuffleInPlace } from "../data/rng";
@@ -17,6 +17,7 @@ import { freezeForStage } from "./step";
 import { trainDataOf } from "./data-adapter";
 import { findLr } from "./lr-find";
 import type { LrPoint } from "./lr-suggest";
+import type { LrFindStepLogs } from "./hooks";
 import { withSeededRandom } from "./seeded";
 
 export interface LrFindRunOptions {
@@ -29,9 +30,13 @@ export interface LrFindRunOptions {
   backend?: BackendName;
   /** wasm worker threads (the CLI passes every core). @default 1 */
   threads?: number;
+  /** Let native libraries' own warnings (Dawn's) through to stderr. */
+  verbose?: boolean;
   cacheDir?: string | false;
   /** Called after each seed's sweep. */
   onSweep?: (seed: number, index: number) => void;
+  /** Called after each step of each sweep, for a progress bar. */
+  onStep?: (logs: LrFindStepLogs) => void;
   /** The backend, images checked and the loaded dataset, before the first sweep (as `tessera run`). */
   onSetup?: (step: SetupProgress) => void;
 }
@@ -42,7 +47,7 @@ export interface LrFindRunResult {
   trainable: string[];
   steps: number;
   backend: BackendInfo;
-  sweeps: { seed: number; points: LrPoint[]; suggestions: Record<LrSuggestion, number> }[];
+  sweeps: { seed: number; points: LrPoint[]; suggestions: Record<LrSuggestion, number>; warning: string | null }[];
   /** Per suggestion: min, median and max over the seeds (geometric spread: max / min). */
   spread: Record<LrSuggestion, { min: number; median: number; max: number; ratio: number }>;
 }
@@ -70,10 +75,7 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
   const { config, file } = await loadConfig(opts.configFile, { set: opts.set ?? [] });
   const stage = pickStage(config.train.stages, opts.stage);
   const sweepCfg = stage.lr.kind === "find" ? stage.lr : { steps: 100, start: 1e-7, end: 10 };
-  const backend = await selectBackend(
-    opts.backend ?? config.backend,
-    opts.threads === undefined ? {} : { threads: opts.threads },
-  );
+  const backend = await selectBackend(opts.backend ?? config.backend, backendOptions(opts));
   opts.onSetup?.({ kind: "backend", name: backend.name, threads: backend.threads });
   const sweeps: LrFindRunResult["sweeps"] = [];
   // The data and its split stay fixed; the seeds vary the model's init and the batches drawn.
@@ -99,6 +101,7 @@ export async function lrFindExperiment(opts: LrFindRunOptions): Promise<LrFindRu
           numClasses: data.classes.length,
           microBatch: config.train.micro_batch,
           ...sweepCfg,
+          ...(opts.onStep ? { onStep: (p) => opts.onStep!({ ...p, stage: stage.name, fold: null }) } : {}),
           batch: async (step) => {
             const order = shuffleInPlace(
               [...fold.train],

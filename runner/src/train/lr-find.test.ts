@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { gradient, minimum, slide, steep, suggestLrs, valley, type LrPoint } from "./lr-suggest";
+import { gradient, lrFindWarning, minimum, slide, steep, suggestLrs, valley, type LrPoint } from "./lr-suggest";
 import { SmoothedLoss, sweep, sweepLr } from "./lr-sweep";
 
 /** A 100-step curve and fastai v2's own suggestions on it (computed with fastai's code, numpy). */
@@ -48,6 +48,32 @@ describe("suggestLrs on a recorded curve", () => {
   it("still suggests something on a sweep that diverged after a few steps", () => {
     const s = suggestLrs(recorded.points.slice(0, 6), 100);
     expect(s.valley).toBeGreaterThan(0);
+  });
+});
+
+describe("lrFindWarning", () => {
+  it("is quiet on a full 100-step sweep with a valley", () => {
+    const s = suggestLrs(recorded.points, recorded.planned_steps);
+    expect(lrFindWarning(recorded.points, recorded.planned_steps, s)).toBeNull();
+  });
+
+  it("warns when the rules saw too few points (a short sweep)", () => {
+    const points = recorded.points.filter((_, i) => i % 8 === 0); // 13 points of a 13-step sweep
+    const w = lrFindWarning(points, points.length, suggestLrs(points, points.length));
+    expect(w).toMatch(/saw only 7 points of a 13-step sweep.*raise lr\.steps/);
+  });
+
+  it("warns when the suggestions collapse onto the first points (a loss that only rises)", () => {
+    const points = Array.from({ length: 40 }, (_, i) => ({
+      lr: 1e-3 * 1.2 ** i,
+      loss: 1 + (i / 10) ** 2,
+      smoothed: 1 + (i / 10) ** 2,
+    }));
+    const s = suggestLrs(points, 40);
+    const w = lrFindWarning(points, 40, s);
+    expect(w).toMatch(
+      /^LR finder: valley, steep, minimum(, slide)? sit on the first 3 points of the sweep \(2\.1e-3\.\.3\.0e-3\)/,
+    );
   });
 });
 

@@ -6,7 +6,7 @@
 import * as tf from "../tf";
 import type { LrSuggestion, ResolvedOptimizer } from "@tessera/shared";
 import { GroupOptimizer } from "./optim";
-import { suggestLrs, type LrPoint } from "./lr-suggest";
+import { lrFindWarning, suggestLrs, type LrPoint } from "./lr-suggest";
 import { sweep } from "./lr-sweep";
 import { trainStep, type GroupVariables } from "./step";
 
@@ -21,11 +21,15 @@ export interface LrFindOptions {
   end: number;
   /** The i-th training batch of the sweep (cycling through the data as needed). */
   batch: (i: number) => Promise<{ x: tf.Tensor4D; y: tf.Tensor1D }>;
+  /** After each step (1-based `step` of `steps`), for progress bars and `lr_find_step` events. */
+  onStep?: (p: LrPoint & { step: number; steps: number }) => Promise<void> | void;
 }
 
 export interface LrFindResult {
   points: LrPoint[];
   suggestions: Record<LrSuggestion, number>;
+  /** Why the suggestions should not be trusted (see `lrFindWarning`), or null. */
+  warning: string | null;
 }
 
 /** Runs the sweep and restores every weight of the model (trainable or not) afterwards. */
@@ -38,6 +42,9 @@ export async function findLr(opts: LrFindOptions): Promise<LrFindResult> {
       steps: opts.steps,
       start: opts.start,
       end: opts.end,
+      ...(opts.onStep
+        ? { onPoint: (p: LrPoint, i: number) => opts.onStep!({ ...p, step: i + 1, steps: opts.steps }) }
+        : {}),
       step: async (lr, i) => {
         const { x, y } = await opts.batch(i);
         try {
@@ -58,7 +65,8 @@ export async function findLr(opts: LrFindOptions): Promise<LrFindResult> {
         }
       },
     });
-    return { points, suggestions: suggestLrs(points, opts.steps) };
+    const suggestions = suggestLrs(points, opts.steps);
+    return { points, suggestions, warning: lrFindWarning(points, opts.steps, suggestions) };
   } finally {
     opts.model.weights.forEach((w, i) => w.write(saved[i]!));
     tf.dispose(saved);

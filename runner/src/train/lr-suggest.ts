@@ -82,15 +82,17 @@ export function slide(lrs: number[], losses: number[], lrDiff = 15, thresh = 0.0
   return localMin * adjust;
 }
 
+/** The points the rules look at: `[from, to)` of the recorded ones. */
+function ruleWindow(points: LrPoint[], plannedSteps: number): { from: number; to: number } {
+  const from = Math.floor(plannedSteps / 10);
+  const to = points.length - 5;
+  // A sweep that diverged early leaves few points: keep what there is rather than nothing.
+  return to - from < 3 ? { from: 0, to: points.length } : { from, to };
+}
+
 /** All four suggestions on a sweep planned for `plannedSteps` (fastai's `num_it`). */
 export function suggestLrs(points: LrPoint[], plannedSteps: number): Record<LrSuggestion, number> {
-  let from = Math.floor(plannedSteps / 10);
-  let to = points.length - 5;
-  // A sweep that diverged early leaves few points: keep what there is rather than nothing.
-  if (to - from < 3) {
-    from = 0;
-    to = points.length;
-  }
+  const { from, to } = ruleWindow(points, plannedSteps);
   if (to <= 0) throw new Error("LR finder: no points recorded (the loss was not finite from the first step)");
   const kept = points.slice(from, to);
   const lrs = kept.map((p) => p.lr);
@@ -101,4 +103,36 @@ export function suggestLrs(points: LrPoint[], plannedSteps: number): Record<LrSu
     minimum: minimum(lrs, losses),
     slide: slide(lrs, losses),
   };
+}
+
+/** Fewer points than this between the skipped head and tail and the curve has no shape to read. */
+const MIN_WINDOW = 10;
+/** Suggestions this close to the window's start sit on "the first points". */
+const HEAD = 3;
+
+/**
+ * Why the suggestions of a sweep are not a measurement, or null when they look sound: the rules saw
+ * too few points, or most suggestions sit on the first points they saw (a sweep too short, or one
+ * that starts past the useful LRs and only ever goes up). The rules still return numbers then, and
+ * fastai's would too; this says so instead of letting a run train at a meaningless LR in silence.
+ */
+export function lrFindWarning(
+  points: LrPoint[],
+  plannedSteps: number,
+  suggestions: Record<LrSuggestion, number>,
+): string | null {
+  const { from, to } = ruleWindow(points, plannedSteps);
+  const seen = Math.max(0, to - from);
+  const fix = "raise lr.steps (fastai uses 100) or lower lr.start";
+  const stopped = points.length < plannedSteps ? ` (the loss diverged after ${points.length})` : "";
+  if (seen < MIN_WINDOW)
+    return `LR finder: its rules saw only ${seen} points of a ${plannedSteps}-step sweep${stopped}; the suggestions are guesses: ${fix}`;
+  const head = points.slice(from, Math.min(to, from + HEAD)).map((p) => p.lr);
+  // `minimum` is a tenth of a point's LR; the other rules return a point's LR as it is.
+  const onHead = (Object.entries(suggestions) as [LrSuggestion, number][])
+    .filter(([rule, lr]) => head.some((h) => Math.abs(h - (rule === "minimum" ? lr * 10 : lr)) <= 1e-9 * h))
+    .map(([rule]) => rule);
+  // Three of four: `slide` walks in from the end of the curve, so it can land elsewhere on a loss that only rises.
+  if (onHead.length < 3) return null;
+  return `LR finder: ${onHead.join(", ")} sit on the first ${HEAD} points of the sweep (${head[0]!.toExponential(1)}..${head.at(-1)!.toExponential(1)})${stopped}, so the curve never showed a valley: ${fix}`;
 }

@@ -34,6 +34,8 @@ export interface SweepOptions {
   step: (lr: number, index: number) => Promise<number> | number;
   /** Stop when the smoothed loss is above `divergence` x the best (fastai: 4). */
   divergence?: number;
+  /** Called after each recorded point (index 0-based), for progress. */
+  onPoint?: (point: LrPoint, index: number) => Promise<void> | void;
 }
 
 /** Runs the sweep and returns the recorded points (the diverged last point is kept, like fastai). */
@@ -48,6 +50,7 @@ export async function sweep(opts: SweepOptions): Promise<LrPoint[]> {
     const smoothed = smooth.add(loss);
     if (!Number.isFinite(smoothed)) break;
     points.push({ lr, loss, smoothed });
+    await opts.onPoint?.({ lr, loss, smoothed }, i);
     if (smoothed < best) best = smoothed;
     if (smoothed > divergence * best) break;
   }

@@ -101,6 +101,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
         seedDropout(ctx.seed, "dropout-lr-find", foldId ?? -1, stage.index, i);
         return out;
       },
+      onStep: (p) => hooks.onLrFindStep({ ...p, stage: stage.name, fold: foldId }),
     });
     found = res.suggestions[lrCfg.suggest];
     await hooks.onLrFind({
@@ -109,6 +110,7 @@ export async function runStage(ctx: StageContext): Promise<StageEndLogs> {
       points: res.points,
       suggestions: res.suggestions,
       chosen: { rule: lrCfg.suggest, lr: found },
+      warning: res.warning,
     });
   }
   const lrs = ctx.resume?.lrs ?? groupLrs(stage.lr, ctx.groups, found);

@@ -10,34 +10,51 @@
  * - it replaces AddN with a chunked version, so no input count can exceed the device limit;
  * - it turns any uncaptured WebGPU validation error, which Dawn only prints, into an exception
  *   on the next tensor read, so a run or test fails loudly instead of training on garbage;
- * - it records the adapter (vendor, architecture, device, driver) for the run's meta;
+ * - it records the adapter (vendor, architecture, device, driver) for the run's meta, and says
+ *   when it is software (llvmpipe, lavapipe, SwiftShader: see software.ts) so `auto` can skip it;
+ * - it finds the adapter in a child process first (probe.ts), so Dawn's own warnings stay off the
+ *   terminal unless asked for, and `auto` never loads Dawn for an adapter it will not use;
  * - `releaseWebgpu()` destroys the device and drops `navigator.gpu` so Node can exit.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { registerChunkedAddN } from "./addn";
+import { probeAdapter } from "./probe";
+import { adapterVendor, chooseAdapter, softwareAdapter } from "./software";
 
 export interface WebgpuAdapterInfo {
   vendor: string;
   architecture: string;
   device: string;
   description: string;
-  /** True for software adapters (lavapipe, SwiftShader): `auto` skips them. */
+  /** Dawn's own flag; false for llvmpipe on the OpenGL path, so see `software`. */
   isFallbackAdapter: boolean;
+  /** The software rasteriser behind this adapter (`llvmpipe`, `lavapipe`, ...), or null for a GPU. */
+  software: string | null;
   /** Dawn's driver path: `vulkan` (or the platform default) or `opengl`. */
   driver: "default" | "opengl";
   maxStorageBuffersPerShaderStage: number;
 }
 
 export interface PrepareWebgpuOptions {
-  /** Accept a software (CPU) adapter such as lavapipe. `auto` passes false. @default true */
+  /** Accept a software (CPU) adapter such as lavapipe or llvmpipe. `auto` passes false. @default true */
   allowFallback?: boolean;
   /** Try Dawn's OpenGL path (EGL, surfaceless) when no Vulkan adapter is found. @default true */
   openglFallback?: boolean;
+  /** Where Dawn's own messages from the adapter probe go (--verbose); dropped by default. */
+  onDawnOutput?: (text: string) => void;
 }
 
 /** Raised when WebGPU is missing or unusable; the message says what is missing. */
 export class WebgpuUnavailableError extends Error {
   override name = "WebgpuUnavailableError";
+}
+
+/** Raised when the only adapter is a software one and software was not allowed. */
+export class WebgpuSoftwareAdapterError extends WebgpuUnavailableError {
+  override name = "WebgpuSoftwareAdapterError";
+  constructor(readonly software: string) {
+    super(`only a software adapter (${software})`);
+  }
 }
 
 /** Raised on the first tensor read after Dawn reported a validation error. */
@@ -77,15 +94,17 @@ async function loadDawn(): Promise<DawnModule> {
   }
 }
 
-async function findAdapter(dawn: DawnModule, openglFallback: boolean) {
-  const gpu = dawn.create([]);
-  const vulkan = await gpu.requestAdapter({ powerPreference: "high-performance" });
-  if (vulkan) return { gpu, adapter: vulkan, driver: "default" as const };
-  if (!openglFallback) return null;
+/** Opens the adapter on the Dawn path the probe found it on (no Vulkan attempt for an OpenGL one). */
+async function openAdapter(dawn: DawnModule, driver: "default" | "opengl") {
+  if (driver === "default") {
+    const gpu = dawn.create([]);
+    const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+    return adapter ? { gpu, adapter, driver } : null;
+  }
   process.env.EGL_PLATFORM ??= "surfaceless";
-  const glGpu = dawn.create(["backend=opengl"]);
-  const gl = await glGpu.requestAdapter({ featureLevel: "compatibility" });
-  return gl ? { gpu: glGpu, adapter: gl, driver: "opengl" as const } : null;
+  const gpu = dawn.create(["backend=opengl"]);
+  const adapter = await gpu.requestAdapter({ featureLevel: "compatibility" });
+  return adapter ? { gpu, adapter, driver } : null;
 }
 
 /**
@@ -99,30 +118,36 @@ export async function prepareWebgpuBackend(options: PrepareWebgpuOptions = {}): 
     await tf.setBackend("webgpu");
     return active.info;
   }
-  const dawn = await loadDawn();
-  Object.assign(globalThis, dawn.globals);
-  const found = await findAdapter(dawn, openglFallback);
-  if (!found) {
+  const probe = await probeAdapter({ opengl: openglFallback }).catch((error: unknown) => {
+    throw new WebgpuUnavailableError((error as Error).message);
+  });
+  if (probe.stderr) options.onDawnOutput?.(probe.stderr);
+  // A real GPU on either path beats a software one (lavapipe on Vulkan, a GPU only through GL).
+  const chosen = chooseAdapter(probe.adapters);
+  if (!chosen) {
     throw new WebgpuUnavailableError(
       "no WebGPU adapter found: install a GPU driver with Vulkan support (on Debian 12 without a GPU: " +
         "`apt-get install -t bookworm-backports mesa-vulkan-drivers` for the lavapipe CPU driver; Mesa 22 is too old for Dawn)",
     );
   }
+  const software = softwareAdapter(chosen.info);
+  // Before Dawn is loaded here: a refused adapter costs the training process nothing.
+  if (software && !allowFallback) throw new WebgpuSoftwareAdapterError(software);
+  const dawn = await loadDawn();
+  Object.assign(globalThis, dawn.globals);
+  const found = await openAdapter(dawn, chosen.driver);
+  if (!found) throw new WebgpuUnavailableError(`the ${chosen.driver} WebGPU adapter the probe found did not open`);
   const { adapter, driver } = found;
   const info: WebgpuAdapterInfo = {
-    vendor: adapter.info.vendor,
+    vendor: adapterVendor(adapter.info),
     architecture: adapter.info.architecture,
     device: adapter.info.device,
     description: adapter.info.description,
     isFallbackAdapter: Boolean(adapter.info.isFallbackAdapter),
+    software: softwareAdapter(adapter.info),
     driver,
     maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage ?? 8,
   };
-  if (info.isFallbackAdapter && !allowFallback) {
-    throw new WebgpuUnavailableError(
-      `only a software WebGPU adapter was found (${info.description}); not using it for 'auto'`,
-    );
-  }
 
   const limitNames = [
     "maxComputeWorkgroupStorageSize",

@@ -11,6 +11,7 @@ export interface LrFindCommandOptions {
   set?: string[];
   backend?: BackendName;
   threads?: number;
+  verbose?: boolean;
   json?: boolean;
 }
 
@@ -30,7 +31,12 @@ export async function lrFindCommand(config: string, opts: LrFindCommandOptions =
     ...(opts.stage === undefined ? {} : { stage: opts.stage }),
     ...(opts.backend ? { backend: opts.backend } : {}),
     ...(opts.threads ? { threads: opts.threads } : {}),
-    onSweep: (seed, i) => process.stderr.write(`sweep ${i + 1}/${seeds} (seed ${seed}) done\n`),
+    ...(opts.verbose ? { verbose: true } : {}),
+    onStep: (l) => progress.onLrFindStep(l),
+    onSweep: (seed, i) => {
+      progress.endLrFind();
+      process.stderr.write(`sweep ${i + 1}/${seeds} (seed ${seed}) done\n`);
+    },
     onSetup: (step) => progress.onSetup(step),
   }).finally(() => progress.close());
   if (opts.json) {
@@ -53,5 +59,7 @@ export async function lrFindCommand(config: string, opts: LrFindCommandOptions =
       out.push(`  ${rule.padEnd(8)} ${e(s.min)} / ${e(s.median)} / ${e(s.max)}   x${s.ratio.toFixed(1)}`);
     }
   }
+  const warnings = [...new Set(result.sweeps.map((s) => s.warning).filter((w): w is string => w !== null))];
+  for (const w of warnings) out.push(`warning: ${w}`);
   process.stderr.write(`${out.join("\n")}\n`);
 }

@@ -87,3 +87,39 @@ describe("progress before training, without a TTY", () => {
     expect(lines.at(-1)).toBe("run r1 started (seed 7)");
   });
 });
+
+describe("LR finder progress without a TTY", () => {
+  it("prints a line every 10% of the sweep's steps, then the suggestions and the warning", () => {
+    const { stream, text } = fakeStream();
+    const p = progressHooks(stream);
+    for (let step = 1; step <= 100; step++) {
+      p.onLrFindStep!({ stage: "head", fold: null, step, steps: 100, lr: 1e-7 * 1.2 ** step, loss: 2, smoothed: 2 });
+    }
+    p.onLrFind!({
+      stage: "head",
+      fold: null,
+      points: [],
+      suggestions: { valley: 1e-3, steep: 1e-3, minimum: 1e-4, slide: 1e-3 },
+      chosen: { rule: "valley", lr: 1e-3 },
+      warning: "LR finder: every suggestion sits on the first 3 points",
+    });
+    p.close();
+    const lines = text().trimEnd().split("\n");
+    const steps = lines.filter((l) => l.includes("LR finder step"));
+    expect(steps.map((l) => /step (\d+)\/100/.exec(l)![1])).toEqual([
+      "1",
+      "10",
+      "20",
+      "30",
+      "40",
+      "50",
+      "60",
+      "70",
+      "80",
+      "90",
+      "100",
+    ]);
+    expect(steps[0]).toMatch(/^ {2}head LR finder step 1\/100 lr 1\.2e-7 loss 2\.0000$/);
+    expect(lines.at(-1)).toBe("warning: LR finder: every suggestion sits on the first 3 points");
+  });
+});

@@ -3,12 +3,14 @@
  * ETA) with one line per finished epoch above it; when stderr is not a TTY (CI, pipes), plain
  * lines instead: one per epoch and a few per epoch for batches. Before training, the backend, the
  * image check (every image is read and hashed: minutes on big data, so it gets a bar or a line
- * every 10%) and the run folder get a line each. Everything goes to stderr.
+ * every 10%) and the run folder get a line each. An LR-finder sweep (minutes on big images) gets
+ * its own bar (or a line every 10% of its steps), and its warning when the suggestions are not
+ * to be trusted. Everything goes to stderr.
  */
 import cliProgress from "cli-progress";
 import { createColors } from "picocolors";
 import type { RunEvent } from "@tessera/shared";
-import type { SetupProgress, TrainHooks } from "../../train";
+import type { LrFindStepLogs, SetupProgress, TrainHooks } from "../../train";
 
 const fmt = (n: number, digits = 4) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
 const lrText = (lrs: Record<string, number>) =>
@@ -20,6 +22,9 @@ const lrText = (lrs: Record<string, number>) =>
 export interface RunProgress extends TrainHooks {
   onSetup(step: SetupProgress): void;
   onRunEvent(event: RunEvent): void;
+  onLrFindStep(logs: LrFindStepLogs): void;
+  /** Ends an LR-finder sweep's bar (`lr-find` calls it after each seed; `run` gets `onLrFind`). */
+  endLrFind(): void;
   close(): void;
 }
 
@@ -49,10 +54,13 @@ export function progressHooks(stream: NodeJS.WriteStream = process.stderr, now: 
   };
   /** Without a TTY: a line at most every 5 s while images are read, so a fast load prints none. */
   let dataLineAt: number | null = null;
+  let lrFindBar = false;
   return {
     onSetup(step) {
       if (step.kind === "backend") {
         line(`backend ${step.name}${step.threads === null ? "" : ` (${step.threads} threads)`}`);
+      } else if (step.kind === "note") {
+        line(step.text);
       } else if (step.kind === "data") {
         if (multi) {
           if (!bar)
@@ -82,13 +90,38 @@ export function progressHooks(stream: NodeJS.WriteStream = process.stderr, now: 
       if (event.type === "run_started") line(`run ${event.run_id} started (seed ${event.seed})`);
       if (event.type === "run_resumed") line(`run resumed (attempt ${event.attempt})`);
     },
+    onLrFindStep(l) {
+      if (multi) {
+        if (!lrFindBar) {
+          stopBar();
+          bar = multi.create(
+            l.steps,
+            0,
+            { stage: l.stage, lr: "-", loss: "-" },
+            {
+              format: `{stage} ${pc.dim("LR finder")} [{bar}] {value}/{total} lr {lr} loss {loss} | ETA {eta_formatted}`,
+            },
+          );
+          lrFindBar = true;
+        }
+        bar?.update(l.step, { lr: l.lr.toExponential(1), loss: fmt(l.smoothed) });
+      } else if (l.step === 1 || l.step === l.steps || l.step % Math.max(1, Math.ceil(l.steps / 10)) === 0) {
+        line(`  ${l.stage} LR finder step ${l.step}/${l.steps} lr ${l.lr.toExponential(1)} loss ${fmt(l.smoothed)}`);
+      }
+    },
+    endLrFind() {
+      if (lrFindBar) stopBar();
+      lrFindBar = false;
+    },
     onLrFind(l) {
+      this.endLrFind();
       const s = Object.entries(l.suggestions)
         .map(([rule, lr]) => `${rule} ${lr.toExponential(2)}`)
         .join(", ");
       line(
         `${pc.cyan(l.stage)} LR finder (${l.points.length} steps): ${s}; using ${l.chosen.rule} ${l.chosen.lr.toExponential(2)}`,
       );
+      if (l.warning) line(pc.yellow(`warning: ${l.warning}`));
     },
     onStageBegin(info) {
       epochs = info.stage.epochs;

@@ -12,6 +12,7 @@ export interface RunCommandOptions {
   set?: string[];
   backend?: BackendName;
   threads?: number;
+  verbose?: boolean;
   runsDir?: string;
   resume?: string;
   open?: boolean;
@@ -50,6 +51,7 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
       set: opts.set ?? [],
       ...(opts.backend ? { backend: opts.backend } : {}),
       ...(opts.threads ? { threads: opts.threads } : {}),
+      ...(opts.verbose ? { verbose: true } : {}),
       ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
       hooks: [progress],
       onSetup: (step) => progress.onSetup(step),
