@@ -24,7 +24,7 @@ let server: Server;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "tessera-web-"));
-  skip = browserUnavailable() ?? "";
+  skip = (await browserUnavailable()) ?? "";
   if (skip) return;
   const r = await trainKimiaRun(work);
   if ("skip" in r) skip = r.skip;
