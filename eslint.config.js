@@ -3,7 +3,17 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/.next/**", "runs/**", "**/*.d.ts", "tests/fixtures/**", "bench/out/**"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "**/.next/**",
+      "runs/**",
+      "**/*.d.ts",
+      "tests/fixtures/**",
+      "bench/out/**",
+      "shared/experiment.validate.js",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -16,10 +16,10 @@ import { selectBackend } from "../runner/src/backend";
 import { loadConfig } from "../runner/src/config";
 import { loadDataset } from "../runner/src/data";
 import { buildModel, setTrainable, trainableVariablesByGroup, type BuiltModel } from "../runner/src/model";
-import { prepareActivationCache } from "../runner/src/train/activation-cache";
-import { trainDataOf } from "../runner/src/train/data-adapter";
-import type { TrainData, TrainFold } from "../runner/src/train/data";
-import { runStage } from "../runner/src/train/stage";
+import { prepareActivationCache } from "../runner/src/train/activation-cache/cache";
+import { trainDataOf } from "../runner/src/train/loop/data-adapter";
+import type { TrainData, TrainFold } from "../runner/src/train/loop/data";
+import { runStage } from "../runner/src/train/loop/stage";
 
 const { values: o } = parseArgs({
   options: {
@@ -65,6 +65,7 @@ function stage(trainable: string[]): ResolvedStage {
     index: 0,
     trainable,
     train_bn: false,
+    bn: "train",
     epochs: 1,
     size,
     batch_size: Number(o.batch),

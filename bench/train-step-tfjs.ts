@@ -31,6 +31,8 @@ export interface MeasureOptions {
   threads: number;
   mode: Mode;
   profile: boolean;
+  /** Channel-width multiplier (1 = the standard ResNet; the GPU kit's CI case uses a tiny one). @default 1 */
+  width?: number;
 }
 
 /** Times `steps` steps after one warm-up step; with `profile`, prints where one step's time goes. */
@@ -46,7 +48,7 @@ export async function measureTfjs(m: MeasureOptions): Promise<StepResult> {
     {
       backbone: m.model as Parameters<typeof buildModel>[0]["backbone"],
       pretrained: "none",
-      width: 1,
+      width: m.width ?? 1,
       head: { dropout: 0, hidden: 0 },
       groups: { body: ["stem", "conv2", "conv3", "conv4", "conv5"], head: ["head"] },
     },

@@ -1,5 +1,6 @@
 """PyTorch twin of bench/train-step.ts: images/s of one ResNet training step (forward, backward,
-SGD update) or of inference (--mode infer) on the CPU with a fixed thread count. Same layers as runner/src/model (Keras-style
+SGD update) or of inference (--mode infer) on the CPU with a fixed thread count, or on a GPU
+(--device cuda; the GPU kit, bench/gpu-kit/, runs it that way). Same layers as runner/src/model (Keras-style
 ResNet, convolutions with bias, BN eps 1.001e-5), random data. Prints one JSON line.
 Hand-written because Debian's python3-torch ships without torchvision."""
 import argparse, json, resource, time
@@ -56,13 +57,20 @@ def main():
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--mode", default="train", choices=["train", "infer"])
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--case", default="", help="a label copied into the JSON line")
     a = p.parse_args()
+    spec = {"case": a.case, "framework": "pytorch", "model": a.model, "px": a.size, "batch": a.batch, "steps": a.steps}
+    if a.device.startswith("cuda") and not torch.cuda.is_available():
+        print(json.dumps({**spec, "error": f"torch {torch.__version__} sees no CUDA device (torch.version.cuda={torch.version.cuda})"}))
+        raise SystemExit(1)
+    dev = torch.device(a.device)
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model = resnet(18 if a.model == "resnet18" else 50, 10).train()
+    model = resnet(18 if a.model == "resnet18" else 50, 10).train().to(dev)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    x = torch.rand(a.batch, 3, a.size, a.size)
-    y = torch.randint(0, 10, (a.batch,))
+    x = torch.rand(a.batch, 3, a.size, a.size, device=dev)
+    y = torch.randint(0, 10, (a.batch,), device=dev)
 
     def step():
         opt.zero_grad()
@@ -83,7 +91,12 @@ def main():
     for _ in range(a.steps):
         step()
     secs, cpu = time.perf_counter() - t, time.process_time() - c
-    print(json.dumps({"images_per_s": a.batch * a.steps / secs, "images_per_cpu_s": a.batch * a.steps / cpu,
+    extra = {}
+    if dev.type == "cuda":
+        # fp32 weights; cuDNN may use TF32 tensor cores for convolutions (PyTorch's default).
+        extra = {"device": torch.cuda.get_device_name(dev), "cudnn_tf32": torch.backends.cudnn.allow_tf32,
+                 "peak_gpu_mb": torch.cuda.max_memory_allocated(dev) / 2**20}
+    print(json.dumps({**spec, **extra, "images_per_s": a.batch * a.steps / secs, "images_per_cpu_s": a.batch * a.steps / cpu,
                       "step_ms": 1000 * secs / a.steps,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "threads": torch.get_num_threads(), "version": torch.__version__}))

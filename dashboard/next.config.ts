@@ -1,7 +1,7 @@
 import type { NextConfig } from "next";
 
 const config: NextConfig = {
-  transpilePackages: ["@tessera/shared", "@tessera/runner"],
+  transpilePackages: ["@tessera/shared"],
 };
 
 export default config;

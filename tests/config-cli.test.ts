@@ -123,6 +123,20 @@ describe("tessera plan", () => {
   });
 });
 
+describe("tessera plan checks memory like run", () => {
+  it("reports each stage's estimate, and refuses a batch of 1e9 on wasm at once, naming the fix", async () => {
+    const ok = await run(["plan", PLAN]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/^memory wasm: .*GiB \(batch \d+\)/m);
+    const started = performance.now();
+    const big = await run(["plan", "--set", "backend=wasm", "--set", "train.batch_size=1000000000", PLAN]);
+    expect(big.code).toBe(1);
+    expect(big.stderr).toMatch(/with a batch of 1000000000 needs about .* set train\.micro_batch to \d+ or less/);
+    expect(big.stderr).not.toMatch(STACK_LINE);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
+
 describe("tessera run --threads", () => {
   it("rejects a thread count that is not an integer from 1 to 64, before any training (exit 2)", async () => {
     for (const value of ["0", "1.5", "lots", "65"]) {

@@ -57,6 +57,7 @@ const config: fc.Arbitrary<ExperimentConfig> = fc
       fc.record({ source: fc.constant("folder" as const), path: fc.constantFrom("/data/a", "/data/b") }),
     ),
     batch: fc.option(fc.integer({ min: 1, max: 64 }), { nil: undefined }),
+    recompute: fc.option(fc.boolean(), { nil: undefined }),
     stages: fc.array(
       fc.record(
         {
@@ -66,19 +67,21 @@ const config: fc.Arbitrary<ExperimentConfig> = fc
           lr,
           schedule,
           train_bn: fc.boolean(),
+          bn: fc.constantFrom("train" as const, "inference" as const, "frozen" as const),
         },
         { requiredKeys: ["trainable", "epochs", "size", "lr"] },
       ),
       { minLength: 1, maxLength: 3 },
     ),
   })
-  .map(({ grouping, seed, data, batch, stages }) => ({
+  .map(({ grouping, seed, data, batch, recompute, stages }) => ({
     name: "prop",
     ...(seed !== undefined ? { seed } : {}),
     data,
     model: { backbone: "resnet18" as const, width: 0.25, groups: GROUPINGS[grouping] as never },
     train: {
       ...(batch !== undefined ? { batch_size: batch } : {}),
+      ...(recompute !== undefined ? { recompute } : {}),
       stages: stages.map((s) => ({
         ...s,
         trainable: s.trainable === "all" ? ("all" as const) : [Object.keys(GROUPINGS[grouping]!).at(-1)!],

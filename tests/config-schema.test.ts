@@ -9,6 +9,7 @@ import { format, resolveConfig } from "prettier";
 import { describe, expect, it } from "vitest";
 import { BACKENDS } from "../shared/src/schema";
 import { experimentSchemaJson } from "../shared/src/schema-json";
+import { experimentValidatorCode } from "../shared/src/validator-code";
 import { REPO_ROOT } from "./helpers/paths";
 
 const SCHEMA_FILE = join(REPO_ROOT, "shared", "experiment.schema.json");
@@ -20,6 +21,11 @@ describe("shared/experiment.schema.json", () => {
       filepath: SCHEMA_FILE,
     });
     expect(readFileSync(SCHEMA_FILE, "utf8")).toBe(expected);
+  });
+
+  it("has its Ajv validator compiled ahead of time beside it (run `pnpm schema:write` if this fails)", () => {
+    const committed = readFileSync(join(REPO_ROOT, "shared", "experiment.validate.js"), "utf8");
+    expect(committed).toBe(experimentValidatorCode());
   });
 
   it("documents every field with a description", () => {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ResolvedData, ResolvedSplit } from "@tessera/shared";
-import { loadDataset, loadImages, splitRecord } from "@tessera/runner/data/index";
+import { loadDataset, loadImages, splitRecord } from "../runner/src/data";
 import { missingComponent } from "./helpers/components";
 import { KIMIA_DIR } from "./helpers/paths";
 

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../runner/src/cli/main";
-import { openRunModel, predictFiles } from "../runner/src/train/inference";
+import { openRunModel, predictFiles } from "../runner/src/inference/predict";
 import { REPO_ROOT } from "./helpers/paths";
 import { kimiaTiles, trainKimiaRun } from "./helpers/kimia-run";
 

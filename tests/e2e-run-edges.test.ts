@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { EventOf, RunEvent, RunMeta } from "@tessera/shared";
 import { runExperiment } from "../runner/src/train";
-import type { ActivationCacheRecord } from "../runner/src/train/activation-record";
+import type { ActivationCacheRecord } from "../runner/src/train/activation-cache/record";
 
 const base = (extra: string) => `
 name: edges

@@ -3,7 +3,17 @@
  * value, `predict` labels image files with probabilities that sum to 1, and `export` writes a folder
  * that tfjs loads and that describes its inputs and classes.
  */
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,10 +23,10 @@ import { main } from "../runner/src/cli/main";
 import { ExitError } from "../runner/src/errors";
 import { REPO_ROOT } from "./helpers/paths";
 import { runExperiment } from "../runner/src/train";
-import { evalRun } from "../runner/src/train/eval-run";
-import { EXPORT_MANIFEST, exportRun } from "../runner/src/train/export-run";
-import { fileLoadHandler } from "../runner/src/train/checkpoint-io";
-import { listImages, openRunModel, predictFiles } from "../runner/src/train/inference";
+import { evalRun } from "../runner/src/inference/eval-run";
+import { EXPORT_MANIFEST, exportRun } from "../runner/src/inference/export";
+import { fileHandler } from "../runner/src/model/fileio";
+import { listImages, openRunModel, predictFiles } from "../runner/src/inference/predict";
 
 const CONFIG = `
 name: inference
@@ -136,7 +146,7 @@ describe("eval, predict and export on a finished run", () => {
     const manifest = JSON.parse(readFileSync(join(out, EXPORT_MANIFEST), "utf8"));
     expect(manifest).toMatchObject({ format: 1, name: "inference", normalize: { mode: "imagenet" } });
     expect(manifest.input.shape).toEqual([null, 32, 32, 3]);
-    const model = await tf.loadLayersModel(fileLoadHandler(out));
+    const model = await tf.loadLayersModel(fileHandler(out));
     expect((model.predict(tf.zeros([1, 32, 32, 3])) as tf.Tensor).shape).toEqual([1, 3]);
     await exportRun(runDir, out); // an earlier export may be overwritten
     await expect(exportRun(runDir, join(runDir, "checkpoints"))).rejects.toThrow(/not empty/);
@@ -144,6 +154,54 @@ describe("eval, predict and export on a finished run", () => {
     await expect(exportRun(runDir, join(runDir, "config.yaml"))).rejects.toThrow(
       /config\.yaml: is a file, not a folder/,
     );
+  });
+
+  it("export writes the metrics of the epoch whose weights it exports, not the final epoch's", async () => {
+    const copy = join(dir, "best-is-epoch-1");
+    cpSync(runDir, copy, { recursive: true });
+    // Make epoch 1 the best checkpoint (as when epoch 2 got worse); the weights' origin is what counts.
+    const infoFile = join(copy, "checkpoints", "best", "checkpoint.json");
+    writeFileSync(infoFile, JSON.stringify({ ...JSON.parse(readFileSync(infoFile, "utf8")), epoch: 1 }));
+    const events = readFileSync(join(copy, "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; epoch?: number; valid_loss?: number; valid_accuracy?: number });
+    const [first, second] = events.filter((e) => e.type === "epoch");
+    expect(first!.valid_loss).not.toBe(second!.valid_loss);
+    const result = await exportRun(copy, join(dir, "export-epoch-1"));
+    expect(result.checkpoint).toMatchObject({ stage: "only", epoch: 1 });
+    const manifest = JSON.parse(readFileSync(join(dir, "export-epoch-1", EXPORT_MANIFEST), "utf8"));
+    expect(manifest.source.checkpoint.epoch).toBe(1);
+    expect(manifest.metrics).toMatchObject({
+      stage: "only",
+      epoch: 1,
+      valid_loss: first!.valid_loss,
+      valid_accuracy: first!.valid_accuracy,
+      tta_accuracy: null,
+    });
+  });
+
+  it("predict says which checkpoint it used", async () => {
+    const image = join(
+      runDir,
+      "top_losses",
+      readdirSync(join(runDir, "top_losses")).find((f) => f.endsWith(".png"))!,
+    );
+    let stderr = "";
+    let stdout = "";
+    const writeErr = process.stderr.write.bind(process.stderr);
+    const writeOut = process.stdout.write.bind(process.stdout);
+    process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
+    process.stdout.write = ((s: string) => ((stdout += s), true)) as typeof process.stdout.write;
+    try {
+      expect(await main(["predict", runDir, image, "--json"])).toBe(0);
+    } finally {
+      process.stderr.write = writeErr;
+      process.stdout.write = writeOut;
+    }
+    const best = JSON.parse(readFileSync(join(runDir, "checkpoints", "best", "checkpoint.json"), "utf8"));
+    expect(stderr).toContain(`best checkpoint: stage 'only' epoch ${best.epoch} (valid.accuracy `);
+    expect(JSON.parse(stdout).checkpoint).toMatchObject({ stage: "only", epoch: best.epoch });
   });
 
   it("eval, predict and export name a missing or broken config.yaml or meta.json (they were stack traces)", async () => {
@@ -168,6 +226,49 @@ describe("eval, predict and export on a finished run", () => {
     const metaError = await exportRun(badMeta, join(dir, "x3")).catch((e: unknown) => e);
     expect(metaError).toBeInstanceOf(ExitError);
     expect((metaError as Error).message).toMatch(/meta\.json: not valid JSON/);
+  });
+
+  it("eval, predict and export name a damaged checkpoint file and what to do (it was 'unexpected error (this is a bug)')", async () => {
+    const cases = [
+      [
+        "cut-weights",
+        "weights.bin",
+        (f: string) => truncateSync(f, 100),
+        /weights\.bin: damaged checkpoint file \(truncated: 100 bytes/,
+      ],
+      [
+        "bad-info",
+        "checkpoint.json",
+        (f: string) => writeFileSync(f, '{"stage": "on'),
+        /checkpoint\.json: damaged checkpoint file \(not valid JSON/,
+      ],
+    ] as const;
+    for (const [name, file, damage, message] of cases) {
+      const copy = join(dir, name);
+      cpSync(runDir, copy, { recursive: true });
+      damage(join(copy, "checkpoints", "best", file));
+      const image = join(
+        copy,
+        readdirSync(join(copy, "top_losses")).find((f) => f.endsWith(".png"))!,
+      );
+      for (const argv of [
+        ["eval", copy],
+        ["predict", copy, join(copy, "top_losses", image.slice(image.lastIndexOf("/") + 1))],
+        ["export", copy, "--out", join(dir, `${name}-export`)],
+      ]) {
+        let stderr = "";
+        const write = process.stderr.write.bind(process.stderr);
+        process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
+        try {
+          expect(await main(argv), argv.join(" ")).toBe(1);
+        } finally {
+          process.stderr.write = write;
+        }
+        expect(stderr, argv[0]).toMatch(message);
+        expect(stderr).toContain("restore");
+        expect(stderr).not.toContain("this is a bug");
+      }
+    }
   });
 
   it("export through the CLI prints only its own lines (it printed tfjs's cpu 'install tfjs-node' banner)", () => {

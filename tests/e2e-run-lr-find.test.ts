@@ -3,7 +3,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { lrFindExperiment } from "../runner/src/train/lr-find-run";
+import { lrFindExperiment } from "../runner/src/train/lr-find/run";
+import { runExperiment } from "../runner/src/train";
+import { readEvents } from "@tessera/shared/runstore";
 
 const CONFIG = `
 name: finder
@@ -45,5 +47,27 @@ describe("lrFindExperiment", () => {
     await expect(lrFindExperiment({ configFile: join(dir, "c.yaml"), stage: "nope" })).rejects.toThrow(
       /--stage nope: no such stage; the stages are head, all/,
     );
+  });
+
+  it("draws the batches the run's own finder draws: the same seed gives the same curve", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-lrf-"));
+    // train_bn keeps the activation cache out, so both sweeps run the same full model.
+    writeFileSync(
+      join(dir, "c.yaml"),
+      CONFIG.replace("lr: { find: true, steps: 12 } }", "lr: { find: true, steps: 12 }, train_bn: true }"),
+    );
+    const alone = await lrFindExperiment({ configFile: join(dir, "c.yaml"), stage: "head", cacheDir: false });
+    const run = await runExperiment({
+      configFile: join(dir, "c.yaml"),
+      runsDir: join(dir, "runs"),
+      cacheDir: false,
+      set: [
+        "train.stages=[{name: head, trainable: [head], size: 32, epochs: 1, train_bn: true, lr: {find: true, steps: 12}}]",
+      ],
+    });
+    const inRun = readEvents(run.runDir).find((e) => e.type === "lr_find");
+    expect(inRun?.type).toBe("lr_find");
+    const losses = (points: { loss: number }[]) => points.map((p) => p.loss);
+    expect(losses(inRun!.type === "lr_find" ? inRun!.points : [])).toEqual(losses(alone.sweeps[0]!.points));
   });
 });

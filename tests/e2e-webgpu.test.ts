@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { EventOf, RunEvent, RunMeta } from "@tessera/shared";
-import { runExperiment } from "@tessera/runner/train/index";
-import { prepareWebgpuBackend, releaseWebgpu } from "@tessera/runner/backend/webgpu/index";
+import { runExperiment } from "../runner/src/train";
+import { prepareWebgpuBackend, releaseWebgpu } from "../runner/src/backend/webgpu";
 import { missingComponent } from "./helpers/components";
 
 const noAdapter = await missingComponent("webgpu");

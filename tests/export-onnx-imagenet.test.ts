@@ -5,13 +5,13 @@
  * parameters): once. With CI=true an unreachable registry fails; elsewhere it skips.
  */
 import { beforeAll, describe, expect, test } from "vitest";
-import * as tf from "@tessera/runner/tf";
-import { selectBackend } from "@tessera/runner/backend/index";
-import { buildModel } from "@tessera/runner/model/index";
-import { ensureImagenet, WeightsUnreachableError } from "@tessera/runner/model/fetch";
-import { normalizeBatch } from "@tessera/runner/data/normalize";
-import { encodeOnnx, toOnnx } from "@tessera/runner/export/onnx/index";
-import { nchw, relativeError, runOrt } from "@tessera/runner/export/onnx/test-helpers";
+import * as tf from "../runner/src/tf";
+import { selectBackend } from "../runner/src/backend";
+import { buildModel } from "../runner/src/model";
+import { ensureImagenet, WeightsUnreachableError } from "../runner/src/model/fetch";
+import { normalizeBatch } from "../runner/src/data/normalize";
+import { encodeOnnx, toOnnx } from "../runner/src/export/onnx";
+import { nchw, relativeError, runOrt } from "../runner/src/export/onnx/test-helpers";
 import { IN_CI } from "./helpers/paths";
 
 let unreachable: string | null = null;

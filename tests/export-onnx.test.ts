@@ -13,7 +13,7 @@ import * as tf from "../runner/src/tf";
 import { main } from "../runner/src/cli/main";
 import { decodeFile, normalizeBatch } from "../runner/src/data";
 import { onnx } from "../runner/src/export/onnx/proto";
-import { openRunModel, predictFiles } from "../runner/src/train/inference";
+import { openRunModel, predictFiles } from "../runner/src/inference/predict";
 import { kimiaTiles, trainKimiaRun } from "./helpers/kimia-run";
 
 let work: string;

@@ -11,7 +11,7 @@ import { extname, join, normalize } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../runner/src/cli/main";
-import { openRunModel, predictFiles } from "../runner/src/train/inference";
+import { openRunModel, predictFiles } from "../runner/src/inference/predict";
 import { browserUnavailable, launch } from "./e2e/browser";
 import { kimiaTiles, trainKimiaRun } from "./helpers/kimia-run";
 

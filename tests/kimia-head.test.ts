@@ -9,9 +9,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runExperiment } from "@tessera/runner/train/index";
-import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "@tessera/runner/train/activation-cache";
-import { ensureImagenet, WeightsUnreachableError } from "@tessera/runner/model/fetch";
+import { runExperiment } from "../runner/src/train";
+import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "../runner/src/train/activation-cache/cache";
+import { ensureImagenet, WeightsUnreachableError } from "../runner/src/model/fetch";
 import { missingComponent } from "./helpers/components";
 import { IN_CI, KIMIA_DIR } from "./helpers/paths";
 

@@ -5,15 +5,15 @@
  * With CI=true an unreachable registry fails this test; elsewhere it skips.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import * as tf from "@tessera/runner/tf";
-import { selectBackend, type BackendInfo } from "@tessera/runner/backend/index";
+import * as tf from "../runner/src/tf";
+import { selectBackend, type BackendInfo } from "../runner/src/backend";
 import type { BackendName } from "@tessera/shared";
-import { buildModel, fileHandler, type BuiltModel } from "@tessera/runner/model/index";
-import { ensureImagenet, WeightsUnreachableError } from "@tessera/runner/model/fetch";
-import { buildBackbone } from "@tessera/runner/model/resnet";
-import { buildHead } from "@tessera/runner/model/head";
-import { loadWeightsByName } from "@tessera/runner/model/load";
-import { readArtifacts } from "@tessera/runner/model/fileio";
+import { buildModel, fileHandler, type BuiltModel } from "../runner/src/model";
+import { ensureImagenet, WeightsUnreachableError } from "../runner/src/model/fetch";
+import { buildBackbone } from "../runner/src/model/resnet";
+import { buildHead } from "../runner/src/model/head";
+import { loadWeightsByName } from "../runner/src/model/load";
+import { readArtifacts } from "../runner/src/model/fileio";
 import { IN_CI } from "./helpers/paths";
 
 const SIZE = 224;

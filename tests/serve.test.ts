@@ -11,7 +11,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runExperiment } from "../runner/src/train";
-import { openRunModel, predictFiles } from "../runner/src/train/inference";
+import { openRunModel, predictFiles } from "../runner/src/inference/predict";
 import { openEngine, startServer, type Engine } from "../runner/src/serve";
 
 const CONFIG = `

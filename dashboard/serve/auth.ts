@@ -21,12 +21,27 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The cookie's token; `null` when absent or not a valid escape (`%zz`), which then gets a 401. */
 function cookieToken(req: IncomingMessage): string | null {
   for (const part of (req.headers.cookie ?? "").split(";")) {
     const [k, ...v] = part.trim().split("=");
-    if (k === COOKIE) return decodeURIComponent(v.join("="));
+    if (k !== COOKIE) continue;
+    try {
+      return decodeURIComponent(v.join("="));
+    } catch {
+      return null;
+    }
   }
   return null;
+}
+
+/**
+ * The path to send the browser back to after the token swap: always a path on this origin. A
+ * request for `/.//evil.com/x` has the pathname `//evil.com/x`, which a browser reads as another
+ * host (as it does `/\evil.com`), so leading slashes and backslashes collapse to one `/`.
+ */
+export function sameOriginPath(url: URL): string {
+  return `${url.pathname.replace(/^[/\\]+/, "/")}${url.search}`;
 }
 
 /**
@@ -34,7 +49,13 @@ function cookieToken(req: IncomingMessage): string | null {
  * (401, 403, or the redirect that swaps `?token=` for the cookie).
  */
 export function admit(req: IncomingMessage, res: ServerResponse, token: string | null): boolean {
-  const url = new URL(req.url ?? "/", "http://localhost");
+  let url: URL;
+  try {
+    url = new URL(req.url ?? "/", "http://localhost");
+  } catch {
+    res.writeHead(400, { "content-type": "text/plain" }).end("tessera dashboard: malformed request URL\n");
+    return false;
+  }
   if (!token) {
     const hostName = (req.headers.host ?? "").replace(/:\d+$/, "");
     if (hostName && !isLoopback(hostName)) {
@@ -50,7 +71,7 @@ export function admit(req: IncomingMessage, res: ServerResponse, token: string |
     url.searchParams.delete("token");
     res
       .writeHead(303, {
-        location: url.pathname + url.search,
+        location: sameOriginPath(url),
         "set-cookie": `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
       })
       .end();

@@ -7,7 +7,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type NextFactory from "next";
-import { admit, isLoopback } from "./auth";
+import { isLoopback } from "./auth";
+import { requestListener } from "./listener";
 import { DASHBOARD_DIR, ensureBuilt } from "./build";
 
 export interface DashboardOptions {
@@ -65,13 +66,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
   const app = createNext({ dev: false, dir: DASHBOARD_DIR, hostname: host, port: port || 3000 });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = createServer((req, res) => {
-    if (!admit(req, res, token)) return;
-    handle(req, res).catch((error: unknown) => {
-      log(`tessera dashboard: ${(error as Error).message}`);
-      if (!res.headersSent) res.writeHead(500).end("internal error");
-    });
-  });
+  const server = createServer(requestListener(token, handle, log));
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
     server.listen(port, host, () => ok());

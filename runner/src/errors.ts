@@ -2,17 +2,10 @@
  * The few named errors the CLI's one top-level handler knows. Anything else is a bug: the handler
  * prints its stack and exits 1.
  */
+import { ExitError } from "@tessera/shared";
 
-/** Exit with this code after printing `message` (no stack). */
-export class ExitError extends Error {
-  constructor(
-    message: string,
-    readonly code: number = 1,
-  ) {
-    super(message);
-    this.name = "ExitError";
-  }
-}
+/** Exit with this code after printing `message` (no stack); defined in shared so run-store readers can throw it. */
+export { ExitError };
 
 /** A bad command line: exit 2. */
 export class UsageError extends ExitError {

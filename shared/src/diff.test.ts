@@ -8,6 +8,7 @@ function stage(index: number, name: string, over: Partial<ResolvedStage> = {}): 
     index,
     trainable: ["head"],
     train_bn: true,
+    bn: "train",
     epochs: 2,
     size: 64,
     batch_size: 16,
@@ -43,6 +44,7 @@ function base(): ResolvedConfig {
     train: {
       batch_size: 16,
       micro_batch: 16,
+      recompute: false,
       optimizer: { name: "adam", weight_decay: 0.01, momentum: 0.9, beta1: 0.9, beta2: 0.99, eps: 1e-5 },
       stages: [stage(0, "head"), stage(1, "fine-tune", { trainable: ["early", "late", "head"] })],
     },

@@ -6,3 +6,7 @@ export * from "./path";
 export * from "./lr";
 export * from "./schedules";
 export * from "./diff";
+export * from "./metrics";
+export * from "./errors";
+export * from "./epochs";
+export * from "./format";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatPath, getAtPath, nameIndices, parsePath, PathSyntaxError } from "./path";
+import { FORBIDDEN_KEYS, formatPath, getAtPath, nameIndices, parsePath, PathSyntaxError } from "./path";
 
 describe("config paths", () => {
   it("formats and parses DESIGN's syntax", () => {
@@ -30,8 +30,17 @@ describe("config paths", () => {
   });
 });
 
+describe("config paths refuse prototype keys", () => {
+  it.each(["__proto__.x", "a.constructor", 'a["prototype"]', "a[0].__proto__"])("%s", (path) => {
+    expect(() => parsePath(path)).toThrow(PathSyntaxError);
+    expect(() => parsePath(path)).toThrow(/is not allowed as a key/);
+  });
+});
+
 describe("config paths (properties)", () => {
-  const key = fc.oneof(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,8}$/), fc.string({ maxLength: 6 }));
+  const key = fc
+    .oneof(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,8}$/), fc.string({ maxLength: 6 }))
+    .filter((k) => !FORBIDDEN_KEYS.has(k));
   const segment = fc.oneof(
     key,
     fc.nat({ max: 99 }),

@@ -29,6 +29,13 @@ const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 /** A stage name usable in brackets: not all digits, which would read as an index. */
 const NAME_IN_BRACKETS = /^(?!\d+$)[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
+/**
+ * Keys that reach an object's prototype when assigned (`obj["__proto__"] = v` replaces it,
+ * `obj.constructor.prototype` is every object's). A path naming one could pollute
+ * `Object.prototype` in whatever code writes by path, so the parser refuses them outright.
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
 /** True for a segment written `[name]` rather than a key or an index. */
 export function isNamedIndex(segment: PathSegment): segment is NamedIndex {
   return typeof segment === "object";
@@ -64,7 +71,7 @@ export function parsePath(path: string): PathSegment[] {
       const close = findClosingBracket(path, i);
       const inner = path.slice(i + 1, close);
       if (/^\d+$/.test(inner)) segments.push(Number(inner));
-      else if (inner.startsWith('"')) segments.push(parseQuoted(path, i + 1, inner));
+      else if (inner.startsWith('"')) segments.push(checkedKey(path, i + 1, parseQuoted(path, i + 1, inner)));
       else if (NAME_IN_BRACKETS.test(inner)) segments.push({ name: inner });
       else throw new PathSyntaxError(path, i + 1, `expected an index, a name or a "quoted key" inside [ ]`);
       i = close + 1;
@@ -75,11 +82,18 @@ export function parsePath(path: string): PathSegment[] {
       }
       const match = /^[A-Za-z_$][A-Za-z0-9_$-]*/.exec(path.slice(i));
       if (!match) throw new PathSyntaxError(path, i, "expected a key");
-      segments.push(match[0]);
+      segments.push(checkedKey(path, i, match[0]));
       i += match[0].length;
     }
   }
   return segments;
+}
+
+function checkedKey(path: string, offset: number, key: string): string {
+  if (FORBIDDEN_KEYS.has(key)) {
+    throw new PathSyntaxError(path, offset, `"${key}" is not allowed as a key (it would reach the object prototype)`);
+  }
+  return key;
 }
 
 function findClosingBracket(path: string, open: number): number {

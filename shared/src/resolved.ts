@@ -3,7 +3,7 @@
  * filled, shorthands expanded, `extends` merged, `--set` applied. Everything downstream (trainer,
  * run store, dashboard, diff) sees only this shape, and the run folder stores it.
  */
-import type { BackboneName, BackendName, LrSuggestion, Monitor, ResNetPart } from "./schema";
+import type { BackboneName, BackendName, BnMode, LrSuggestion, Monitor, ResNetPart } from "./schema";
 
 export interface ResolvedSplit {
   protocol: "holdout" | "kfold" | "leave_one_out" | "predefined";
@@ -66,6 +66,8 @@ export interface ResolvedStage {
   /** Group names, never `all` (expanded). */
   trainable: string[];
   train_bn: boolean;
+  /** BatchNorm mode of the trainable groups. */
+  bn: BnMode;
   epochs: number;
   size: number;
   batch_size: number;
@@ -93,6 +95,8 @@ export interface ResolvedConfig {
     batch_size: number;
     /** Equal to batch_size when no accumulation is asked for. */
     micro_batch: number;
+    /** Gradient checkpointing per ResNet block. */
+    recompute: boolean;
     optimizer: ResolvedOptimizer;
     stages: ResolvedStage[];
   };

@@ -1,18 +1,26 @@
 /**
  * The one place that names every file of a run folder (Ludwig's `globals.py`): the runner writes
- * these, the dashboard and `diff`/`report` read them.
+ * these, the dashboard and `diff`/`report` read them. `rm` and `export` treat the folder whole.
  */
 export const RUN_FILES = {
   config: "config.yaml",
+  /** Where the config came from, so a resume finds relative data paths again. */
+  source: "source.json",
   meta: "meta.json",
   events: "events.jsonl",
   summary: "summary.json",
   split: "split.json",
   lock: ".lock",
+  /** What the activation cache stored per stage (and fold). */
+  activationCache: "activation_cache.json",
   checkpoints: "checkpoints",
   bestCheckpoint: "checkpoints/best",
   lastCheckpoint: "checkpoints/last",
+  /** The resume point: the last checkpoint plus the optimizer state and the loop position. */
+  resume: "checkpoints/resume",
   topLosses: "top_losses",
+  /** The top losses' index (one row per thumbnail), inside `topLosses`. */
+  topLossesIndex: "top_losses/top_losses.json",
   report: "report.md",
 } as const;
 

@@ -34,6 +34,14 @@ export const Part = Type.Union(RESNET_PARTS.map((p) => Type.Literal(p)));
 export const BACKBONES = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"] as const;
 export type BackboneName = (typeof BACKBONES)[number];
 
+/**
+ * How the BatchNorm layers of a stage's trainable groups run: `train` (batch statistics, moving
+ * statistics updated, gamma/beta trained), `inference` (moving statistics used and kept, gamma/beta
+ * trained; Keras's fine-tuning advice), `frozen` (moving statistics used and kept, gamma/beta fixed).
+ */
+export const BN_MODES = ["train", "inference", "frozen"] as const;
+export type BnMode = (typeof BN_MODES)[number];
+
 export const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
@@ -381,6 +389,16 @@ export const Stage = Type.Object(
         default: true,
       }),
     ),
+    bn: Opt(
+      Type.Union(
+        BN_MODES.map((m) => Type.Literal(m)),
+        {
+          description:
+            "BatchNorm of the trainable groups: train (batch statistics, moving ones updated), inference (moving statistics used and not updated, gamma/beta still train; for small batches or whole-network fine-tuning), frozen (moving statistics, gamma/beta fixed).",
+          default: "train",
+        },
+      ),
+    ),
     epochs: PositiveInt({ description: "Epochs in this stage." }),
     size: Type.Integer({
       minimum: 1,
@@ -424,6 +442,13 @@ export const Train = Type.Object(
     batch_size: Opt(PositiveInt({ description: "Images per optimiser step (stages may override).", default: 32 })),
     micro_batch: Opt(
       PositiveInt({ description: "Split each batch into micro-batches and accumulate gradients (memory)." }),
+    ),
+    recompute: Opt(
+      Type.Boolean({
+        description:
+          "Gradient checkpointing per ResNet block: keep only block outputs in the forward pass and recompute each block in the backward pass (a larger batch fits the memory, for about one more forward pass of time).",
+        default: false,
+      }),
     ),
     optimizer: Opt(Optimizer),
     stages: Type.Array(Stage, {

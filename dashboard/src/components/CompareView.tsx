@@ -10,7 +10,7 @@ import type { ChartConfiguration } from "chart.js";
 import { useTRPC } from "../lib/trpc";
 import { lineConfig } from "../lib/lineConfig";
 import { palette } from "../lib/chartSetup";
-import { pct, num, value } from "../lib/format";
+import { MISSING, pct, num, value } from "../lib/format";
 import { ChartCanvas } from "./ChartCanvas";
 import { MatrixChart, normalise, type MatrixMode } from "./MatrixChart";
 
@@ -187,7 +187,7 @@ export function CompareView({ ids }: { ids: string[] }) {
 }
 
 function delta(x: number | null, base: number | null, percent: boolean) {
-  if (x === null || base === null) return "–";
+  if (x === null || base === null) return MISSING;
   const d = x - base;
   const text = percent ? `${d >= 0 ? "+" : ""}${(d * 100).toFixed(1)} pp` : `${d >= 0 ? "+" : ""}${num(d, 3)}`;
   const good = percent ? d > 0 : d < 0;

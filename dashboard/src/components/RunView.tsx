@@ -9,11 +9,12 @@ import { useSubscription } from "@trpc/tanstack-react-query";
 import { useEffect, useRef, useState } from "react";
 import { useTRPC } from "../lib/trpc";
 import { RunState } from "../lib/runState";
-import { duration, pct } from "../lib/format";
+import { duration, MISSING, pct } from "../lib/format";
 import { AccuracyChart, LossChart, LrChart } from "./RunCharts";
 import { LrFindChart } from "./LrFindChart";
 import { ConfusionCard } from "./ConfusionCard";
 import { RunMetaCard } from "./RunMetaCard";
+import { confusionTitle, liveEpochBatch } from "../lib/epochs";
 
 export function RunView({ id }: { id: string }) {
   const trpc = useTRPC();
@@ -71,10 +72,9 @@ export function RunView({ id }: { id: string }) {
   const doneSteps = state.batchLoss.length;
   const total = stepsLeft !== null ? doneSteps + stepsLeft : null;
   const inStage = stage ? doneSteps - stage.x : 0;
-  const epochInStage =
-    stage && stage.stepsPerEpoch ? Math.min(stage.epochs, Math.floor(inStage / stage.stepsPerEpoch) + 1) : null;
-  const batchInEpoch =
-    stage && stage.stepsPerEpoch ? inStage % stage.stepsPerEpoch || (inStage ? stage.stepsPerEpoch : 0) : null;
+  const live = stage ? liveEpochBatch(inStage, stage.stepsPerEpoch, stage.epochs) : null;
+  const epochInStage = live?.epoch ?? null;
+  const batchInEpoch = live?.batch ?? null;
   const last = state.lastEpoch;
 
   return (
@@ -105,15 +105,17 @@ export function RunView({ id }: { id: string }) {
       <div className="card" style={{ marginTop: 12 }}>
         <div className="stats" data-testid="progress">
           <div className="stat">
-            <b>{stage ? `${stage.label} (${stage.index + 1}/${Math.max(plan.length, state.stages.length)})` : "–"}</b>
+            <b>
+              {stage ? `${stage.label} (${stage.index + 1}/${Math.max(plan.length, state.stages.length)})` : MISSING}
+            </b>
             <span>stage</span>
           </div>
           <div className="stat">
-            <b>{epochInStage !== null && stage ? `${epochInStage}/${stage.epochs}` : "–"}</b>
+            <b>{epochInStage !== null && stage ? `${epochInStage}/${stage.epochs}` : MISSING}</b>
             <span>epoch</span>
           </div>
           <div className="stat">
-            <b>{batchInEpoch !== null && stage ? `${batchInEpoch}/${stage.stepsPerEpoch}` : "–"}</b>
+            <b>{batchInEpoch !== null && stage ? `${batchInEpoch}/${stage.stepsPerEpoch}` : MISSING}</b>
             <span>batch</span>
           </div>
           <div className="stat">
@@ -125,7 +127,7 @@ export function RunView({ id }: { id: string }) {
             <span>best valid acc</span>
           </div>
           <div className="stat">
-            <b>{status === "running" && perStep !== null && stepsLeft ? duration(perStep * stepsLeft) : "–"}</b>
+            <b>{status === "running" && perStep !== null && stepsLeft ? duration(perStep * stepsLeft) : MISSING}</b>
             <span>ETA</span>
           </div>
         </div>
@@ -168,7 +170,7 @@ export function RunView({ id }: { id: string }) {
         ))}
         {last && state.classes.length ? (
           <ConfusionCard
-            title={`Confusion matrix · ${last.stage} epoch ${last.epoch + 1}`}
+            title={confusionTitle(last)}
             matrix={last.confusion}
             classes={state.classes}
             perClass={last.per_class}

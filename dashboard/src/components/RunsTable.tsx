@@ -11,7 +11,8 @@ import type { RunStatus } from "@tessera/shared";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "../lib/trpc";
 import type { AppRouter } from "../server/routers/_app";
-import { duration, pct } from "../lib/format";
+import { duration, MISSING, pct } from "../lib/format";
+import { epochOfEpochs } from "../lib/epochs";
 
 const PAGE = 100;
 type SortKey = "started" | "name" | "status" | "bestAccuracy" | "lastAccuracy" | "seconds" | "backend" | "configHash";
@@ -158,11 +159,11 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
                   <td className="num">{pct(r.bestAccuracy)}</td>
                   <td className="num">{pct(r.lastAccuracy)}</td>
                   <td>
-                    {r.stage ?? "–"}
-                    {r.epoch !== null && r.epochs !== null ? ` · ${r.epoch + 1}/${r.epochs}` : ""}
+                    {r.stage ?? MISSING}
+                    {epochOfEpochs(r.epoch, r.epochs)}
                   </td>
                   <td className="num">{duration(r.seconds)}</td>
-                  <td>{r.backend ?? "–"}</td>
+                  <td>{r.backend ?? MISSING}</td>
                   <td className="mono">
                     <a
                       href="#"

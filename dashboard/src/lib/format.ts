@@ -1,11 +1,15 @@
-/** Small display helpers shared by the pages. */
+/** Small display helpers shared by the pages; missing values print as the shared MISSING. */
+import { MISSING, pct as sharedPct } from "@tessera/shared/format";
 
+export { MISSING };
+
+/** A percentage with one decimal (the pages' density), MISSING when absent. */
 export function pct(v: number | null | undefined, digits = 1): string {
-  return v === null || v === undefined ? "–" : `${(v * 100).toFixed(digits)}%`;
+  return sharedPct(v, digits);
 }
 
 export function duration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "–";
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return MISSING;
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
@@ -14,7 +18,7 @@ export function duration(seconds: number | null | undefined): string {
 }
 
 export function num(v: number | null | undefined, digits = 4): string {
-  return v === null || v === undefined ? "–" : Number(v.toPrecision(digits)).toString();
+  return v === null || v === undefined ? MISSING : Number(v.toPrecision(digits)).toString();
 }
 
 export function value(v: unknown): string {

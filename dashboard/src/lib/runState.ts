@@ -1,9 +1,11 @@
 /**
  * Folds a run's event stream into the series the Run page draws. The arrays are mutated in place
  * (chart.js datasets point at them), so a live event costs an append, not a copy. x is the
- * optimiser step counted across stages; batches superseded by a resume are dropped.
+ * optimiser step counted across stages. Batches and epochs a resume superseded are dropped when its
+ * `run_resumed` arrives: the shared rule (shared/src/epochs.ts), applied to a live stream.
  */
 import type { EventOf, RunEvent, RunStatus } from "@tessera/shared";
+import { statusAfter } from "@tessera/shared/epochs";
 
 export interface Pt {
   x: number;
@@ -29,6 +31,7 @@ export class RunState {
   trainLoss: Pt[] = [];
   validLoss: Pt[] = [];
   accuracy: Pt[] = [];
+  epochSeq: number[] = [];
   lrFinds: EventOf<"lr_find">[] = [];
   /** The LR-finder sweep in progress (its last step event), or null: shown instead of dashes. */
   lrFindLive: EventOf<"lr_find_step"> | null = null;
@@ -43,10 +46,10 @@ export class RunState {
   apply(e: RunEvent): void {
     if (e.seq <= this.lastSeq) return; // a duplicate can never move a chart
     this.lastSeq = e.seq;
+    this.status = statusAfter(e) ?? this.status;
     switch (e.type) {
       case "run_started":
         this.classes = e.classes;
-        this.status = "running";
         break;
       case "stage_started":
         for (const g of Object.keys(e.lr)) if (!this.groups.includes(g)) this.groups.push(g);
@@ -82,22 +85,16 @@ export class RunState {
         this.trainLoss.push({ x, y: e.train_loss });
         this.validLoss.push({ x, y: e.valid_loss });
         this.accuracy.push({ x, y: e.valid_accuracy });
+        this.epochSeq.push(e.seq);
         this.lastEpoch = e;
         break;
       }
       case "run_resumed":
         this.dropBatchesAfter(e.superseded_after_seq);
-        this.status = "running";
-        break;
-      case "run_finished":
-        this.status = "finished";
+        this.dropEpochsAfter(e.superseded_after_seq);
         break;
       case "run_failed":
-        this.status = "failed";
         this.error = e.error;
-        break;
-      case "run_interrupted":
-        this.status = "interrupted";
         break;
       default:
         break;
@@ -111,6 +108,13 @@ export class RunState {
     this.batchSeq.length = keep;
     for (const series of Object.values(this.lr)) series.length = Math.min(series.length, keep);
     this.recent = [];
+  }
+
+  private dropEpochsAfter(seq: number): void {
+    const keep = this.epochSeq.findIndex((s) => s > seq);
+    if (keep < 0) return;
+    for (const series of [this.trainLoss, this.validLoss, this.accuracy, this.epochSeq]) series.length = keep;
+    if (this.lastEpoch && this.lastEpoch.seq > seq) this.lastEpoch = null;
   }
 
   /** Seconds per step over the recent batches, or null before there are two. */

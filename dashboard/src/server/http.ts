@@ -25,7 +25,13 @@ const imageTypes: Record<string, string> = {
  * run: `../`, absolute paths and links leading out are refused with 400.
  */
 export async function serveRunFile(id: string, parts: string[]): Promise<Response> {
-  const rel = parts.map((p) => decodeURIComponent(p)).join("/");
+  let rel: string;
+  try {
+    rel = parts.map((p) => decodeURIComponent(p)).join("/");
+  } catch {
+    // A `%` that starts no valid escape (`%zz`): the client's mistake, not a server error.
+    return new Response("the file path has a malformed % escape", { status: 400 });
+  }
   let file: string;
   try {
     file = resolveRunFile(id, rel);

@@ -1,5 +1,8 @@
 /** Entry point of `tessera` (root script `pnpm tessera`, and the package's bin). */
+import { ignoreBrokenPipes } from "./broken-pipe";
 import { main } from "./main";
+
+ignoreBrokenPipes();
 
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

@@ -5,7 +5,9 @@
  */
 import { availableParallelism } from "node:os";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { BACKENDS } from "@tessera/shared";
 import { ExitError } from "../errors";
+import { diskFullError, isDiskFull } from "../runs/disk-full";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -37,16 +39,7 @@ function createProgram(): Command {
     .description("Train an experiment and write a run folder.")
     .argument("[config]", "YAML experiment file (or use --resume)")
     .option("--set <path=value>", "override one value (repeatable)", collect, [])
-    .addOption(
-      new Option("--backend <name>", "TensorFlow.js backend").choices([
-        "auto",
-        "tensorflow-gpu",
-        "tensorflow",
-        "webgpu",
-        "wasm",
-        "cpu",
-      ]),
-    )
+    .addOption(backendOption())
     .addOption(threadsOption())
     .option("--verbose", "also show native libraries' own warnings (Dawn's adapter messages)")
     .option("--runs-dir <dir>", "where run folders go (default ./runs, env TESSERA_RUNS_DIR)")
@@ -62,16 +55,7 @@ function createProgram(): Command {
     .option("--stage <name>", "the stage whose trainable groups and size to use (default: the first)")
     .option("--seeds <n>", "run with n seeds and report the spread of each suggestion", "1")
     .option("--set <path=value>", "override one value (repeatable)", collect, [])
-    .addOption(
-      new Option("--backend <name>", "TensorFlow.js backend").choices([
-        "auto",
-        "tensorflow-gpu",
-        "tensorflow",
-        "webgpu",
-        "wasm",
-        "cpu",
-      ]),
-    )
+    .addOption(backendOption())
     .addOption(threadsOption())
     .option("--verbose", "also show native libraries' own warnings (Dawn's adapter messages)")
     .option("--json", "print JSON on stdout")
@@ -233,11 +217,20 @@ export async function main(argv: string[]): Promise<number> {
       if (error.message) process.stderr.write(`${error.message}\n`);
       return error.code;
     }
+    if (isDiskFull(error)) {
+      process.stderr.write(`${diskFullError(error, null).message}\n`);
+      return 1;
+    }
     process.stderr.write(
       `tessera: unexpected error (this is a bug, please report it)\n${(error as Error)?.stack ?? String(error)}\n`,
     );
     return 1;
   }
+}
+
+/** `--backend`: one of the schema's backends (the same list `backend:` in a config accepts). */
+function backendOption(): Option {
+  return new Option("--backend <name>", "TensorFlow.js backend").choices(BACKENDS);
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
- * `--check-data`: how many images a config's data has, per class, and how many train in each fold,
- * without decoding a pixel. It lists and splits with the data pipeline's own functions (the same
- * listing and seeded split the engine uses), so `plan` can print the very optimiser step counts
- * that will run. No tfjs and no image decoding here; the run still checks every image.
+ * `--check-data`: how many images a config's data has, per class, and how many train in each fold.
+ * It lists, checks and splits with the data pipeline's own functions (the same listing, the same
+ * full-decode image check and seeded split the engine uses), so `plan` can print the very
+ * optimiser step counts that will run and a bad image fails here, not in epoch 2. No tfjs; the
+ * check's results are cached by file, so the run (or the next plan) only stats the files.
  */
+import { resolve } from "node:path";
 import type { ResolvedData } from "@tessera/shared";
 import { makeSplit } from "../data/split";
 import type { Listing } from "../data/sources/listing";
@@ -48,11 +50,22 @@ export async function countData(data: ResolvedData, seed: number): Promise<DataC
       onBadImage: data.on_bad_image,
     });
   }
+  const { checkImages } = await import("../data/check");
+  const { defaultCacheDir } = await import("../data/cache");
+  const checked = await checkImages(listing.files, {
+    cacheDir: defaultCacheDir(),
+    root: resolve(data.path),
+    onBadImage: data.on_bad_image,
+  });
+  const warnings = [
+    ...listing.warnings,
+    ...checked.good.flatMap((g) => g.warnings),
+    ...checked.bad.map((b) => `skipped (on_bad_image: skip): ${b.reason}`),
+  ];
   // The pipeline sorts by key before splitting; do the same so the fold sizes match.
-  const files = [...listing.files].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const files = checked.good.map((g) => g.file).sort((a, b) => (a.key < b.key ? -1 : 1));
   const labels = files.map((f) => f.label);
   const predefined = isPredefined ? files.map((f) => f.split) : null;
-  const warnings = listing.warnings;
   const classes = [...new Set(labels)].sort();
   const index = new Map(classes.map((c, i) => [c, i]));
   const { folds, foldIds } = makeSplit({ labels: labels.map((l) => index.get(l)!), classes, predefined }, data.split);

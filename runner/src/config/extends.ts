@@ -2,9 +2,11 @@
  * `extends: base.yaml`: a config is merged onto its base (paths relative to the file that says
  * `extends`; bases may extend further). Mappings merge key by key, everything else — lists
  * included, so `train.stages` — is replaced whole. Cycles and missing files are problems naming
- * the `extends` line.
+ * the `extends` line. A base must be a `.yaml`/`.yml` regular file inside the first config's
+ * folder or a folder listed in `TESSERA_CONFIG_ROOTS`; anything else is refused before reading.
  */
-import { dirname, isAbsolute, resolve } from "node:path";
+import { realpathSync } from "node:fs";
+import { delimiter, dirname, isAbsolute, resolve, sep } from "node:path";
 import { problemAt, type Problem } from "./problems";
 import { displayName, findNode, nodePos, readSource, type SourceFile } from "./source";
 
@@ -20,14 +22,24 @@ const MAX_DEPTH = 20;
 export async function loadLayers(absolute: string): Promise<{ layers?: Layers; problems: Problem[] }> {
   const files: SourceFile[] = [];
   const seen: string[] = [];
+  const roots = allowedRoots(absolute);
   let next: string | null = absolute;
   while (next !== null) {
+    const parent = files.at(-1);
+    const written = parent ? String((parent.value as Record<string, unknown>).extends) : "";
+    if (parent) {
+      const refused = refuseBase(next, written, roots);
+      if (refused) return { problems: [extendsProblem(parent, refused)] };
+    }
     const { file, problems } = await readSource(next);
     if (!file) {
-      const parent = files.at(-1);
       if (parent && problems[0]?.message === "file not found") {
-        const written = String((parent.value as Record<string, unknown>).extends);
         return { problems: [extendsProblem(parent, `base file not found: ${written} (${displayName(next)})`)] };
+      }
+      // A base that cannot be read at all (not a regular file, too large, binary) is the `extends`
+      // line's problem; syntax and schema problems inside a readable base keep their own lines.
+      if (parent && problems.every((p) => p.source === "file")) {
+        return { problems: problems.map((p) => extendsProblem(parent, `base file ${written}: ${p.message}`)) };
       }
       return { problems };
     }
@@ -60,6 +72,41 @@ export async function loadLayers(absolute: string): Promise<{ layers?: Layers; p
   return { layers: { files, merged }, problems: [] };
 }
 
+/**
+ * Folders a base may come from: the folder of the config named on the command line (and below),
+ * plus any listed in `TESSERA_CONFIG_ROOTS` (separated like PATH). Real paths, so a symlink
+ * inside cannot lead out. Without this, `extends: /etc/passwd` read any file and quoted it in
+ * `validate`, `plan`, the dashboard and CI comments.
+ */
+export function allowedRoots(config: string, env: string | undefined = process.env.TESSERA_CONFIG_ROOTS): string[] {
+  const listed = (env ?? "").split(delimiter).filter((p) => p.trim() !== "");
+  return [dirname(config), ...listed.map((p) => resolve(p))].map(realOrSelf);
+}
+
+/** Why `base` (absolute, as written `written`) may not be read as a base, or null when it may. */
+function refuseBase(base: string, written: string, roots: readonly string[]): string | null {
+  if (!/\.ya?ml$/i.test(base)) {
+    return `must name a .yaml or .yml file, received ${JSON.stringify(written)}`;
+  }
+  const real = realOrSelf(base);
+  if (!roots.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))) {
+    return (
+      `base file ${JSON.stringify(written)} lies outside this config's folder ${displayName(roots[0] ?? "")}; ` +
+      `to allow another folder, list it in TESSERA_CONFIG_ROOTS`
+    );
+  }
+  return null;
+}
+
+/** The real path when it exists (symlinks followed), else the path as given. */
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 function hasPath(value: unknown): boolean {
   const data = (value as Record<string, unknown>).data;
   return isRecord(data) && typeof data.path === "string";
@@ -74,8 +121,11 @@ function extendsProblem(file: SourceFile, message: string): Problem {
 export function mergeConfig(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
-    const prev = out[key];
-    out[key] = isRecord(prev) && isRecord(value) && sameVariant(prev, value) ? mergeConfig(prev, value) : value;
+    const prev = Object.hasOwn(out, key) ? out[key] : undefined;
+    const merged = isRecord(prev) && isRecord(value) && sameVariant(prev, value) ? mergeConfig(prev, value) : value;
+    // A YAML key `__proto__` is an own property; `out[key] = ...` would make it out's prototype
+    // instead. Defining it keeps it a plain key, which the schema then rejects as unknown.
+    Object.defineProperty(out, key, { value: merged, writable: true, enumerable: true, configurable: true });
   }
   return out;
 }

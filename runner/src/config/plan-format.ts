@@ -1,6 +1,6 @@
 /** `tessera plan` as text: one block a stage, with a small chart of the LR over the stage. */
 import type { ResolvedSchedule } from "@tessera/shared";
-import type { Plan, PlanStage } from "./plan";
+import type { Plan, PlanMemory, PlanStage } from "./plan";
 import { fmtNum } from "./problems";
 import { displayName } from "./source";
 
@@ -18,6 +18,8 @@ export function formatPlan(plan: Plan): string {
     `model  ${m.backbone}${m.width !== 1 ? ` x${m.width}` : ""} (pretrained: ${m.pretrained})  groups: ${groups}`,
   );
   out.push(`data   ${dataLine(plan)}`);
+  if (plan.recompute)
+    out.push("train  recompute: each ResNet block's forward runs again in the backward pass (less memory)");
   for (const stage of plan.stages) out.push("", ...formatStage(stage));
   const epochs = plan.stages.reduce((n, s) => n + s.epochs, 0);
   const steps = plan.stages.every((s) => s.totalSteps !== null)
@@ -26,7 +28,17 @@ export function formatPlan(plan: Plan): string {
   const folds =
     plan.data.count && plan.data.count.folds.length > 1 ? `, per fold (${plan.data.count.folds.length} folds)` : "";
   out.push("", `total  ${plan.stages.length} stages, ${epochs} epochs${steps}${folds}`);
+  if (plan.memory) out.push(...memoryLines(plan.memory));
   return `${out.join("\n")}\n`;
+}
+
+/** `memory  wasm: head 0.1 GiB, all 0.3 GiB (heap 4 GiB)`, then each stage that does not fit. */
+function memoryLines(memory: PlanMemory): string[] {
+  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(b < 1024 ** 3 ? 2 : 1)} GiB`;
+  const sizes = memory.stages.map((s) => `${s.stage} ${gib(s.bytes)} (batch ${s.batch})`).join(", ");
+  const lines = [`memory ${memory.backend}: ${sizes}`];
+  for (const s of memory.stages) if (s.problem) lines.push(`  does not fit: ${s.problem}`);
+  return lines;
 }
 
 function dataLine(plan: Plan): string {
@@ -41,6 +53,13 @@ function dataLine(plan: Plan): string {
   return `${where}: ${count.images} images, ${count.classes.length} classes; ${split}`;
 }
 
+/** What `bn:` does to the trainable groups, after their names. */
+const BN_NOTE: Record<PlanStage["bn"], string> = {
+  train: "",
+  inference: " (BatchNorm in inference mode: moving statistics fixed, gamma/beta train)",
+  frozen: " (BatchNorm frozen: moving statistics and gamma/beta fixed)",
+};
+
 function formatStage(s: PlanStage): string[] {
   const steps =
     s.stepsPerEpoch !== null
@@ -51,7 +70,7 @@ function formatStage(s: PlanStage): string[] {
   ];
   const frozen =
     s.frozen.length > 0 ? `   frozen: ${s.frozen.join(", ")}${s.trainBn ? " (their BatchNorm still trains)" : ""}` : "";
-  lines.push(`  trains    ${s.trainable.join(", ")}${frozen}`);
+  lines.push(`  trains    ${s.trainable.join(", ")}${BN_NOTE[s.bn]}${frozen}`);
   if (s.lr.kind === "fixed") {
     lines.push(
       `  lr        ${Object.entries(s.lr.groups)

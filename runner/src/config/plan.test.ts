@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ResolvedConfig } from "@tessera/shared";
 import type { LoadedConfig } from "./index";
 import { makePlan } from "./plan";
-import { chart } from "./plan-format";
+import { chart, formatPlan } from "./plan-format";
 import { resolve } from "./resolve";
 
 const config: ResolvedConfig = resolve({
@@ -13,8 +13,17 @@ const config: ResolvedConfig = resolve({
     batch_size: 10,
     stages: [
       { name: "head", trainable: ["head"], epochs: 2, size: 32, lr: { find: true, spread: 100 } },
-      { name: "all", trainable: "all", epochs: 3, size: 32, lr: { min: 1e-8, max: 1e-6 }, schedule: "sgdr" },
+      {
+        name: "all",
+        trainable: "all",
+        bn: "inference",
+        epochs: 3,
+        size: 32,
+        lr: { min: 1e-8, max: 1e-6 },
+        schedule: "sgdr",
+      },
     ],
+    recompute: true,
   },
 });
 const loaded: LoadedConfig = { config, configHash: "0".repeat(64), file: "/x/p.yaml", resolvedYaml: "" };
@@ -29,6 +38,16 @@ describe("makePlan", () => {
     expect(Object.keys(groups)).toEqual(["early", "late", "head"]);
     expect(groups.late! / 1e-7).toBeCloseTo(1, 10);
     expect(all!.stepsPerEpoch).toBeNull();
+  });
+
+  it("shows the BatchNorm mode and recomputation", () => {
+    const plan = makePlan(loaded, null);
+    expect(plan.stages.map((s) => s.bn)).toEqual(["train", "inference"]);
+    expect(plan.recompute).toBe(true);
+    const text = formatPlan(plan);
+    expect(text).toMatch(/trains {4}early, late, head \(BatchNorm in inference mode/);
+    expect(text).toMatch(/recompute: each ResNet block/);
+    expect(text.match(/BatchNorm in inference/g)).toHaveLength(1);
   });
 
   it("counts full batches per epoch like the engine (drop_last)", () => {

@@ -3,7 +3,7 @@
  * of every group, the schedule and its curve — computed with the same shared functions the engine
  * calls (`groupLrs`, `scheduleAt`), so the plan is what runs. No tfjs.
  */
-import { groupLrs, scheduleAt, type ResolvedSchedule } from "@tessera/shared";
+import { groupLrs, scheduleAt, type BnMode, type ResolvedSchedule } from "@tessera/shared";
 import type { DataCount } from "./data-count";
 import { stepsPerEpoch } from "./data-count";
 import type { LoadedConfig } from "./index";
@@ -21,6 +21,8 @@ export interface PlanStage {
   trainable: string[];
   frozen: string[];
   trainBn: boolean;
+  /** How the trainable groups' BatchNorm runs (`train`, `inference`, `frozen`). */
+  bn: BnMode;
   /** Fixed LRs per group (network order), or the finder's recipe. */
   lr:
     | { kind: "fixed"; groups: Record<string, number> }
@@ -47,7 +49,18 @@ export interface Plan {
   configHash: string;
   model: { backbone: string; pretrained: string; width: number; groups: Record<string, string[]> };
   data: { source: string; path: string | null; count: DataCount | null };
+  /** Gradient checkpointing per ResNet block (`train.recompute`). */
+  recompute: boolean;
   stages: PlanStage[];
+  /** The wasm memory check of every stage (`tessera plan` adds it; see `planMemory`). */
+  memory?: PlanMemory;
+}
+
+/** What `tessera plan` says about memory: the same check `run` makes before loading data. */
+export interface PlanMemory {
+  /** The backend checked: the configured one, or wasm (auto's fallback, the only one with a hard limit) for `auto`. */
+  backend: string;
+  stages: { stage: string; batch: number; bytes: number; problem: string | null }[];
 }
 
 /** Builds the plan of a loaded config; `count` (from `countData`) makes step counts exact. */
@@ -73,6 +86,7 @@ export function makePlan(loaded: LoadedConfig, count: DataCount | null, points =
       trainable: stage.trainable,
       frozen: groups.filter((g) => !stage.trainable.includes(g)),
       trainBn: stage.train_bn,
+      bn: stage.bn,
       lr:
         stage.lr.kind === "fixed"
           ? { kind: "fixed", groups: groupLrs(stage.lr, groups) }
@@ -89,6 +103,7 @@ export function makePlan(loaded: LoadedConfig, count: DataCount | null, points =
     configHash: loaded.configHash,
     model: { ...config.model, groups: config.model.groups },
     data: { source: config.data.source, path: "path" in config.data ? config.data.path : null, count },
+    recompute: config.train.recompute,
     stages,
   };
 }

@@ -73,6 +73,7 @@ export function resolve(written: ExperimentConfig): ResolvedConfig {
     train: {
       batch_size: batchSize,
       micro_batch: written.train.micro_batch ?? batchSize,
+      recompute: written.train.recompute ?? def(Train, "recompute"),
       optimizer: {
         name: written.train.optimizer?.name ?? def(Optimizer, "name"),
         ...fill<Omit<ResolvedOptimizer, "name">>(Optimizer, written.train.optimizer, [
@@ -147,6 +148,7 @@ function resolveStage(stage: StageConfig, index: number, groups: string[], batch
     index,
     trainable: stage.trainable === "all" ? [...groups] : [...stage.trainable],
     train_bn: stage.train_bn ?? def(Stage, "train_bn"),
+    bn: stage.bn ?? def(Stage, "bn"),
     epochs: stage.epochs,
     size: stage.size,
     batch_size: stage.batch_size ?? batchSize,

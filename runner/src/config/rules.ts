@@ -231,6 +231,25 @@ export const sgdrWholeCycles: Rule = ({ config }) =>
     ];
   });
 
+/**
+ * Warns when `bn:` keeps the trainable groups' statistics fixed while `train_bn: true` (the
+ * default) still trains the frozen groups' BatchNorm on batch statistics: rarely what is meant.
+ */
+export const bnModeCoversFrozenGroups: Rule = ({ config }) => {
+  const groups = Object.keys(config.model.groups);
+  return stages(config).flatMap(({ s, at }) =>
+    s.bn !== "train" && s.train_bn && groups.some((g) => !s.trainable.includes(g))
+      ? [
+          {
+            path: [...at, "bn"],
+            message: `${s.bn} applies to the trainable groups only; the frozen groups' BatchNorm still trains on batch statistics because train_bn is true (set train_bn: false to keep every statistic fixed)`,
+            severity: "warning" as const,
+          },
+        ]
+      : [],
+  );
+};
+
 /** With `--check-data` (and at run time): the data folder or CSV exists. */
 export const dataPathExists: Rule = ({ config, checkData }) => {
   const { data } = config;
@@ -242,6 +261,27 @@ export const dataPathExists: Rule = ({ config, checkData }) => {
   if (data.source === "csv" && isDir)
     return [{ path: ["data", "path"], message: `must be a CSV file, received the folder ${data.path}` }];
   return [];
+};
+
+/** What a synthetic dataset may hold in memory (RGB bytes of every tile): a typo'd `per_class` fails now, not after minutes of growing memory. */
+export const MAX_SYNTHETIC_BYTES = 2 * 1024 ** 3;
+
+/** A synthetic dataset fits in memory. */
+export const syntheticFitsMemory: Rule = ({ config }) => {
+  const { data } = config;
+  if (data.source !== "synthetic") return [];
+  const perImage = data.image_size * data.image_size * 3;
+  const bytes = data.classes * data.per_class * perImage;
+  if (bytes <= MAX_SYNTHETIC_BYTES) return [];
+  const most = Math.floor(MAX_SYNTHETIC_BYTES / (data.classes * perImage));
+  return [
+    {
+      path: ["data", "per_class"],
+      message:
+        `${data.classes} classes x ${data.per_class} tiles of ${data.image_size} px need ${fmtNum(bytes / 1024 ** 3, 3)} GiB of memory, ` +
+        `more than the ${MAX_SYNTHETIC_BYTES / 1024 ** 3} GiB a synthetic dataset may take: expected at most ${most}, received ${data.per_class}`,
+    },
+  ];
 };
 
 /** Every rule, by name (the name is the `source` of its problems). */
@@ -257,5 +297,7 @@ export const RULES = {
   pretrainedNeedsFullWidth,
   imagenetWeightsKnown,
   sgdrWholeCycles,
+  bnModeCoversFrozenGroups,
   dataPathExists,
+  syntheticFitsMemory,
 } satisfies Record<string, Rule>;

@@ -1,17 +1,16 @@
 /**
- * The schema pass: Ajv, compiled once at module scope (strict, allErrors, discriminator), and its
- * raw errors turned into one clear problem each. Tagged unions (`oneOf` + `discriminator`) already
+ * The schema pass: Ajv's validator, compiled ahead of time by `pnpm schema:write` (strict,
+ * allErrors, discriminator; shared/src/validator-code.ts) so start-up does not compile the
+ * schema, and its raw errors turned into one clear problem each. Tagged unions (`oneOf` + `discriminator`) already
  * report only the branch their tag names; for untagged unions (`lr`, `schedule`, enums) the branch
  * is picked by the value's shape (see ./union-errors).
  */
-import Ajv, { type ErrorObject } from "ajv";
-import { ExperimentSchema, type ExperimentConfig, type PathSegment } from "@tessera/shared";
+import type { ErrorObject } from "ajv";
+import type { PathSegment } from "@tessera/shared";
+import validateSchema from "@tessera/shared/experiment.validate";
 import { type Locator, problemAt, received, type Problem } from "./problems";
 import { didYouMean, nearest } from "./suggest";
 import { pruneUnionErrors } from "./union-errors";
-
-const ajv = new Ajv({ strict: true, allErrors: true, discriminator: true, verbose: true });
-const validateSchema = ajv.compile<ExperimentConfig>(ExperimentSchema);
 
 /** Checks the merged config against the schema; returns its problems (none: it is an `ExperimentConfig`). */
 export function checkSchema(value: unknown, locate: Locator): Problem[] {

@@ -66,16 +66,18 @@ function setAt(root: Record<string, unknown>, path: PathSegment[], value: unknow
     const here = formatPath(path.slice(0, i));
     if (typeof segment === "string") {
       if (!isRecord(node)) return `cannot set "${segment}": ${here} is not a mapping`;
+      // Own keys only: `toString` or `hasOwnProperty` are not config values to walk into.
       if (last) {
-        node[segment] = value;
+        defineOwn(node, segment, value);
         return null;
       }
-      if (node[segment] === undefined) {
+      if (!Object.hasOwn(node, segment) || node[segment] === undefined) {
         // Mappings on the way are created; list elements cannot be, so the path is missing here.
         if (path.slice(i + 1).some((seg) => typeof seg !== "string")) {
           return `no such path: ${formatPath(path.slice(0, i + 1))} does not exist${didYouMean(segment, Object.keys(node))}`;
         }
-        node[segment] = {};
+        // Null prototype: nothing a later write by key does to it can reach Object.prototype.
+        defineOwn(node, segment, Object.create(null));
       }
       node = node[segment];
     } else {
@@ -93,6 +95,11 @@ function setAt(root: Record<string, unknown>, path: PathSegment[], value: unknow
     }
   }
   return null;
+}
+
+/** Sets `key` as an own data property, so even a key the parser missed cannot replace a prototype. */
+function defineOwn(node: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(node, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /** Named segments become indices, so a `--set` matches the schema's error paths. */

@@ -3,7 +3,8 @@
  * problem can name its line and column. Anything odd about the file itself (missing, too big,
  * binary, empty, YAML syntax, tabs, duplicate keys, several documents) becomes a `Problem`.
  */
-import { readFile, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import { relative } from "node:path";
 import {
   isMap,
@@ -49,12 +50,9 @@ export async function readSource(absolute: string): Promise<{ file?: SourceFile;
   });
   let bytes: Buffer;
   try {
-    const info = await stat(absolute);
-    if (info.isDirectory()) return fail("is a folder, expected a YAML file");
-    if (info.size > MAX_CONFIG_BYTES) {
-      return fail(`file is too large (${(info.size / 1048576).toFixed(1)} MB); an experiment file is at most 1 MB`);
-    }
-    bytes = await readFile(absolute);
+    const read = await readRegularFile(absolute);
+    if (typeof read === "string") return fail(read);
+    bytes = read;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return fail(code === "ENOENT" ? "file not found" : `cannot read the file (${code ?? String(error)})`);
@@ -109,6 +107,36 @@ export async function readSource(absolute: string): Promise<{ file?: SourceFile;
 }
 
 /**
+ * The bytes of `absolute` if it is a regular file of at most MAX_CONFIG_BYTES, else why not.
+ * Opened non-blocking and checked on the open handle (not a separate `stat` of the path, which
+ * the file could be swapped under): a FIFO would block `open` and `read` forever, and `/dev/zero`
+ * reports size 0 and then never ends, so anything but a regular file is refused before reading.
+ */
+async function readRegularFile(absolute: string): Promise<Buffer | string> {
+  const handle = await open(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) return "is a folder, expected a YAML file";
+    if (!info.isFile()) return "is not a regular file (a device, FIFO or socket), expected a YAML file";
+    if (info.size > MAX_CONFIG_BYTES) {
+      return `file is too large (${(info.size / 1048576).toFixed(1)} MB); an experiment file is at most 1 MB`;
+    }
+    // Read at most one byte past the cap, in case the file grew since the stat.
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_CONFIG_BYTES) return "file is too large; an experiment file is at most 1 MB";
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * One broken bracket makes the parser report every later line; keep the first error of that kind
  * (plus every tab and duplicate key, which are independent, without the noise they cause on their line).
  */
@@ -159,7 +187,9 @@ function depthOf(root: unknown): number {
 
 function kind(value: unknown): string {
   if (Array.isArray(value)) return "a list";
-  if (typeof value === "string") return `the text ${JSON.stringify(value.slice(0, 40))}`;
+  // Not quoted: a file that is one scalar is likely not YAML at all (`/etc/passwd`), and its
+  // content is not ours to print (CI comments and the dashboard show these messages).
+  if (typeof value === "string") return `plain text (${value.length} characters)`;
   return `a ${typeof value}`;
 }
 

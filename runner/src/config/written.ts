@@ -19,11 +19,13 @@ export function toWritten(r: ResolvedConfig): ExperimentConfig {
     train: {
       batch_size: r.train.batch_size,
       micro_batch: r.train.micro_batch,
+      recompute: r.train.recompute,
       optimizer: { ...r.train.optimizer },
       stages: r.train.stages.map((s): StageConfig => ({
         name: s.name,
         trainable: [...s.trainable],
         train_bn: s.train_bn,
+        bn: s.bn,
         epochs: s.epochs,
         size: s.size,
         batch_size: s.batch_size,

@@ -16,8 +16,14 @@ export interface IndexedFile {
   format: string;
 }
 
+/**
+ * 2: entries are recorded only after a full decode (format 1 entries were header-checked, so a
+ * truncated file could be in them: they are checked again).
+ */
+const INDEX_FORMAT = 2;
+
 interface IndexFile {
-  format: 1;
+  format: typeof INDEX_FORMAT;
   root: string;
   files: Record<string, IndexedFile>;
 }
@@ -40,7 +46,7 @@ export class FileIndex {
       const parsed = await readFile(index.path, "utf8")
         .then((t) => JSON.parse(t) as IndexFile)
         .catch(() => null);
-      if (parsed?.format === 1 && parsed.root === root) index.files = parsed.files;
+      if (parsed?.format === INDEX_FORMAT && parsed.root === root) index.files = parsed.files;
     }
     return index;
   }
@@ -59,7 +65,7 @@ export class FileIndex {
   /** Writes the index atomically if it changed; a failure only costs the next run some reading. */
   async save(): Promise<void> {
     if (!this.path || !this.dirty) return;
-    const body: IndexFile = { format: 1, root: this.root, files: this.files };
+    const body: IndexFile = { format: INDEX_FORMAT, root: this.root, files: this.files };
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
       await mkdir(join(this.path, ".."), { recursive: true });

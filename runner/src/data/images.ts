@@ -5,13 +5,14 @@
  */
 import type { LoadedDataset } from "./load";
 import { memoryCache, readTile, tileKey, writeTile } from "./cache";
+import { DataError } from "../errors";
 import { decodeFile, resizeRgb } from "./decode";
 import { decodeConcurrency, mapLimit } from "./pool";
 import { renderTissue } from "./synthetic/tissue";
 import type { DataItem, Dataset, ResizeMode } from "./types";
 
 /** Counters for benchmarks and tests: where the tiles of the calls so far came from. */
-export const tileStats = { memory: 0, disk: 0, decoded: 0, writeErrors: 0 };
+export const tileStats = { memory: 0, disk: 0, decoded: 0, writeErrors: 0, skipped: 0 };
 
 /**
  * The images `indices` (into `dataset.items`) at `size`x`size`, RGB, as one NHWC uint8 buffer
@@ -108,12 +109,38 @@ async function make(
   resize: ResizeMode,
   writes: Promise<void>[],
 ): Promise<Uint8Array> {
-  const made = item.file ? await decodeFile(item.file, size, resize) : await synthesize(dataset, item, size, resize);
+  const made = item.file
+    ? await decodeOrSkip(dataset, item.file, size, resize)
+    : await synthesize(dataset, item, size, resize);
   tileStats.decoded++;
   if (item.file && dataset.cacheDir) writes.push(writeOrWarn(dataset.cacheDir, tileKey(item.hash, size, resize), made));
   memoryCache.set(tileKey(item.hash, size, resize), made);
   return made;
 }
+
+/**
+ * A file that passed the start-up check but no longer decodes (changed or cut since): under
+ * `on_bad_image: skip` a black tile stands in for it (the split is fixed once the run starts, so
+ * the item cannot leave it) and a warning names it once; under `error` the DataError stops the run.
+ */
+async function decodeOrSkip(dataset: LoadedDataset, file: string, size: number, resize: ResizeMode) {
+  try {
+    return await decodeFile(file, size, resize);
+  } catch (error) {
+    if (dataset.onBadImage !== "skip" || !(error instanceof DataError)) throw error;
+    tileStats.skipped++;
+    if (!warnedSkipped.has(file)) {
+      warnedSkipped.add(file);
+      process.emitWarning(
+        `skipped (on_bad_image: skip): ${error.message}; a black tile stands in for it`,
+        "TesseraDataWarning",
+      );
+    }
+    return new Uint8Array(size * size * 3);
+  }
+}
+
+const warnedSkipped = new Set<string>();
 
 let warnedCacheDir: string | null = null;
 

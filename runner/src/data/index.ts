@@ -4,7 +4,7 @@
  * ```ts
  * const ds = await loadDataset(config.data, { seed: config.seed, baseDir: dirname(file) });
  * // ds.classes (sorted), ds.items, ds.folds[f].train/valid, ds.splitHash, ds.dataHash, ds.skipped
- * writeJson(join(runDir, RUN_FILES.split), splitRecord(ds));
+ * writeFileSync(join(runDir, RUN_FILES.split), JSON.stringify(splitRecord(ds)));
  * for (const batch of batchOrder(fold.train.length, bs, seed, epoch)) {
  *   const idx = batch.map((p) => fold.train[p]!);
  *   const u8 = await loadImages(ds, idx, stage.size, config.data.resize);     // NHWC uint8

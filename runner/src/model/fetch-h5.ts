@@ -4,13 +4,11 @@
  * and publish the tfjs model atomically.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync } from "node:fs";
-import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { createReadStream, existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { BackboneName } from "@tessera/shared";
+import { download } from "../data/fetch/download";
 import { ConfigError } from "../errors";
 import { publish, SOURCE_FILE, WeightsUnreachableError } from "./cache";
 import { convertKerasH5 } from "./keras-h5";
@@ -23,22 +21,21 @@ async function md5(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Streams `url` into `file` with a byte progress bar. */
-async function download(url: string, file: string, label: string): Promise<void> {
-  const response = await fetch(url).catch((error: Error & { cause?: { code?: string } }) => {
-    throw new WeightsUnreachableError(`cannot download ${url}: ${error.message} (${error.cause?.code ?? "network"})`);
-  });
-  if (!response.ok || !response.body) throw new WeightsUnreachableError(`${url} answered HTTP ${response.status}`);
+/** Downloads `url` to `file` (resumable, retried, stall timeout) with a byte progress bar. */
+async function downloadH5(url: string, file: string, label: string): Promise<void> {
   const progress = byteProgress(label);
-  let first = true;
-  const total = Number(response.headers.get("content-length") ?? 0);
-  const counted = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>).map((chunk: Uint8Array) => {
-    progress.add(chunk.byteLength, first ? total : undefined);
-    first = false;
-    return chunk;
-  });
+  let seen = 0;
   try {
-    await pipeline(counted, createWriteStream(file));
+    await download({
+      url,
+      dest: file,
+      sha256: null, // Keras publishes an md5, checked below
+      onProgress: (done, total) => {
+        progress.add(done - seen, seen === 0 && total !== null ? total : undefined);
+        seen = done;
+      },
+      errorOf: (message) => new WeightsUnreachableError(`cannot download ${message}`),
+    });
   } finally {
     progress.stop();
   }
@@ -62,18 +59,16 @@ export async function fetchKerasH5(
 ): Promise<void> {
   const h5 = kerasH5Path(source, finalDir);
   if (!existsSync(h5)) {
-    const partial = `${h5}.part`;
     try {
-      await download(source.url, partial, `weights ${backbone}`);
+      // A `.part` left by an interrupted try is resumed, not started over.
+      await downloadH5(source.url, h5, `weights ${backbone}`);
     } catch (error) {
-      await rm(partial, { force: true });
       if (!(error instanceof WeightsUnreachableError)) throw error;
       throw new WeightsUnreachableError(
         `weights ${backbone}: ${error.message}. Either download that file by other means to ${h5} ` +
           `(md5 ${source.md5}) and run again, or convert with Python into the cache:\n  ${conversionCommand(backbone, finalDir)}`,
       );
     }
-    await rename(partial, h5);
   }
   const got = await md5(h5);
   if (got !== source.md5) {

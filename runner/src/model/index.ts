@@ -8,8 +8,9 @@
  * `built.preprocessing` (caffe for Keras ImageNet weights, imagenet mean/std otherwise).
  */
 import * as tf from "../tf";
-import type { ResNetPart, ResolvedModel } from "@tessera/shared";
+import type { BnMode, ResNetPart, ResolvedModel } from "@tessera/shared";
 import { ConfigError } from "../errors";
+import { bnLayerState } from "./bn-mode";
 import { buildBackbone } from "./resnet";
 import { buildHead } from "./head";
 import { isBatchNorm, makeGroups, setBnInferenceMode, type LayerGroup } from "./groups";
@@ -24,7 +25,16 @@ export { partOfLayer, isBatchNorm, isBnInferenceMode, type LayerGroup } from "./
 
 export type { Preprocessing } from "./types";
 export { fileHandler, readArtifacts, writeArtifacts } from "./fileio";
-export { checkConfigMemory, checkMemoryFits, estimateMemory, WASM_HEAP_BYTES, type MemoryEstimate } from "./memory";
+export {
+  checkConfigMemory,
+  checkMemoryFits,
+  configMemory,
+  estimateMemory,
+  largestFittingBatch,
+  type StageMemory,
+  WASM_HEAP_BYTES,
+  type MemoryEstimate,
+} from "./memory";
 export type { LoadReport } from "./load";
 
 /** A built model and what the engine needs to know about it. */
@@ -83,30 +93,30 @@ export async function buildModel(
 /**
  * Makes the layers of `trainable` groups trainable and freezes every other layer. With
  * `trainBn`, BatchNorm layers of frozen groups keep training (gamma/beta and moving statistics,
- * fastai's default); without it they are frozen and run in inference mode.
+ * fastai's default); without it they are frozen and run in inference mode. `bn` sets how the
+ * trainable groups' BatchNorm runs (see `bnLayerState`).
  * @throws ConfigError when a group name is unknown
  */
-export function setTrainable(built: BuiltModel, trainable: string[], trainBn: boolean): void {
+export function setTrainable(built: BuiltModel, trainable: string[], trainBn: boolean, bn: BnMode = "train"): void {
   const names = built.groups.map((g) => g.name);
   for (const name of trainable) {
     if (!names.includes(name)) {
       throw new ConfigError(`trainable: unknown layer group "${name}", expected one of ${names.join(", ")}`);
     }
   }
-  const inGroup = new Set<tf.layers.Layer>();
+  const groupOf = new Map<tf.layers.Layer, boolean>();
   for (const group of built.groups) {
-    const on = trainable.includes(group.name);
-    for (const layer of group.layers) {
-      inGroup.add(layer);
-      const bnStillTrains = trainBn && isBatchNorm(layer);
-      layer.trainable = on || bnStillTrains;
-      if (isBatchNorm(layer)) setBnInferenceMode(layer, !layer.trainable);
-    }
+    for (const layer of group.layers) groupOf.set(layer, trainable.includes(group.name));
   }
   for (const layer of built.model.layers) {
-    if (inGroup.has(layer)) continue;
-    layer.trainable = false;
-    if (isBatchNorm(layer)) setBnInferenceMode(layer, true);
+    const on = groupOf.get(layer) ?? null;
+    if (!isBatchNorm(layer)) {
+      layer.trainable = on === true;
+      continue;
+    }
+    const state = bnLayerState(on, trainBn, bn);
+    layer.trainable = state.trainable;
+    setBnInferenceMode(layer, state.inference);
   }
 }
 

@@ -1,7 +1,14 @@
 import { describe, expect, test } from "vitest";
 import { ExitError } from "../errors";
 import type { ResolvedConfig, ResolvedStage } from "@tessera/shared";
-import { checkConfigMemory, checkMemoryFits, countResNet, estimateMemory, WASM_HEAP_BYTES } from "./memory";
+import {
+  checkConfigMemory,
+  checkMemoryFits,
+  countResNet,
+  estimateMemory,
+  largestFittingBatch,
+  WASM_HEAP_BYTES,
+} from "./memory";
 
 describe("memory estimate", () => {
   test("parameter counts match the Keras models", () => {
@@ -73,5 +80,42 @@ describe("memory estimate", () => {
     expect(late.total).toBeLessThan(full.total);
     expect(head.total).toBeLessThan(WASM_HEAP_BYTES);
     expect(full.total).toBeGreaterThan(WASM_HEAP_BYTES);
+  });
+
+  test("recomputation: segments add up to the activations, the estimate drops and the fitting batch grows", () => {
+    const c = countResNet("resnet50", 1, 224);
+    expect(c.segments).toHaveLength(1 + 16);
+    expect(c.segments.reduce((n, s) => n + s.taped, 0)).toBe(c.activations);
+    const est = (batch: number, recompute: boolean) =>
+      estimateMemory({ backbone: "resnet50", width: 1, size: 224, batch, mode: "train", recompute });
+    expect(est(8, true).activations).toBeLessThan(est(8, false).activations / 4);
+    const largest = (recompute: boolean) => {
+      let b = 1;
+      while (est(b + 1, recompute).total <= 0.95 * WASM_HEAP_BYTES) b++;
+      return b;
+    };
+    expect(largest(false)).toBe(4);
+    expect(largest(true)).toBeGreaterThanOrEqual(16);
+  });
+
+  test("the too-big error suggests recomputation with the batch it allows", () => {
+    const call = () => checkMemoryFits({ backbone: "resnet50", width: 1, size: 224, batch: 16, backend: "wasm" });
+    expect(call).toThrow(/set train\.recompute: true \(about \d+ fit\)/);
+    expect(() =>
+      checkMemoryFits({ backbone: "resnet50", width: 1, size: 224, batch: 16, backend: "wasm", recompute: true }),
+    ).not.toThrow();
+  });
+
+  test("a batch of 1e9 answers at once with the largest batch that fits (it counted down one at a time)", () => {
+    const started = performance.now();
+    const call = () =>
+      checkMemoryFits({ backbone: "resnet18", width: 0.25, size: 32, batch: 1_000_000_000, backend: "wasm" });
+    expect(call).toThrow(/with a batch of 1000000000 .* set train\.micro_batch to \d+ or less/);
+    expect(performance.now() - started).toBeLessThan(1000);
+    const opts = { backbone: "resnet50", width: 1, size: 224, mode: "train" } as const;
+    const fits = largestFittingBatch(opts, 0.95 * WASM_HEAP_BYTES);
+    const total = (batch: number) => estimateMemory({ ...opts, batch }).total;
+    expect(total(fits)).toBeLessThanOrEqual(0.95 * WASM_HEAP_BYTES);
+    expect(total(fits + 1)).toBeGreaterThan(0.95 * WASM_HEAP_BYTES);
   });
 });

@@ -14,7 +14,7 @@ import {
   type ResolvedStage,
 } from "@tessera/shared";
 import { ExitError } from "../errors";
-import { RESNET_SPECS, STAGE_FILTERS, scaledChannels } from "./resnet";
+import { RESNET_SPECS, STAGE_FILTERS, scaledChannels } from "./resnet-spec";
 
 /** wasm32 address space. */
 export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
@@ -29,19 +29,38 @@ const TRAIN_BYTES_PER_ACTIVATION = 4 * 6;
 /** Per weight when training with Adam: value, gradient, two moments (float32). */
 const TRAIN_BYTES_PER_PARAM = 4 * 4;
 
+/**
+ * One recomputation segment (the stem or a residual block, as train/loop/recompute.ts cuts them):
+ * floats of all its layer outputs (`taped`) and of its output alone (`out`, kept between passes).
+ */
+export interface SegmentCount {
+  part: ResNetPart;
+  taped: number;
+  out: number;
+}
+
 /** Float counts of one image's activations and of the parameters. */
 export function countResNet(
   backbone: BackboneName,
   width: number,
   size: number,
-): { activations: number; byPart: Record<ResNetPart, number>; params: number; peakLayer: number } {
+): {
+  activations: number;
+  byPart: Record<ResNetPart, number>;
+  params: number;
+  peakLayer: number;
+  segments: SegmentCount[];
+} {
   const spec = RESNET_SPECS[backbone];
   const byPart: Record<ResNetPart, number> = { stem: 0, conv2: 0, conv3: 0, conv4: 0, conv5: 0, head: 0 };
   let part: ResNetPart = "stem";
   let params = 0;
   let peakLayer = 0;
+  const segments: SegmentCount[] = [{ part: "stem", taped: 0, out: 0 }];
   const out = (h: number, c: number, copies: number) => {
     byPart[part] += h * h * c * copies;
+    segments.at(-1)!.taped += h * h * c * copies;
+    segments.at(-1)!.out = h * h * c;
     peakLayer = Math.max(peakLayer, h * h * c);
   };
   const conv = (k: number, cin: number, cout: number) => (params += k * k * cin * cout + cout);
@@ -60,6 +79,7 @@ export function countResNet(
     const f = scaledChannels(STAGE_FILTERS[s] ?? 64, width);
     const cout = spec.block === "bottleneck" ? 4 * f : f;
     for (let b = 1; b <= count; b++) {
+      segments.push({ part, taped: 0, out: 0 });
       const stride = b === 1 && s > 0 ? 2 : 1;
       const h2 = Math.floor((h - 1) / stride) + 1;
       if (b === 1 && (stride !== 1 || cin !== cout)) {
@@ -86,7 +106,7 @@ export function countResNet(
     }
   });
   const activations = Object.values(byPart).reduce((a, b) => a + b, 0);
-  return { activations, byPart, params, peakLayer };
+  return { activations, byPart, params, peakLayer, segments };
 }
 
 /** An estimate in bytes, split by what takes it. */
@@ -110,25 +130,33 @@ export function estimateMemory(opts: {
    * @default "stem"
    */
   fromPart?: ResNetPart;
+  /** `train.recompute`: only block outputs stay between the passes, one block is taped at a time. */
+  recompute?: boolean;
 }): MemoryEstimate {
   const c = countResNet(opts.backbone, opts.width, opts.size);
   const from = RESNET_PARTS.indexOf(opts.fromPart ?? "stem");
   const taped = RESNET_PARTS.filter((_, i) => i >= from).reduce((sum, p) => sum + c.byPart[p], 0);
   const params = c.params * (opts.mode === "train" ? TRAIN_BYTES_PER_PARAM : 4);
   // Inference keeps a few live layer outputs (a block's input, branch and shortcut) at a time.
-  const activations =
-    opts.batch *
-    (opts.mode === "train" ? Math.max(taped * TRAIN_BYTES_PER_ACTIVATION, c.peakLayer * 16) : c.peakLayer * 4 * 4);
+  const inference = c.peakLayer * 4 * 4;
+  let perImage = inference;
+  if (opts.mode === "train" && opts.recompute) {
+    // Kept block outputs (float32) + one block's tape + the gradient flowing in and out of it.
+    const segs = c.segments.filter((s) => RESNET_PARTS.indexOf(s.part) >= from);
+    const kept = segs.reduce((sum, s) => sum + s.out, 0) * 4;
+    const block = Math.max(0, ...segs.map((s) => s.taped * TRAIN_BYTES_PER_ACTIVATION + 2 * s.out * 4));
+    perImage = Math.max(kept + block, c.peakLayer * 16);
+  } else if (opts.mode === "train") {
+    perImage = Math.max(taped * TRAIN_BYTES_PER_ACTIVATION, c.peakLayer * 16);
+  }
+  const activations = opts.batch * perImage;
   return { params, activations, total: params + activations };
 }
 
 const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 
-/**
- * Throws a clear ExitError when the configuration cannot fit the backend's memory (only the wasm
- * backend has a hard limit; other backends pass).
- */
-export function checkMemoryFits(opts: {
+/** What {@link memoryProblem} and {@link checkMemoryFits} take. */
+export interface MemoryCheckOptions {
   backbone: BackboneName;
   width: number;
   size: number;
@@ -141,45 +169,97 @@ export function checkMemoryFits(opts: {
   stage?: string;
   /** See {@link estimateMemory}. */
   fromPart?: ResNetPart;
-}): MemoryEstimate {
-  const mode = opts.mode ?? "train";
-  const estimate = estimateMemory({ ...opts, mode });
-  if (opts.backend !== "wasm" || estimate.total <= WASM_USABLE_BYTES) return estimate;
-  let fits = opts.batch - 1;
-  while (fits > 0 && estimateMemory({ ...opts, batch: fits, mode }).total > WASM_USABLE_BYTES) fits--;
-  const what = mode === "train" ? "train" : "run inference";
-  const fix =
-    fits > 0
-      ? `set ${opts.batchSetting ?? "train.micro_batch"} to ${fits} or less (gradients accumulate to the same batch), or lower the stage's size`
-      : `lower the stage's size or pick a smaller backbone: even one image does not fit`;
-  throw new ExitError(
-    `${opts.stage ? `stage "${opts.stage}": ` : ""}${opts.backbone} at ${opts.size} px with a batch of ${opts.batch} needs about ${gib(estimate.total)} to ${what} ` +
-      `(${gib(estimate.activations)} activations + ${gib(estimate.params)} weights), more than the wasm backend's ` +
-      `${gib(WASM_HEAP_BYTES)} heap: ${fix}; or use a native backend (tensorflow, tensorflow-gpu).`,
-  );
+  /** See {@link estimateMemory}. */
+  recompute?: boolean;
 }
 
 /**
- * {@link checkMemoryFits} for every stage of a config, at the batch one optimiser step really
- * runs (the micro-batch when gradients accumulate). Call it once the backend is known.
+ * The largest batch whose estimate fits `budget` bytes (0 when even one image does not). The
+ * estimate is affine in the batch (weights + batch x per-image activations), so it is solved
+ * directly: counting down from a batch of 1e9 one at a time took minutes.
  */
-export function checkConfigMemory(
+export function largestFittingBatch(opts: Omit<MemoryCheckOptions, "batch" | "backend">, budget: number): number {
+  const mode = opts.mode ?? "train";
+  const one = estimateMemory({ ...opts, batch: 1, mode });
+  if (one.activations <= 0) return Number.MAX_SAFE_INTEGER;
+  return Math.max(0, Math.floor((budget - one.params) / one.activations));
+}
+
+/**
+ * The estimate and, when the configuration cannot fit the backend's memory, the message saying so
+ * and what to change (only the wasm backend has a hard limit; other backends always fit).
+ */
+export function memoryProblem(opts: MemoryCheckOptions): { estimate: MemoryEstimate; problem: string | null } {
+  const mode = opts.mode ?? "train";
+  const estimate = estimateMemory({ ...opts, mode });
+  if (opts.backend !== "wasm" || estimate.total <= WASM_USABLE_BYTES) return { estimate, problem: null };
+  const fits = Math.min(opts.batch - 1, largestFittingBatch(opts, WASM_USABLE_BYTES));
+  const what = mode === "train" ? "train" : "run inference";
+  const fix =
+    fits > 0
+      ? `set ${opts.batchSetting ?? "train.micro_batch"} to ${fits} or less (gradients accumulate to the same batch)${opts.mode !== "infer" && !opts.recompute ? `, set train.recompute: true (about ${recomputeFits({ ...opts, mode })} fit)` : ""}, or lower the stage's size`
+      : `lower the stage's size or pick a smaller backbone: even one image does not fit`;
+  const problem =
+    `${opts.stage ? `stage "${opts.stage}": ` : ""}${opts.backbone} at ${opts.size} px with a batch of ${opts.batch} needs about ${gib(estimate.total)} to ${what} ` +
+    `(${gib(estimate.activations)} activations + ${gib(estimate.params)} weights), more than the wasm backend's ` +
+    `${gib(WASM_HEAP_BYTES)} heap: ${fix}; or use a native backend (tensorflow, tensorflow-gpu).`;
+  return { estimate, problem };
+}
+
+/** Throws {@link memoryProblem}'s message as an ExitError when the configuration cannot fit. */
+export function checkMemoryFits(opts: MemoryCheckOptions): MemoryEstimate {
+  const { estimate, problem } = memoryProblem(opts);
+  if (problem !== null) throw new ExitError(problem);
+  return estimate;
+}
+
+/** One stage's memory check, as `plan` reports it. */
+export interface StageMemory {
+  stage: string;
+  batch: number;
+  bytes: number;
+  problem: string | null;
+}
+
+/** The largest batch that fits the wasm heap with recomputation (for the error's advice). */
+function recomputeFits(opts: Omit<MemoryCheckOptions, "batch" | "backend">): number {
+  return Math.min(4096, largestFittingBatch({ ...opts, mode: "train", recompute: true }, WASM_USABLE_BYTES));
+}
+
+/**
+ * {@link memoryProblem} for every stage of a config, at the batch one optimiser step really runs
+ * (the micro-batch when gradients accumulate).
+ */
+export function configMemory(
   config: ResolvedConfig,
   backend: string,
   opts: {
     /** Where each stage's taped forward starts (a stage whose frozen prefix is cached: its first trained part). */
     fromPart?: (stage: ResolvedStage) => ResNetPart;
   } = {},
-): void {
-  for (const stage of config.train.stages) {
-    checkMemoryFits({
+): StageMemory[] {
+  return config.train.stages.map((stage) => {
+    const batch = Math.min(stage.batch_size, config.train.micro_batch);
+    const { estimate, problem } = memoryProblem({
       backbone: config.model.backbone,
       width: config.model.width,
       size: stage.size,
-      batch: Math.min(stage.batch_size, config.train.micro_batch),
+      batch,
       backend,
       stage: stage.name,
       fromPart: opts.fromPart?.(stage) ?? "stem",
+      recompute: config.train.recompute,
     });
-  }
+    return { stage: stage.name, batch, bytes: estimate.total, problem };
+  });
+}
+
+/** Throws the first stage's problem of {@link configMemory}. Call it once the backend is known. */
+export function checkConfigMemory(
+  config: ResolvedConfig,
+  backend: string,
+  opts: { fromPart?: (stage: ResolvedStage) => ResNetPart } = {},
+): void {
+  const problem = configMemory(config, backend, opts).find((s) => s.problem !== null)?.problem;
+  if (problem) throw new ExitError(problem);
 }

@@ -7,25 +7,9 @@
  */
 import * as tf from "../tf";
 import type { BackboneName } from "@tessera/shared";
+import { RESNET_SPECS, STAGE_FILTERS, scaledChannels, type ResNetSpec } from "./resnet-spec";
 
-/** The block structure of one backbone. */
-export interface ResNetSpec {
-  block: "basic" | "bottleneck";
-  /** Blocks in conv2..conv5. */
-  blocks: [number, number, number, number];
-}
-
-/** Block counts from He et al. 2015, table 1 (and Keras Applications for 50/101/152). */
-export const RESNET_SPECS = {
-  resnet18: { block: "basic", blocks: [2, 2, 2, 2] },
-  resnet34: { block: "basic", blocks: [3, 4, 6, 3] },
-  resnet50: { block: "bottleneck", blocks: [3, 4, 6, 3] },
-  resnet101: { block: "bottleneck", blocks: [3, 4, 23, 3] },
-  resnet152: { block: "bottleneck", blocks: [3, 8, 36, 3] },
-} as const satisfies Record<BackboneName, ResNetSpec>;
-
-/** Base filters of conv2..conv5; bottleneck blocks output 4x this. */
-export const STAGE_FILTERS = [64, 128, 256, 512] as const;
+export { RESNET_SPECS, STAGE_FILTERS, scaledChannels, type ResNetSpec } from "./resnet-spec";
 
 /** Options of {@link buildBackbone}. */
 export interface BackboneOptions {
@@ -41,11 +25,6 @@ export interface BackboneOptions {
   bnMomentum?: number;
   /** Seed of the weight initialisers; each layer gets `seed + its index`. @default 42 */
   seed?: number;
-}
-
-/** Scales a channel count by the width multiplier, never below 1. */
-export function scaledChannels(channels: number, width: number): number {
-  return Math.max(1, Math.round(channels * width));
 }
 
 /** Builds the convolutional body; returns the input and the last block's output. */

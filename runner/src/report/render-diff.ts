@@ -4,7 +4,7 @@ import { formatChange, formatValue } from "@tessera/shared";
 import type { MetricDelta } from "./compare";
 import type { DiffResult } from "./diff";
 import type { ClauseResult } from "./fail-if";
-import { code, mdTable, num, pct, pp, signed } from "./format";
+import { code, md, mdTable, num, pct, pp, signed } from "./format";
 
 const value = (m: MetricDelta, v: number | null) => (m.fraction ? pct(v) : num(v));
 const delta = (m: MetricDelta) => (m.fraction ? pp(m.delta) : signed(m.delta));
@@ -81,7 +81,7 @@ export function renderDiffText(result: DiffResult, color = false): string {
 export function renderDiffMarkdown(result: DiffResult): string {
   const out: string[] = [];
   out.push(`### tessera diff: ${code(result.a.label)} → ${code(result.b.label)}`, "");
-  for (const w of result.warnings) out.push("> [!WARNING]", `> ${w}`, "");
+  for (const w of result.warnings) out.push("> [!WARNING]", `> ${md(w)}`, "");
   if (result.config.length === 0) {
     out.push(
       result.same_config ? "Config: identical (same config hash)." : "Config: no differences in the resolved config.",
@@ -93,13 +93,13 @@ export function renderDiffMarkdown(result: DiffResult): string {
       ch.kind === "added"
         ? "(not in a)"
         : ch.kind === "moved"
-          ? `position/order ${formatValue(ch.before)}`
-          : formatValue(ch.before),
+          ? `position/order ${md(formatValue(ch.before))}`
+          : md(formatValue(ch.before)),
       ch.kind === "removed"
         ? "(removed)"
         : ch.kind === "moved"
-          ? `position/order ${formatValue(ch.after)}`
-          : formatValue(ch.after),
+          ? `position/order ${md(formatValue(ch.after))}`
+          : md(formatValue(ch.after)),
     ]);
     out.push(mdTable(["path", "a", "b"], rows));
   }
@@ -110,13 +110,13 @@ export function renderDiffMarkdown(result: DiffResult): string {
     out.push(
       mdTable(
         ["metric", "a", "b", "Δ"],
-        m.metrics.map((x) => [x.label, value(x, x.a), value(x, x.b), delta(x) + mark(x)]),
+        m.metrics.map((x) => [md(x.label), value(x, x.a), value(x, x.b), delta(x) + mark(x)]),
         ["l", "r", "r", "r"],
       ),
     );
     if (m.f1.length) {
       out.push("", `**Per-class F1** (changes of ${m.f1Threshold} or more)`, "");
-      const rows = m.f1.map((f) => [f.class, num(f.a, 3), num(f.b, 3), signed(f.delta, 3)]);
+      const rows = m.f1.map((f) => [md(f.class), num(f.a, 3), num(f.b, 3), signed(f.delta, 3)]);
       out.push(mdTable(["class", "a", "b", "Δ"], rows, ["l", "r", "r", "r"]));
     }
     if (m.confusion.length) {
@@ -124,7 +124,7 @@ export function renderDiffMarkdown(result: DiffResult): string {
       const rows = m.confusion
         .slice(0, 10)
         .map((p) => [
-          `${p.actual} → ${p.predicted}`,
+          `${md(p.actual)} → ${md(p.predicted)}`,
           String(p.a),
           String(p.b),
           p.delta > 0 ? `+${p.delta}` : `−${-p.delta}`,
@@ -135,7 +135,7 @@ export function renderDiffMarkdown(result: DiffResult): string {
   if (result.fail_if) {
     const f = result.fail_if;
     out.push("", `**--fail-if** ${code(f.expression)}: ${f.tripped ? "❌ tripped" : "✅ passed"}`, "");
-    for (const r of f.clauses) out.push(`- ${clauseText(r)}`);
+    for (const r of f.clauses) out.push(`- ${md(clauseText(r))}`);
   }
   return `${out.join("\n")}\n`;
 }

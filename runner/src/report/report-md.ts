@@ -3,12 +3,12 @@
  * charts (as image links to files next to it), the most confused pairs, per-class scores and the
  * config collapsed in `<details>`. With a baseline, the metric deltas and config changes too.
  */
-import { formatChange, formatValue } from "@tessera/shared";
+import { formatChange, formatValue, MISSING } from "@tessera/shared";
 import type { Chart } from "./charts";
 import type { DiffResult } from "./diff";
-import { code, duration, mdTable, num, pct, pp, signed } from "./format";
+import { code, duration, escapeHtml, md, mdTable, num, pct, pp, signed } from "./format";
 import type { RunSide } from "./run-side";
-import { meanStd } from "../train/metrics";
+import { meanStd } from "@tessera/shared";
 
 export interface ReportInput {
   run: RunSide;
@@ -27,10 +27,10 @@ function summaryParagraph({ run, baseline, diff }: ReportInput): string {
   const valid = m.confusion.reduce((s, row) => s + row.reduce((t, x) => t + x, 0), 0);
   const parts: string[] = [];
   parts.push(
-    `${code(config.name)} fine-tuned a ${config.model.backbone} (weights: ${config.model.pretrained}) in ${stages.length} stage${stages.length === 1 ? "" : "s"} (${stages.map((s) => s.name).join(", ")}; ${epochs} epochs planned)`,
+    `${code(config.name)} fine-tuned a ${md(config.model.backbone)} (weights: ${md(String(config.model.pretrained))}) in ${stages.length} stage${stages.length === 1 ? "" : "s"} (${stages.map((s) => md(s.name)).join(", ")}; ${epochs} epochs planned)`,
   );
   if (m.best) {
-    const where = `stage ${m.best.stage}, epoch ${m.best.epoch}${m.best.fold === null ? "" : `, fold ${m.best.fold}`}`;
+    const where = `stage ${md(m.best.stage)}, epoch ${m.best.epoch}${m.best.fold === null ? "" : `, fold ${m.best.fold}`}`;
     const what = m.folds
       ? `a mean validation accuracy over ${m.folds.length} folds of ${pct(m.best.value)}`
       : `a best validation accuracy of ${pct(m.best.value)} (${where})`;
@@ -41,13 +41,13 @@ function summaryParagraph({ run, baseline, diff }: ReportInput): string {
   } else {
     parts[0] += " and has no finished epoch yet";
   }
-  parts[0] += `, on ${m.classes.length} classes${valid ? ` and ${valid} validation images` : ""}, in ${duration(m.seconds)} on the ${meta.backend?.name ?? "unknown"} backend.`;
+  parts[0] += `, on ${m.classes.length} classes${valid ? ` and ${valid} validation images` : ""}, in ${duration(m.seconds)} on the ${md(meta.backend?.name ?? "unknown")} backend.`;
   if (meta.status !== "finished")
-    parts.push(`The run is **${meta.status}**: its numbers are from its last finished epoch.`);
+    parts.push(`The run is **${md(meta.status)}**: its numbers are from its last finished epoch.`);
   const worst = m.mostConfused[0];
   if (worst)
     parts.push(
-      `The most confused pair is ${worst.actual} → ${worst.predicted} (${worst.count} image${worst.count === 1 ? "" : "s"}).`,
+      `The most confused pair is ${md(worst.actual)} → ${md(worst.predicted)} (${worst.count} image${worst.count === 1 ? "" : "s"}).`,
     );
   else if (m.confusion.length) parts.push("No validation image was misclassified.");
   if (baseline && diff?.metrics) {
@@ -64,7 +64,7 @@ function metricsTable({ run, diff }: ReportInput): string {
   if (diff?.metrics) {
     const rows = diff.metrics.metrics.map((x) => {
       const v = (n: number | null) => (x.fraction ? pct(n) : num(n));
-      return [x.label, v(x.b), v(x.a), x.fraction ? pp(x.delta) : signed(x.delta)];
+      return [md(x.label), v(x.b), v(x.a), x.fraction ? pp(x.delta) : signed(x.delta)];
     });
     return mdTable(["metric", "this run", "baseline", "Δ"], rows, ["l", "r", "r", "r"]);
   }
@@ -105,10 +105,17 @@ function stagesTable(run: RunSide): string {
     const started = run.metrics.stages.find((e) => e.stage === s.name);
     const lrs = started
       ? Object.entries(started.lr)
-          .map(([g, lr]) => `${g} ${formatValue(Number(lr.toPrecision(3)))}`)
+          .map(([g, lr]) => `${md(g)} ${formatValue(Number(lr.toPrecision(3)))}`)
           .join(", ")
-      : formatValue(s.lr);
-    return [s.name, String(s.size), String(s.epochs), s.trainable.join(", "), lrs, formatValue(s.schedule)];
+      : md(formatValue(s.lr));
+    return [
+      md(s.name),
+      String(s.size),
+      String(s.epochs),
+      s.trainable.map(md).join(", "),
+      lrs,
+      md(formatValue(s.schedule)),
+    ];
   });
   return mdTable(["stage", "size", "epochs", "trainable", "max LR per group", "schedule"], rows, ["l", "r", "r"]);
 }
@@ -121,14 +128,14 @@ export function renderReportMarkdown(input: ReportInput): string {
   const { run, baseline, diff, charts, chartsDir } = input;
   const m = run.metrics;
   const out: string[] = [`# Run ${code(run.meta.id)}`, "", summaryParagraph(input), ""];
-  for (const w of diff?.warnings ?? []) out.push("> [!WARNING]", `> ${w}`, "");
+  for (const w of diff?.warnings ?? []) out.push("> [!WARNING]", `> ${md(w)}`, "");
   out.push("## Metrics", "", metricsTable(input), "");
   if (m.folds?.length) {
     const tta = m.folds.some((f) => f.tta_accuracy != null);
     const rows = m.folds.map((f) => [
       String(f.fold),
       pct(f.valid_accuracy),
-      ...(tta ? [f.tta_accuracy == null ? "–" : pct(f.tta_accuracy)] : []),
+      ...(tta ? [f.tta_accuracy == null ? MISSING : pct(f.tta_accuracy)] : []),
     ]);
     const header = ["fold", "valid accuracy", ...(tta ? ["with TTA"] : [])];
     out.push(
@@ -143,7 +150,7 @@ export function renderReportMarkdown(input: ReportInput): string {
   out.push("## Stages", "", stagesTable(run), "");
   if (charts.length) {
     out.push("## Charts", "");
-    for (const c of charts) out.push(`![${c.title}](${chartsDir}/${c.file})`, "");
+    for (const c of charts) out.push(`![${md(c.title)}](${chartsDir}/${encodeURIComponent(c.file)})`, "");
   }
   const scope = m.confusionOf === "all folds" ? " (all folds, each image once)" : "";
   out.push(`## Most confused pairs${scope}`, "");
@@ -151,7 +158,7 @@ export function renderReportMarkdown(input: ReportInput): string {
     out.push(
       mdTable(
         ["true", "predicted", "images"],
-        m.mostConfused.slice(0, 10).map((p) => [p.actual, p.predicted, String(p.count)]),
+        m.mostConfused.slice(0, 10).map((p) => [md(p.actual), md(p.predicted), String(p.count)]),
         ["l", "l", "r"],
       ),
       "",
@@ -165,7 +172,7 @@ export function renderReportMarkdown(input: ReportInput): string {
   if (m.perClass.length) {
     out.push("<details>", `<summary>Per-class precision, recall and F1${scope}</summary>`, "");
     const rows = m.perClass.map((p) => [
-      p.class,
+      md(p.class),
       num(p.precision, 3),
       num(p.recall, 3),
       num(p.f1, 3),
@@ -186,7 +193,7 @@ export function renderReportMarkdown(input: ReportInput): string {
     const m2 = diff.metrics;
     if (m2?.f1.length) {
       out.push(`Per-class F1 changes of ${m2.f1Threshold} or more:`, "");
-      const rows = m2.f1.map((f) => [f.class, num(f.b, 3), num(f.a, 3), signed(f.delta, 3)]);
+      const rows = m2.f1.map((f) => [md(f.class), num(f.b, 3), num(f.a, 3), signed(f.delta, 3)]);
       out.push(mdTable(["class", "this run", "baseline", "Δ"], rows, ["l", "r", "r", "r"]), "");
     }
     if (m2?.confusion.length) {
@@ -194,7 +201,7 @@ export function renderReportMarkdown(input: ReportInput): string {
       const rows = m2.confusion
         .slice(0, 10)
         .map((p) => [
-          `${p.actual} → ${p.predicted}`,
+          `${md(p.actual)} → ${md(p.predicted)}`,
           String(p.b),
           String(p.a),
           p.delta > 0 ? `+${p.delta}` : `−${-p.delta}`,
@@ -205,7 +212,7 @@ export function renderReportMarkdown(input: ReportInput): string {
   const fence = fenceFor(run.configYaml);
   out.push(
     "<details>",
-    `<summary>Config (<code>config.yaml</code>, hash <code>${run.configHash.slice(0, 16)}</code>)</summary>`,
+    `<summary>Config (<code>config.yaml</code>, hash <code>${escapeHtml(run.configHash.slice(0, 16))}</code>)</summary>`,
     "",
   );
   out.push(`${fence}yaml`, run.configYaml.trimEnd(), fence, "", "</details>", "");
@@ -216,23 +223,25 @@ export function renderReportMarkdown(input: ReportInput): string {
       ["", ""],
       [
         ["run", code(run.meta.id)],
-        ["status", run.meta.status],
-        ["started", run.meta.started],
-        ["ended", run.meta.ended ?? "—"],
+        ["status", md(run.meta.status)],
+        ["started", md(run.meta.started)],
+        ["ended", md(run.meta.ended ?? MISSING)],
         [
           "backend",
           b
-            ? `${b.name} ${b.version}${b.threads ? `, ${b.threads} thread${b.threads === 1 ? "" : "s"}` : ""}${b.device ? `, ${b.device}` : ""}`
-            : "—",
+            ? md(
+                `${b.name} ${b.version}${b.threads ? `, ${b.threads} thread${b.threads === 1 ? "" : "s"}` : ""}${b.device ? `, ${b.device}` : ""}`,
+              )
+            : MISSING,
         ],
-        ["git commit", run.meta.git_commit ? code(run.meta.git_commit) : "—"],
-        ["split hash", run.meta.split_hash ? code(run.meta.split_hash) : "—"],
-        ["data hash", run.meta.data_hash ? code(run.meta.data_hash) : "—"],
-        ["host", run.meta.host],
+        ["git commit", run.meta.git_commit ? code(run.meta.git_commit) : MISSING],
+        ["split hash", run.meta.split_hash ? code(run.meta.split_hash) : MISSING],
+        ["data hash", run.meta.data_hash ? code(run.meta.data_hash) : MISSING],
+        ["host", md(run.meta.host)],
         [
           "versions",
           Object.entries(run.meta.versions)
-            .map(([k, v]) => `${k} ${v}`)
+            .map(([k, v]) => md(`${k} ${v}`))
             .join(", "),
         ],
       ],

@@ -5,10 +5,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureOutDir } from "../out-dir";
-import { marked } from "marked";
+import { Marked } from "marked";
 import { reportCharts } from "./charts";
 import { diffLoaded } from "./diff";
 import { escapeHtml } from "./format";
+import { redactPaths } from "./redact-paths";
 import { renderReportMarkdown } from "./report-md";
 import type { RunSide } from "./run-side";
 
@@ -41,7 +42,8 @@ export function writeReport(opts: ReportOptions): ReportOutput {
     run: "this run",
     baseline: baseline ? "baseline" : "",
   });
-  const markdown = renderReportMarkdown({ run, baseline, diff, charts, chartsDir: CHARTS_DIR });
+  // Absolute machine paths (data.path, a config file given by path) are written relative or as ~.
+  const markdown = redactPaths(renderReportMarkdown({ run, baseline, diff, charts, chartsDir: CHARTS_DIR }));
   if ((opts.format ?? "md") === "md") {
     mkdirSync(join(outDir, CHARTS_DIR), { recursive: true });
     const files = charts.map((c) => {
@@ -66,11 +68,35 @@ table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #d0d7de;paddi
 code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:90%}pre{background:#f6f8fa;padding:1em;overflow:auto}
 blockquote{border-left:4px solid #d29922;margin:1em 0;padding:.2em 1em;background:#fff8c5}.chart{display:block;margin:1em 0}svg{max-width:100%;height:auto}`;
 
+/** The only raw HTML report.md writes itself; any other tag in the Markdown is shown as text. */
+const OWN_TAGS = /<\/?(?:details|summary|code)>/g;
+
+/**
+ * `marked` passes raw HTML through by design. report-md.ts escapes every value it interpolates,
+ * and this instance is the second line: a raw HTML token that is not made only of the report's own
+ * tags is escaped, and a link or image may only point at a relative path or http(s).
+ */
+const reportMarked = new Marked({
+  renderer: {
+    html({ text }) {
+      return text.replace(OWN_TAGS, "").includes("<") ? escapeHtml(text) : text;
+    },
+  },
+  walkTokens(token) {
+    if ((token.type === "link" || token.type === "image") && !safeHref(token.href)) token.href = "#";
+  },
+});
+
+function safeHref(href: string): boolean {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(href.trim())?.[1]?.toLowerCase();
+  return scheme === undefined || scheme === "http" || scheme === "https";
+}
+
 /** One HTML file: the Markdown rendered, chart images replaced by their inline SVG. */
 export function renderReportHtml(markdown: string, svgs: Map<string, string>, title: string): string {
   // GitHub's alert syntax is not Markdown proper; keep its text as a plain blockquote.
   const body = (
-    marked.parse(markdown.replace(/^> \[!WARNING\]\n/gm, "> **Warning**\n"), { async: false }) as string
+    reportMarked.parse(markdown.replace(/^> \[!WARNING\]\n/gm, "> **Warning**\n"), { async: false }) as string
   ).replace(/<img src="([^"]+)" alt="([^"]*)"\s*\/?>/g, (tag, src: string, alt: string) => {
     const svg = svgs.get(src);
     return svg === undefined ? tag : `<span class="chart" role="img" aria-label="${alt}">${svg}</span>`;

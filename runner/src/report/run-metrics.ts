@@ -4,19 +4,16 @@
  * confused pairs, LR-finder sweeps. A run that has not finished (no summary.json) still yields
  * its metrics from its last `epoch` event.
  */
-import type { EventOf, FoldAccuracy, PerClass, RunEvent, RunSummary } from "@tessera/shared";
-import { perClassScores } from "../train/metrics";
+import type { EpochEvent, EventOf, FoldAccuracy, PerClass, RunEvent, RunSummary } from "@tessera/shared";
+import { bestEpoch, foldEpochs, perClassScores } from "@tessera/shared";
 
-/** One finished epoch, in the order the run logged them. */
-export interface EpochPoint {
+/** One finished epoch that counts, in the order the run logged them (`fold` null outside k-fold). */
+export type EpochPoint = Pick<
+  EpochEvent,
+  "stage" | "epoch" | "step" | "train_loss" | "valid_loss" | "valid_accuracy"
+> & {
   fold: number | null;
-  stage: string;
-  epoch: number;
-  step: number;
-  train_loss: number;
-  valid_loss: number;
-  valid_accuracy: number;
-}
+};
 
 /** A confusion pair: images of class `actual` predicted as `predicted`. */
 export interface ConfusedPair {
@@ -63,12 +60,9 @@ export function confusedPairs(classes: string[], confusion: number[][]): Confuse
   return pairs.sort((x, y) => y.count - x.count);
 }
 
-/** Derives a run's metrics from its (already superseded-filtered) events and its summary. */
+/** Derives a run's metrics from its events (the shared `foldEpochs` rule decides which epochs count) and its summary. */
 export function runMetrics(events: RunEvent[], summary: RunSummary | null): RunMetrics {
-  // After a resume each (fold, stage, epoch) must have one epoch event; keep the latest if not.
-  const byKey = new Map<string, EventOf<"epoch">>();
-  for (const e of events) if (e.type === "epoch") byKey.set(`${e.fold ?? ""}/${e.stage}/${e.epoch}`, e);
-  const epochEvents = [...byKey.values()].sort((x, y) => x.seq - y.seq);
+  const epochEvents = foldEpochs(events);
   const epochs: EpochPoint[] = epochEvents.map((e) => ({
     fold: e.fold ?? null,
     stage: e.stage,
@@ -86,12 +80,13 @@ export function runMetrics(events: RunEvent[], summary: RunSummary | null): RunM
   for (const e of epochEvents) if (e.fold != null) lastOfFold.set(e.fold, e);
   const allFolds = lastOfFold.size > 1 ? sumMatrices([...lastOfFold.values()].map((e) => e.confusion)) : null;
   const confusion = allFolds ?? summary?.confusion ?? last?.confusion ?? [];
-  let best: RunMetrics["best"] = null;
-  for (const p of epochs) {
-    if (!best || p.valid_accuracy > best.value) {
-      best = { value: p.valid_accuracy, stage: p.stage, epoch: p.epoch, fold: p.fold };
-    }
-  }
+  const top = bestEpoch(epochs);
+  let best: RunMetrics["best"] = top && {
+    value: top.valid_accuracy,
+    stage: top.stage,
+    epoch: top.epoch,
+    fold: top.fold,
+  };
   if (summary?.folds_mean != null && best) best = { ...best, value: summary.folds_mean };
   return {
     classes,

@@ -14,7 +14,8 @@ import { loadRunSide, type Side } from "./run-side";
 /** Loads `ref`: a `.yaml`/`.yml` file that exists is a config; anything else is a run id or folder. */
 export async function loadSide(ref: string, runsDir: string, opts: { set?: string[] } = {}): Promise<Side> {
   if (/\.ya?ml$/i.test(ref)) {
-    if (!existsSync(ref) || !statSync(ref).isFile()) throw new ExitError(`tessera: ${ref}: no such config file`);
+    if (!existsSync(ref)) throw new ExitError(`tessera: ${ref}: no such config file`);
+    if (!statSync(ref).isFile()) throw new ExitError(`tessera: ${ref}: not a regular file, expected a YAML config`);
     const loaded = await loadConfig(ref, { set: opts.set ?? [] });
     return { kind: "config", ref, label: ref, file: ref, config: loaded.config, configHash: loaded.configHash };
   }

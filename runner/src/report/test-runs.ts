@@ -16,6 +16,7 @@ export function sampleConfig(over: (c: ResolvedConfig) => void = () => {}): Reso
     index,
     trainable: ["head"],
     train_bn: true,
+    bn: "train",
     epochs: 2,
     size: 32,
     batch_size: 16,
@@ -49,6 +50,7 @@ export function sampleConfig(over: (c: ResolvedConfig) => void = () => {}): Reso
     train: {
       batch_size: 16,
       micro_batch: 16,
+      recompute: false,
       optimizer: { name: "adam", weight_decay: 0.01, momentum: 0.9, beta1: 0.9, beta2: 0.99, eps: 1e-5 },
       stages: [
         stage(0, "head", {}),

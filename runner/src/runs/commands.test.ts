@@ -1,40 +1,17 @@
 // The ls/show/rm commands through the real CLI entry (`main`), on a temp runs dir.
 import { existsSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RUN_FILES } from "@tessera/shared";
-import { main } from "../cli/main";
 import { createRun } from "./writer";
-import { epochBody, fakeSource, tempRunsDir } from "./test-helpers";
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+import { cli, epochBody, fakeSource, stageStartedBody, tempRunsDir } from "./test-helpers";
 
 afterEach(() => vi.restoreAllMocks());
 
 async function sampleRun(runsDir: string) {
   const run = await createRun({ runsDir, loaded: fakeSource("demo"), id: "20260101-000000-demo-ab12" });
-  run.append({
-    type: "stage_started",
-    stage: "head",
-    index: 0,
-    size: 32,
-    epochs: 2,
-    steps_per_epoch: 4,
-    trainable: ["head"],
-    lr: { body: 1e-4, head: 1e-3 },
-    schedule: { name: "constant" },
-  });
+  run.append(stageStartedBody("head"));
   run.append(epochBody("head", 0, 0.5));
   run.append(epochBody("head", 1, 0.75));
   run.append({ type: "stage_finished", stage: "head", best: { epoch: 1, value: 0.75 } });
@@ -56,6 +33,19 @@ describe("tessera ls/show/rm", () => {
     expect(human.stdout).toBe("");
     expect(human.stderr).toMatch(/ID\s+STATUS\s+STAGE/);
     expect(human.stderr).toMatch(/20260101-000000-demo-ab12\s+finished\s+head\s+1\s+75\.00%/);
+  });
+
+  it("ls lists a run whose meta.json is broken as damaged, with the reason (it vanished from the list)", async () => {
+    const runsDir = tempRunsDir();
+    const run = await sampleRun(runsDir);
+    writeFileSync(join(run.dir, RUN_FILES.meta), '{"id": "2026');
+    const human = await cli(["ls", "--runs-dir", runsDir]);
+    expect(human.code).toBe(0);
+    expect(human.stderr).toMatch(/20260101-000000-demo-ab12\s+damaged\s+head\s+1\s+75\.00%/);
+    expect(human.stderr).toMatch(/damaged: 20260101-000000-demo-ab12: .*meta\.json: not valid JSON/);
+    const doc = JSON.parse((await cli(["ls", "--runs-dir", runsDir, "--json"])).stdout);
+    expect(doc.runs[0]).toMatchObject({ id: run.id, name: "demo", status: "damaged" });
+    expect(doc.runs[0].damaged).toMatch(/not valid JSON/);
   });
 
   it("show prints stages and epochs; --json gives the description; bad refs exit 1 with a message", async () => {
@@ -80,7 +70,7 @@ describe("tessera ls/show/rm", () => {
   it("rm deletes a finished run and refuses one a live process writes", async () => {
     const runsDir = tempRunsDir();
     const run = await sampleRun(runsDir);
-    writeFileSync(join(run.dir, RUN_FILES.lock), JSON.stringify({ pid: process.pid, host: "h" }));
+    writeFileSync(join(run.dir, RUN_FILES.lock), JSON.stringify({ pid: process.pid, host: hostname() }));
     const refused = await cli(["rm", run.id, "--runs-dir", runsDir]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/being written by pid/);
@@ -89,5 +79,21 @@ describe("tessera ls/show/rm", () => {
     const ok = await cli(["rm", run.id, "--runs-dir", runsDir]);
     expect(ok.code).toBe(0);
     expect(existsSync(run.dir)).toBe(false);
+  });
+
+  it("rm refuses a run locked from another host, and ls shows it running there", async () => {
+    const runsDir = tempRunsDir();
+    const run = await sampleRun(runsDir);
+    // A pid that does not exist here: only the host tells that a writer may still be alive.
+    const lock = { pid: 2 ** 22 + 17, host: `${hostname()}-elsewhere`, since: "2026-01-01T00:00:00Z" };
+    writeFileSync(join(run.dir, RUN_FILES.lock), JSON.stringify(lock));
+    const refused = await cli(["rm", run.id, "--runs-dir", runsDir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`on host ${lock.host}`);
+    expect(existsSync(run.dir)).toBe(true);
+    const ls = await cli(["ls", "--runs-dir", runsDir, "--json"]);
+    expect(JSON.parse(ls.stdout).runs[0]).toMatchObject({ stale: false, locked_by: { pid: lock.pid, host: lock.host } });
+    const human = await cli(["ls", "--runs-dir", runsDir]);
+    expect(human.stderr).toContain(`(locked on ${lock.host})`);
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RUN_FILES, type RunEventBody } from "@tessera/shared";
 import { ExitError } from "../errors";
-import { listRuns } from "./list";
+import { listRuns } from "@tessera/shared/runstore";
 import { createRun } from "./writer";
 import { batchBody, epochBody, fakeSource, tempRunsDir } from "./test-helpers";
 
@@ -47,7 +47,7 @@ describe("listRuns", () => {
     run.finish("interrupted");
   });
 
-  it("marks a 'running' run whose writer is gone as stale, and skips broken folders with a warning", async () => {
+  it("marks a 'running' run whose writer is gone as stale, and lists a folder with a broken meta.json as damaged", async () => {
     const runsDir = tempRunsDir();
     const run = await createRun({ runsDir, loaded: fakeSource() });
     run.finish("finished");
@@ -60,9 +60,12 @@ describe("listRuns", () => {
     writeFileSync(join(broken.dir, RUN_FILES.meta), "{");
     const warnings: string[] = [];
     const rows = await listRuns(runsDir, { warn: (m) => warnings.push(m) });
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ stale: true });
-    expect(warnings.join()).toMatch(/not valid JSON/);
+    expect(rows).toHaveLength(2);
+    const damaged = rows.find((r) => r.dir === broken.dir)!;
+    expect(damaged.damaged).toMatch(/meta\.json: not valid JSON/);
+    expect(damaged.meta.id).toBe(broken.id);
+    expect(damaged.stale).toBe(false);
+    expect(rows.find((r) => r.dir === run.dir)).toMatchObject({ stale: true, damaged: null });
     expect(await listRuns(join(runsDir, "nope"))).toEqual([]);
   });
 });

@@ -2,9 +2,9 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RUN_FILES, type RunEvent } from "@tessera/shared";
-import { dropSuperseded, parseEvents } from "./parse";
+import { dropSuperseded, parseEvents } from "@tessera/shared/runstore";
 import { ExitError } from "../errors";
-import { readMeta, readRun } from "./reader";
+import { readMeta, readRun } from "@tessera/shared/runstore";
 import { createRun } from "./writer";
 import { batchBody, epochBody, fakeSource, tempRunsDir } from "./test-helpers";
 

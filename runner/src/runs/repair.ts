@@ -1,6 +1,6 @@
 /** Repairing an events file left by a process killed mid-write, before another attempt appends to it. */
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync } from "node:fs";
-import type { Warn } from "./parse";
+import type { Warn } from "@tessera/shared/runstore";
 
 /**
  * Truncates the bytes after the last newline of `file` (a half-written line) so the next append

@@ -2,7 +2,7 @@ import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RUN_FILES, type RunEvent } from "@tessera/shared";
-import { tailEvents } from "./tail";
+import { tailEvents } from "@tessera/shared/runstore";
 import { createRun } from "./writer";
 import { batchBody, fakeSource, tempRunsDir } from "./test-helpers";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RUN_FILES, RUN_ID_PATTERN, type RunMeta } from "@tessera/shared";
 import { createRun, reopenRun } from "./writer";
-import { readRun } from "./reader";
+import { readRun } from "@tessera/shared/runstore";
 import { batchBody, epochBody, fakeSource, tempRunsDir } from "./test-helpers";
 
 describe("createRun", () => {

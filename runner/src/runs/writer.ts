@@ -17,10 +17,11 @@ import {
   type RunSummary,
 } from "@tessera/shared";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic";
+import { writeMetaResilient } from "./disk-full";
 import { gitCommit, hostName, packageVersions } from "./environment";
 import { makeRunId } from "./id";
 import { acquireRunLock, type RunLock } from "./lock";
-import { parseEvents, warnToStderr, type Warn } from "./parse";
+import { parseEvents, warnToStderr, type Warn } from "@tessera/shared/runstore";
 import { repairTornTail } from "./repair";
 
 /** What a run is made from; config/'s `LoadedConfig` has this shape. */
@@ -34,7 +35,7 @@ export interface RunSource {
 }
 
 /** Beside config.yaml: where the config came from (`data.path` is relative to its folder). */
-export const SOURCE_FILE = "source.json";
+export const SOURCE_FILE = RUN_FILES.source;
 
 /** An event body plus the `fold` k-fold runs add to stage-level events. */
 export type AppendBody = RunEventBody & { fold?: number };
@@ -179,18 +180,26 @@ function openWriter(dir: string, initial: RunMeta, lock: RunLock, lastSeq: numbe
     },
     updateMeta(patch) {
       meta = { ...meta, ...patch, format: FORMAT, id: initial.id };
-      writeJsonAtomic(join(dir, RUN_FILES.meta), meta);
+      writeMetaResilient(join(dir, RUN_FILES.meta), meta);
     },
     writeSummary(summary) {
       writeJsonAtomic(join(dir, RUN_FILES.summary), summary);
     },
     finish(status) {
       if (!open) return;
-      writer.updateMeta({ status, ended: new Date().toISOString() });
       open = false;
-      fsyncSync(fd);
-      closeSync(fd);
-      lock.release();
+      // Whatever the disk says, the lock goes: a stale lock would make the folder look live.
+      try {
+        writer.updateMeta({ status, ended: new Date().toISOString() });
+      } finally {
+        try {
+          fsyncSync(fd);
+        } catch {
+          // The events already written stay; a full disk must not keep the lock.
+        }
+        closeSync(fd);
+        lock.release();
+      }
     },
   };
   return writer;

@@ -18,9 +18,10 @@ import {
 } from "../data";
 import { ExitError } from "../errors";
 import { encodeOnnx, ONNX_FILE, toOnnx } from "../export/onnx";
-import { fileLoadHandler, MODEL_JSON } from "../train/checkpoint-io";
-import { EXPORT_MANIFEST } from "../train/export-run";
-import { inferenceBackend, openRunModel } from "../train/inference";
+import { fileHandler } from "../model/fileio";
+import { MODEL_JSON } from "../train/checkpoints/io";
+import { EXPORT_MANIFEST } from "../inference/export";
+import { inferenceBackend, openRunModel } from "../inference/predict";
 
 /** `--engine`: tfjs (the default) or ONNX Runtime on the CPU. */
 export type EngineName = "tfjs" | "onnx";
@@ -80,7 +81,7 @@ async function openSource(path: string): Promise<Source> {
     resize: manifest.input.resize,
     normalize: manifest.normalize.mode,
     provenance: { export_folder: path, ...manifest.source },
-    model: hasTfjs ? await tf.loadLayersModel(fileLoadHandler(path)) : null,
+    model: hasTfjs ? await tf.loadLayersModel(fileHandler(path)) : null,
     onnx: existsSync(onnxFile) ? { bytes: readFileSync(onnxFile), baked: manifest.normalize.baked ?? false } : null,
   };
 }

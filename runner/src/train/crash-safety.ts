@@ -1,16 +1,16 @@
 /**
- * Training engine II's wiring for one fold, in one place so the loop (`trainFold`) only has to
- * call it: the resume-point and interrupt hooks; which stages a resumed fold
+ * The crash-safety wiring for one fold (resume point, interrupt, seeded randomness), in one place
+ * so the loop (`trainFold`) only has to call it: the resume-point and interrupt hooks; which stages a resumed fold
  * skips; what `runStage` gets for the stage it resumes inside; and the resumed weights.
  */
 import type { ResolvedStage } from "@tessera/shared";
 import type * as tf from "../tf";
-import type { Emit } from "./callbacks";
-import type { CheckpointInfo } from "./checkpoint-io";
-import type { TrainHooks } from "./hooks";
+import type { Emit } from "./loop/callbacks";
+import type { CheckpointInfo } from "./checkpoints/io";
+import type { TrainHooks } from "./loop/hooks";
 import { interruptHook, type Interrupt } from "./interrupt";
-import { resumePointWriter, stageResumeOf, type LiveStage, type StageResume } from "./resume";
-import type { ResumePoint } from "./resume-state";
+import { resumePointWriter, stageResumeOf, type LiveStage, type StageResume } from "./resume/plan";
+import type { ResumePoint } from "./resume/state";
 
 /** What the run level (`runExperiment`) hands each fold. */
 export interface RunSafety {

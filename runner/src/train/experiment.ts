@@ -9,29 +9,31 @@ import { writeFileSync } from "node:fs";
 import { RUN_FILES, type BackendName, type RunEvent, type RunSummary } from "@tessera/shared";
 import { selectBackend } from "../backend";
 import { checkConfigMemory } from "../model";
-import { ActivationCachePool, firstTapedPart } from "./activation-cache";
+import { ActivationCachePool, firstTapedPart } from "./activation-cache/cache";
 import { loadConfig } from "../config";
 import { splitRecord } from "../data";
 import { backendOptions, loadDatasetReporting, type SetupProgress } from "./setup";
 import { createRun, runsDirFrom } from "../runs";
-import type { Emit } from "./callbacks";
+import { cleanIdleRunsTemps, cleanRunTemps, diskFullError, isDiskFull } from "../runs/disk-full";
+import type { Emit } from "./loop/callbacks";
 import { trainFold, type FoldResult } from "./fold";
-import type { TrainHooks } from "./hooks";
-import { withSeededRandom } from "./seeded";
-import { DivergedError } from "./stage";
+import type { TrainHooks } from "./loop/hooks";
+import { withSeededRandom } from "./loop/seeded";
+import { DivergedError } from "./loop/stage";
 import type { RunSafety } from "./crash-safety";
 import { InterruptedError, type Interrupt } from "./interrupt";
-import { earlierFoldResults, openResume, prepareOrRelease } from "./resume-open";
+import { earlierFoldResults, openResume, prepareOrRelease } from "./resume/open";
 import { UsageError } from "../errors";
 import { ensureOutDir } from "../out-dir";
 import { buildSummary, writeTopLosses } from "./summary";
+import { readFoldTta } from "./fold-tta";
 
 export interface RunExperimentOptions {
   /** The experiment file; not used with `resume` (the run folder's config.yaml is what ran). */
   configFile?: string;
-  /** Training engine II: continue this run (id or folder) from its resume point. */
+  /** Continue this run (id or folder) from its resume point instead of starting a new one. */
   resume?: string;
-  /** Training engine II: Ctrl-C handling (see interrupt.ts); a request stops after the batch, exit 130. */
+  /** Ctrl-C handling (see interrupt.ts): a request stops after the batch, writes a resume point, exit 130. */
   interrupt?: Interrupt;
   /** `--set path=value` overrides. */
   set?: string[];
@@ -71,6 +73,8 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   const { config } = loaded;
   // Before minutes of data loading: a runs dir that is a file fails now, naming the flag.
   if (!resumed) ensureOutDir(runsDirFrom(opts.runsDir), "--runs-dir");
+  // Temp folders a full disk or a kill left in runs nobody is writing (best effort, cheap).
+  cleanIdleRunsTemps(runsDirFrom(opts.runsDir));
   const prepared = await prepareOrRelease(resumed, async () => {
     // A resumed run keeps the backend it ran on (numbers differ slightly between backends).
     const backend = await selectBackend(opts.backend ?? resumed?.backend ?? config.backend, backendOptions(opts));
@@ -138,7 +142,9 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   try {
     // A resumed k-fold run keeps the metrics of the folds its earlier attempts finished.
     const results = (
-      resumed ? earlierFoldResults(resumed.events, resumed.point?.position.fold ?? null) : []
+      resumed
+        ? earlierFoldResults(resumed.events, resumed.point?.position.fold ?? null, (f) => readFoldTta(writer.dir, f))
+        : []
     ) as FoldResult[];
     for (let f = safety.resume?.position.fold_index ?? 0; f < dataset.folds.length && !opts.signal?.aborted; f++) {
       const result = await withSeededRandom(config.seed + f, () =>
@@ -176,14 +182,19 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
       writer.finish("interrupted");
       throw error;
     }
-    const message = (error as Error)?.message ?? String(error);
+    // A full disk is the user's to fix, not a bug: one message saying so, and its temp folders go.
+    const failure = isDiskFull(error) ? diskFullError(error, writer.id) : error;
+    const message = (failure as Error)?.message ?? String(failure);
     const at = error instanceof DivergedError ? { stage: error.stage, epoch: error.epoch } : where;
     try {
       emit({ type: "run_failed", error: message, stage: at.stage, epoch: at.epoch });
+    } catch (appendError) {
+      if (!isDiskFull(appendError)) throw appendError;
     } finally {
       writer.finish("failed");
+      if (isDiskFull(error)) cleanRunTemps(writer.dir);
     }
-    throw error;
+    throw failure;
   } finally {
     cachePool.dispose();
   }

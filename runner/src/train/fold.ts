@@ -6,17 +6,18 @@
 import type { ResolvedConfig } from "@tessera/shared";
 import type * as tf from "../tf";
 import { buildModel } from "../model";
-import { freezeForStage } from "./step";
-import { earlyStopping, eventHooks, type Emit } from "./callbacks";
-import { checkpointing } from "./checkpointing";
-import { trainDataOf } from "./data-adapter";
-import type { TrainData, TrainFold } from "./data";
-import { evaluate, type EvalResult } from "./evaluate";
-import type { EpochLogs, TrainHooks } from "./hooks";
-import { runStage } from "./stage";
+import { freezeForStage } from "./loop/step";
+import { earlyStopping, eventHooks, type Emit } from "./loop/callbacks";
+import { checkpointing } from "./checkpoints/checkpointing";
+import { trainDataOf } from "./loop/data-adapter";
+import type { TrainData, TrainFold } from "./loop/data";
+import { evaluate, type EvalResult } from "../inference/evaluate";
+import type { EpochLogs, TrainHooks } from "./loop/hooks";
+import { runStage } from "./loop/stage";
 import { foldSafety, type RunSafety } from "./crash-safety";
-import { stageModelAndData, type ActivationCachePool } from "./activation-cache";
+import { stageModelAndData, type ActivationCachePool } from "./activation-cache/cache";
 import type { LoadedDataset } from "../data";
+import { writeFoldTta } from "./fold-tta";
 
 export interface FoldResult {
   fold: number | null;
@@ -41,7 +42,7 @@ export interface FoldOptions {
   hooks: TrainHooks[];
   /** Set by an interrupt: no further stage starts. */
   stopRun: () => boolean;
-  /** Training engine II: resume point, interrupt, seeded randomness (see crash-safety.ts). */
+  /** Resume point, interrupt and seeded randomness for this run (see crash-safety.ts). */
   safety?: RunSafety;
   /** The run's activation rows, shared by its stages and folds (see activation-cache.ts). */
   cachePool?: ActivationCachePool;
@@ -120,10 +121,11 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
     const end = await runStage({
       model: cache.model,
       groups: built.groups.map((g) => g.name),
-      setTrainable: (trainable, trainBn) => freezeForStage(built, trainable, trainBn),
+      setTrainable: (trainable, trainBn, bn) => freezeForStage(built, trainable, trainBn, bn),
       stage,
       optimizer: config.train.optimizer,
       microBatch: config.train.micro_batch,
+      recompute: config.train.recompute,
       data: cache.data,
       fold,
       seed: config.seed,
@@ -147,6 +149,8 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
       batchSize: finalStage.batch_size,
       tta: true,
     });
+    // The events do not carry TTA: kept on disk so a resumed k-fold run can still average it.
+    writeFoldTta(opts.runDir, fold.id, tta.accuracy);
   }
   return { fold: fold.id, last, best: ckpt.best(), tta, data, model: built.model, stopped };
 }

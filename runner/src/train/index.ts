@@ -13,9 +13,9 @@ export type {
   LrFindStepLogs,
   StageEndLogs,
   LoopControl,
-} from "./hooks";
-export { combineHooks } from "./hooks";
-export { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./checkpoint-io";
-export { checkpointDir } from "./checkpointing";
-export { GroupOptimizer } from "./optim";
-export { suggestLrs, type LrPoint } from "./lr-suggest";
+} from "./loop/hooks";
+export { combineHooks } from "./loop/hooks";
+export { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./checkpoints/io";
+export { checkpointDir } from "./checkpoints/layout";
+export { GroupOptimizer } from "./loop/optim";
+export { suggestLrs, type LrPoint } from "./lr-find/suggest";

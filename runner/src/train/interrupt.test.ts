@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunEventBody } from "@tessera/shared";
 import { installInterrupt, interruptHook, InterruptedError, type Interrupt } from "./interrupt";
-import type { ResumePointWriter } from "./resume";
-import type { BatchLogs, LoopControl } from "./hooks";
+import type { ResumePointWriter } from "./resume/plan";
+import type { BatchLogs, LoopControl } from "./loop/hooks";
 
 let installed: Interrupt | null = null;
 afterEach(() => installed?.dispose());

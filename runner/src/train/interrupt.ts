@@ -1,13 +1,13 @@
 /**
- * Ctrl-C for a training run: the first SIGINT/SIGTERM asks the loop to stop after the current
+ * Ctrl-C for a training run: the first SIGINT/SIGTERM/SIGHUP (a closed terminal or ssh session) asks the loop to stop after the current
  * batch (it then writes a resume point and `run_interrupted` and exits 130); a second one ends the
  * process at once (the signal's default action; shells report 130). Ending at once corrupts nothing: events are whole lines written synchronously,
  * and checkpoints and resume points are swapped in by rename, so the folder stays resumable.
  */
 import { ExitError } from "../errors";
-import type { TrainHooks } from "./hooks";
-import type { ResumePointWriter } from "./resume";
-import type { Emit } from "./callbacks";
+import type { TrainHooks } from "./loop/hooks";
+import type { ResumePointWriter } from "./resume/plan";
+import type { Emit } from "./loop/callbacks";
 
 /** Thrown out of the loop after an interrupt was recorded; exit code 130 like a shell's Ctrl-C. */
 export class InterruptedError extends ExitError {
@@ -30,8 +30,11 @@ export interface Interrupt {
   dispose(): void;
 }
 
+/** The signals that stop a run at a batch boundary; SIGHUP's default (exit at once) left a stale lock. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
 /**
- * Installs the SIGINT/SIGTERM handlers. The first signal sets the request and removes them again,
+ * Installs the SIGINT/SIGTERM/SIGHUP handlers. The first signal sets the request and removes them again,
  * so a second signal meets the default action and ends the process at once — even while the loop
  * is busy computing and no JS handler could run (a handler would wait for the next batch).
  */
@@ -39,8 +42,7 @@ export function installInterrupt(opts: { say?: (text: string) => void } = {}): I
   const say = opts.say ?? ((text: string) => process.stderr.write(`${text}\n`));
   let requested = false;
   const dispose = () => {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   };
   function onSignal(signal: NodeJS.Signals) {
     requested = true;
@@ -50,8 +52,7 @@ export function installInterrupt(opts: { say?: (text: string) => void } = {}): I
         `(${signal === "SIGINT" ? "Ctrl-C" : signal} again quits at once; the run stays resumable)`,
     );
   }
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   return {
     requested: () => requested,
     request: () => {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { FORMAT, RUN_FILES, type Monitor, type RunSummary } from "@tessera/shared";
 import type { FoldResult } from "./fold";
-import { meanStd, mostConfused, topLossIndices } from "./metrics";
+import { meanStd, mostConfused, topLossIndices } from "@tessera/shared";
 
 /** One row of `top_losses/top_losses.json`. */
 export interface TopLoss {
@@ -94,6 +94,6 @@ export async function writeTopLosses(runDir: string, result: FoldResult, k = 9):
       image: `${RUN_FILES.topLosses}/${name}`,
     });
   }
-  writeFileSync(join(dir, "top_losses.json"), `${JSON.stringify(rows, null, 2)}\n`);
+  writeFileSync(join(runDir, RUN_FILES.topLossesIndex), `${JSON.stringify(rows, null, 2)}\n`);
   return rows;
 }

@@ -6,12 +6,9 @@ import { TRPCError, tracked } from "@trpc/server";
 import { z } from "zod";
 import type { RunEvent } from "@tessera/shared";
 import { publicProcedure, router } from "../trpc";
-import { join } from "node:path";
-import { RUN_FILES } from "@tessera/shared";
-import { readNewEvents } from "../store/jsonl";
+import { readEvents, tailEvents } from "@tessera/shared/runstore";
 import { resolveRunDir } from "../store/paths";
 import { listRunRows, readRunDetail, type RunRow } from "../store/runs";
-import { tailEvents } from "@tessera/runner/runs/tail";
 import { compareRuns } from "../store/compare";
 
 /** A run id as the store names folders; `../`, `/` and absolute paths fail here already. */
@@ -79,12 +76,12 @@ export const runsRouter = router({
   }),
 
   /**
-   * Every event written so far, in one response: a 100k-batch run loads in one JSON document
+   * Every event written so far that counts (events a resume superseded are dropped), in one response: a 100k-batch run loads in one JSON document
    * instead of 100k SSE messages. The page then subscribes from `lastSeq`, so nothing written
    * in between is lost (the subscription reads the file from there on).
    */
   backlog: publicProcedure.input(z.object({ id: runId })).query(async ({ input }) => {
-    const events = await readNewEvents(join(resolveRunDir(input.id), RUN_FILES.events), { offset: 0 });
+    const events = readEvents(resolveRunDir(input.id));
     return { events, lastSeq: events.at(-1)?.seq ?? -1 };
   }),
 

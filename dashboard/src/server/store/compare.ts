@@ -4,7 +4,7 @@
  */
 import { parse } from "yaml";
 import type { RunEvent } from "@tessera/shared";
-import { diffConfigDocuments, type ConfigChange } from "@tessera/shared";
+import { bestEpoch, diffConfigDocuments, foldEpochs, type ConfigChange } from "@tessera/shared";
 import { readAllEvents, readRunDetail } from "./runs";
 
 export interface EpochPoint {
@@ -30,24 +30,21 @@ export interface ComparedRun {
   diff: ConfigChange[];
 }
 
+/** The epochs that count (the shared rule: a superseded epoch never does), as chart points. */
 function curves(events: RunEvent[]): Pick<ComparedRun, "classes" | "epochs" | "confusion"> {
-  let classes: string[] = [];
-  const epochs: EpochPoint[] = [];
-  let confusion: number[][] | null = null;
-  for (const e of events) {
-    if (e.type === "run_started") classes = e.classes;
-    if (e.type === "epoch") {
-      epochs.push({
-        x: epochs.length + 1,
-        stage: e.stage,
-        trainLoss: e.train_loss,
-        validLoss: e.valid_loss,
-        validAccuracy: e.valid_accuracy,
-      });
-      confusion = e.confusion;
-    }
-  }
-  return { classes, epochs, confusion };
+  const started = events.find((e) => e.type === "run_started");
+  const epochs = foldEpochs(events);
+  return {
+    classes: started?.type === "run_started" ? started.classes : [],
+    epochs: epochs.map((e, i) => ({
+      x: i + 1,
+      stage: e.stage,
+      trainLoss: e.train_loss,
+      validLoss: e.valid_loss,
+      validAccuracy: e.valid_accuracy,
+    })),
+    confusion: epochs.at(-1)?.confusion ?? null,
+  };
 }
 
 /** Compares runs by id; throws NOT_FOUND-style errors for a missing run. */
@@ -59,7 +56,6 @@ export async function compareRuns(ids: string[]): Promise<{ runs: ComparedRun[] 
       const id = ids[i]!;
       if (!d) throw new Error(`no run ${id} in the run store`);
       const c = curves(await readAllEvents(id));
-      const accs = c.epochs.map((p) => p.validAccuracy);
       return {
         id,
         name: d.meta.name,
@@ -67,8 +63,8 @@ export async function compareRuns(ids: string[]): Promise<{ runs: ComparedRun[] 
         ...c,
         classes: d.summary?.classes ?? c.classes,
         confusion: d.summary?.confusion ?? c.confusion,
-        best: accs.length ? Math.max(...accs) : null,
-        last: accs.at(-1) ?? null,
+        best: bestEpoch(c.epochs.map((p) => ({ valid_accuracy: p.validAccuracy })))?.valid_accuracy ?? null,
+        last: c.epochs.at(-1)?.validAccuracy ?? null,
         lastValidLoss: c.epochs.at(-1)?.validLoss ?? null,
         diff: i === 0 ? [] : diffConfigDocuments(configs[0], configs[i]),
       };

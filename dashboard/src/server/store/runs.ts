@@ -1,9 +1,8 @@
 /**
  * Reading runs for the dashboard: one row per run folder for the Runs table, and one whole run
- * for the Run page. Rows are kept up to date incrementally (only bytes appended since the last
- * poll are parsed), unlike the runner's `listRuns`, which re-reads every file: the Runs page
- * polls every 2 s and must stay cheap with 1,000 runs. Live events come from the runner's
- * `tailEvents`; superseded batches are dropped with the runner's `dropSuperseded`.
+ * for the Run page. Rows come from the shared run-store read side (`@tessera/shared/runstore`),
+ * the same fold `tessera ls` prints: only bytes appended since the last poll are parsed, so the
+ * Runs page can poll every 2 s over 1,000 runs, and a resumed run's superseded epochs never count.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,10 +16,7 @@ import {
   type RunStatus,
   type RunSummary,
 } from "@tessera/shared";
-import { hostname } from "node:os";
-import { processAlive } from "@tessera/runner/runs/lock";
-import { dropSuperseded } from "@tessera/runner/runs/parse";
-import { readNewEvents, type JsonlCursor } from "./jsonl";
+import { lockHeld, lockState, readEvents, scanEvents } from "@tessera/shared/runstore";
 import { resolveRunDir, runsDir } from "./paths";
 
 /** One line of the Runs table. */
@@ -45,68 +41,7 @@ export interface RunRow {
   stale: boolean;
 }
 
-interface Folded {
-  status: RunStatus | null;
-  best: number | null;
-  last: number | null;
-  stage: string | null;
-  stageIndex: number | null;
-  epoch: number | null;
-  epochs: number | null;
-  lastSeq: number;
-  lastTime: string | null;
-}
-
-const emptyFold = (): Folded => ({
-  status: null,
-  best: null,
-  last: null,
-  stage: null,
-  stageIndex: null,
-  epoch: null,
-  epochs: null,
-  lastSeq: -1,
-  lastTime: null,
-});
-
-/** Folds one event into the row summary; the events are the live truth, meta.json may lag. */
-export function foldEvent(f: Folded, e: RunEvent): void {
-  f.lastSeq = Math.max(f.lastSeq, e.seq);
-  f.lastTime = e.time;
-  switch (e.type) {
-    case "stage_started":
-      f.stage = e.stage;
-      f.stageIndex = e.index;
-      f.epochs = e.epochs;
-      f.epoch = null;
-      break;
-    case "epoch":
-      f.last = e.valid_accuracy;
-      f.best = f.best === null ? e.valid_accuracy : Math.max(f.best, e.valid_accuracy);
-      f.stage = e.stage;
-      f.epoch = e.epoch;
-      break;
-    case "run_started":
-    case "run_resumed":
-      f.status = "running";
-      break;
-    case "run_finished":
-      f.status = "finished";
-      break;
-    case "run_failed":
-      f.status = "failed";
-      break;
-    case "run_interrupted":
-      f.status = "interrupted";
-      break;
-    default:
-      break;
-  }
-}
-
 interface CacheEntry {
-  cursor: JsonlCursor;
-  fold: Folded;
   meta: RunMeta | null;
   metaMtime: number;
 }
@@ -120,22 +55,11 @@ async function readJson<T>(file: string): Promise<T | null> {
   }
 }
 
-/**
- * Whether the process holding the run's `.lock` still exists (same check as the runner's
- * `listRuns`). A lock from another host cannot be checked here and counts as alive.
- */
-async function writerAlive(dir: string): Promise<boolean> {
-  const lock = await readJson<{ pid?: number; host?: string }>(join(dir, RUN_FILES.lock));
-  if (!lock || typeof lock.pid !== "number") return false;
-  if (lock.host && lock.host !== hostname()) return true;
-  return processAlive(lock.pid);
-}
-
 /** The current row of one run folder, or null when it is not a readable run. */
 async function rowOf(id: string, dir: string): Promise<RunRow | null> {
   let entry = cache.get(dir);
   if (!entry) {
-    entry = { cursor: { offset: 0 }, fold: emptyFold(), meta: null, metaMtime: -1 };
+    entry = { meta: null, metaMtime: -1 };
     cache.set(dir, entry);
   }
   const metaFile = join(dir, RUN_FILES.meta);
@@ -150,20 +74,12 @@ async function rowOf(id: string, dir: string): Promise<RunRow | null> {
   }
   const meta = entry.meta;
   if (!meta || meta.format !== FORMAT) return null;
-  const eventsFile = join(dir, RUN_FILES.events);
-  // one stat per poll for a run that did not move; open and parse only when it grew
-  const size = await stat(eventsFile).then(
-    (s) => s.size,
-    () => 0,
-  );
-  if (size !== entry.cursor.offset)
-    for (const e of await readNewEvents(eventsFile, entry.cursor)) foldEvent(entry.fold, e);
-  const f = entry.fold;
+  const f = scanEvents(join(dir, RUN_FILES.events)).progress();
   const status = meta.status !== "running" ? meta.status : (f.status ?? meta.status);
-  const end = meta.ended ?? (status === "running" ? new Date().toISOString() : f.lastTime);
+  const end = meta.ended ?? (status === "running" ? new Date().toISOString() : f.last_time);
   return {
     id,
-    stale: status === "running" && !(await writerAlive(dir)),
+    stale: status === "running" && !lockHeld(lockState(dir)),
     name: meta.name,
     status,
     started: meta.started,
@@ -171,13 +87,13 @@ async function rowOf(id: string, dir: string): Promise<RunRow | null> {
     seconds: end ? Math.max(0, (Date.parse(end) - Date.parse(meta.started)) / 1000) : 0,
     backend: meta.backend?.name ?? null,
     configHash: meta.config_hash,
-    bestAccuracy: f.best,
-    lastAccuracy: f.last,
+    bestAccuracy: f.best_valid_accuracy,
+    lastAccuracy: f.last_valid_accuracy,
     stage: f.stage,
-    stageIndex: f.stageIndex,
+    stageIndex: f.stage_index,
     epoch: f.epoch,
-    epochs: f.epochs,
-    lastSeq: f.lastSeq,
+    epochs: f.stage_epochs,
+    lastSeq: f.last_seq,
   };
 }
 
@@ -224,7 +140,7 @@ function planOf(configYaml: string): { name: string; epochs: number }[] {
 async function topLossesOf(dir: string): Promise<TopLoss[]> {
   const folder = join(dir, RUN_FILES.topLosses);
   const files = (await readdir(folder).catch(() => [] as string[])).filter((f) => /\.(png|jpe?g|webp)$/i.test(f));
-  const index = await readJson<(Omit<TopLoss, "file"> & { image?: string })[]>(join(folder, "top_losses.json"));
+  const index = await readJson<(Omit<TopLoss, "file"> & { image?: string })[]>(join(dir, RUN_FILES.topLossesIndex));
   if (Array.isArray(index)) {
     return index
       .map(({ image, ...row }) => ({ ...row, file: (image ?? "").replace(/^.*\//, "") }))
@@ -251,8 +167,7 @@ export async function readRunDetail(id: string): Promise<RunDetail | null> {
   };
 }
 
-/** All events of a run (for compare), superseded batch lines dropped. */
+/** All events of a run that count (torn lines skipped, events a resume superseded dropped). */
 export async function readAllEvents(id: string): Promise<RunEvent[]> {
-  const events = await readNewEvents(join(resolveRunDir(id), RUN_FILES.events), { offset: 0 });
-  return dropSuperseded(events);
+  return readEvents(resolveRunDir(id));
 }

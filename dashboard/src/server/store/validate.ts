@@ -5,7 +5,8 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
+import { configsDir } from "./paths";
 
 export interface ValidationResult {
   ok: boolean;
@@ -36,6 +37,10 @@ function problemsOf(doc: unknown): string[] {
   return [];
 }
 
+function configRoots(): string {
+  return [configsDir(), process.env.TESSERA_CONFIG_ROOTS].filter(Boolean).join(delimiter);
+}
+
 /** Runs the CLI's validation on one file (already resolved inside the configs folder). */
 export function validateConfigFile(file: string): Promise<ValidationResult> {
   const root = repoRoot();
@@ -44,7 +49,9 @@ export function validateConfigFile(file: string): Promise<ValidationResult> {
     execFile(
       tsx,
       [join(root, "runner", "src", "cli", "bin.ts"), "validate", file, "--json"],
-      { cwd: root, timeout: 60_000, maxBuffer: 4 << 20 },
+      // Bases may come from anywhere in the configs folder (`sub/x.yaml` extending `../base.yaml`),
+      // and from nowhere else the server's own environment does not already allow.
+      { cwd: root, timeout: 60_000, maxBuffer: 4 << 20, env: { ...process.env, TESSERA_CONFIG_ROOTS: configRoots() } },
       (error, stdout, stderr) => {
         let problems: string[] = [];
         try {

@@ -43,11 +43,7 @@ export function conv2dBackpropFilter(
   if (fh === 1 && fw === 1 && top === 0 && left === 0) {
     let xs = x;
     if (sh > 1 || sw > 1 || bottom < 0 || right < 0) {
-      xs = s.run(
-        "StridedSlice",
-        { x },
-        stridedAttrs([0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, cin], [1, sh, sw, 1]),
-      );
+      xs = s.pickPixels(x, oh, ow, sh, sw);
     }
     // XNNPACK multiplies only untransposed operands (BatchMatMul with transposeA is a ~10x slower
     // loop), so transpose the smaller of the two activations explicitly.
@@ -95,10 +91,6 @@ export function conv2dBackpropFilter(
 }
 
 const mm = { transposeA: false, transposeB: false };
-
-function stridedAttrs(begin: number[], end: number[], strides: number[]) {
-  return { begin, end, strides, beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 };
-}
 
 const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) =>
   withScope(backend as KernelBackend, (s) =>

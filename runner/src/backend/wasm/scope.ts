@@ -46,9 +46,66 @@ export class KernelScope {
     return this.run("Transpose", { x }, { perm });
   }
 
-  /** Slice with `begin`/`size` per axis (the Slice kernel). */
+  /**
+   * Slice with `begin`/`size` per axis. For float32 this copies straight out of the wasm heap:
+   * wasm's Slice kernel first copies its whole input out of the heap (`readSync`), which costs more
+   * than the slice itself when the kernels here take a part of a large tensor. One `set` per
+   * innermost contiguous run (the trailing axes taken whole are merged into it): a memory copy,
+   * not an arithmetic loop.
+   */
   slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
-    return this.run("Slice", { x }, { begin, size });
+    if (x.dtype !== "float32") return this.run("Slice", { x }, { begin, size });
+    const shape = x.shape;
+    const wasm = this.backend as unknown as WasmHeapAccess;
+    const out = wasm.makeOutput(size, "float32");
+    this.temps.push(out);
+    // Views taken after makeOutput, which may grow (and so detach) the heap.
+    const src = wasm.typedArrayFromHeap(x);
+    const dst = wasm.typedArrayFromHeap(out);
+    const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    let k = shape.length - 1;
+    let run = 1;
+    while (k >= 0 && size[k] === shape[k]) run *= size[k--]!;
+    if (k < 0 || dst.length === 0) {
+      dst.set(src.subarray(0, dst.length));
+      return out;
+    }
+    run *= size[k]!;
+    const idx = new Array<number>(k).fill(0);
+    for (let o = 0; o < dst.length; o += run) {
+      let off = begin[k]! * strides[k]!;
+      for (let i = 0; i < k; i++) off += (begin[i]! + idx[i]!) * strides[i]!;
+      dst.set(src.subarray(off, off + run), o);
+      for (let i = k - 1; i >= 0 && ++idx[i]! === size[i]; i--) idx[i] = 0;
+    }
+    return out;
+  }
+
+  /**
+   * Every `sh`-th row and `sw`-th column of an NHWC float32 tensor, starting at 0: `[n, oh, ow, c]`
+   * (a 1x1 strided conv's input pixels). One `set` of c values per pixel out of the heap; wasm's
+   * StridedSlice runs an element loop (~40x slower on a ResNet-50 shortcut's input).
+   */
+  pickPixels(x: TensorInfo, oh: number, ow: number, sh: number, sw: number): TensorInfo {
+    const [n = 1, h = 1, w = 1, c = 1] = x.shape;
+    if ((oh - 1) * sh >= h || (ow - 1) * sw >= w)
+      throw new Error(`pickPixels: ${oh}x${ow} stride ${sh}x${sw} exceeds ${h}x${w}`);
+    const wasm = this.backend as unknown as WasmHeapAccess;
+    const out = wasm.makeOutput([n, oh, ow, c], "float32");
+    this.temps.push(out);
+    const src = wasm.typedArrayFromHeap(x);
+    const dst = wasm.typedArrayFromHeap(out);
+    let o = 0;
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < oh; i++) {
+        const row = (b * h + i * sh) * w;
+        for (let j = 0; j < ow; j++, o += c) {
+          const off = (row + j * sw) * c;
+          dst.set(src.subarray(off, off + c), o);
+        }
+      }
+    }
+    return out;
   }
 
   /**

@@ -12,7 +12,7 @@ import {
   startDashboard,
   type DashboardOptions,
   type RunningDashboard,
-} from "../../../../dashboard/serve";
+} from "@tessera/dashboard/serve";
 
 export { startDashboard, type DashboardOptions, type RunningDashboard };
 

@@ -1,7 +1,7 @@
 /** `tessera eval <run> [--data <folder|config>] [--json]`: the best checkpoint on labelled images. */
 import { resolveRunRef, runsDirFrom } from "../../runs";
-import { evalRun } from "../../train/eval-run";
-import { inferenceBackend } from "../../train/inference";
+import { evalRun } from "../../inference/eval-run";
+import { inferenceBackend } from "../../inference/predict";
 
 export interface EvalCommandOptions {
   data?: string;

@@ -1,7 +1,8 @@
 /** `tessera export <run> --out dir [--format tfjs|onnx|web]`: a self-describing model folder. */
 import { ExitError } from "../../errors";
 import { resolveRunRef, runsDirFrom } from "../../runs";
-import { exportRun, type ExportFormat } from "../../train/export-run";
+import { exportRun, type ExportFormat } from "../../inference/export";
+import { checkpointLabel } from "../../inference/predict";
 
 export interface ExportCommandOptions {
   out: string;
@@ -27,12 +28,14 @@ export async function exportCommand(ref: string, opts: ExportCommandOptions): Pr
     throw new ExitError(`--bake-preprocessing and --batch apply to --format onnx only`);
   const opset = integer("--opset", opts.opset ?? "17", 1);
   if (opset < 13 || opset > 21) throw new ExitError(`--opset ${opset}: expected an integer from 13 to 21`);
-  const { out, files } = await exportRun(dir, opts.out, {
+  const { out, files, checkpoint } = await exportRun(dir, opts.out, {
     format,
     checkpoint: opts.checkpoint ?? "best",
     opset,
     batch: (opts.batch ?? "dynamic") === "dynamic" ? "dynamic" : integer("--batch", opts.batch!, 1),
     bakePreprocessing: opts.bakePreprocessing ?? false,
   });
-  process.stderr.write(`exported ${dir} (${format})\n  to ${out}: ${files.join(", ")}\n`);
+  process.stderr.write(
+    `exported ${dir} (${format}, ${checkpointLabel(checkpoint)})\n  to ${out}: ${files.join(", ")}\n`,
+  );
 }

@@ -1,7 +1,7 @@
 /** `tessera lr-find <config> [--stage name] [--seeds n] [--set k=v]... [--backend b] [--json]`. */
 import type { BackendName } from "@tessera/shared";
 import { UsageError } from "../../errors";
-import { lrFindExperiment } from "../../train/lr-find-run";
+import { lrFindExperiment } from "../../train/lr-find/run";
 import { lrChart } from "./lr-chart";
 import { progressHooks } from "./run-progress";
 

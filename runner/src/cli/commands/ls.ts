@@ -1,5 +1,6 @@
 /** `tessera ls [--runs-dir d] [--json]`: the runs, newest first, with their progress and best accuracy. */
 import { listRuns, runsDirFrom, type RunListing } from "../../runs";
+import { MISSING } from "@tessera/shared";
 import { pct, printJson, say, table } from "../../runs/cli-text";
 
 export interface LsOptions {
@@ -8,7 +9,11 @@ export interface LsOptions {
 }
 
 function statusOf(row: RunListing): string {
-  return row.stale ? "killed (resumable)" : row.meta.status;
+  if (row.damaged) return "damaged";
+  if (row.stale) return "killed (resumable)";
+  // Another host's writer cannot be checked from here: the run may be live there (shared storage).
+  if (row.lock.held === "elsewhere") return `${row.meta.status} (locked on ${row.lock.lock.host})`;
+  return row.meta.status;
 }
 
 /** Lists the runs dir; `--json` prints `{ runs_dir, runs: [...] }` on stdout. */
@@ -22,8 +27,13 @@ export async function lsCommand(opts: LsOptions = {}): Promise<void> {
         id: r.meta.id,
         dir: r.dir,
         name: r.meta.name,
-        status: r.meta.status,
+        status: r.damaged ? "damaged" : r.meta.status,
         stale: r.stale,
+        damaged: r.damaged,
+        locked_by:
+          r.lock.held === "here" || r.lock.held === "elsewhere"
+            ? { pid: r.lock.lock.pid, host: r.lock.lock.host }
+            : null,
         started: r.meta.started,
         ended: r.meta.ended,
         attempt: r.meta.attempt,
@@ -49,13 +59,14 @@ export async function lsCommand(opts: LsOptions = {}): Promise<void> {
       rows.map((r) => [
         r.meta.id,
         statusOf(r),
-        r.stage === null ? "-" : r.fold === null ? r.stage : `${r.stage} (fold ${r.fold})`,
-        r.epoch ?? "-",
+        r.stage === null ? MISSING : r.fold === null ? r.stage : `${r.stage} (fold ${r.fold})`,
+        r.epoch ?? MISSING,
         pct(r.best_valid_accuracy),
         pct(r.last_valid_accuracy),
-        r.meta.backend?.name ?? "-",
+        r.meta.backend?.name ?? MISSING,
       ]),
     ),
   );
   say(`${rows.length} run${rows.length === 1 ? "" : "s"} in ${runsDir}`);
+  for (const r of rows.filter((row) => row.damaged)) say(`damaged: ${r.meta.id}: ${r.damaged}`);
 }

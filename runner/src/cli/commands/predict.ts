@@ -1,7 +1,7 @@
 /** `tessera predict <run> <images|folder>... [--json]`: label new images with the best checkpoint. */
 import { ExitError } from "../../errors";
 import { resolveRunRef, runsDirFrom } from "../../runs";
-import { inferenceBackend, listImages, openRunModel, predictFiles } from "../../train/inference";
+import { checkpointLabel, inferenceBackend, listImages, openRunModel, predictFiles } from "../../inference/predict";
 
 export interface PredictCommandOptions {
   runsDir?: string;
@@ -19,8 +19,13 @@ export async function predictCommand(ref: string, images: string[], opts: Predic
   await inferenceBackend();
   const model = await openRunModel(dir);
   const { predictions, failed } = await predictFiles(model, files);
+  const { stage, epoch, fold, monitor, value } = model.info;
+  process.stderr.write(`tessera predict: ${checkpointLabel(model.info)}\n`);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ run: dir, classes: model.classes, predictions, failed }, null, 2)}\n`);
+    const checkpoint = { stage, epoch, fold: fold ?? null, monitor, value };
+    process.stdout.write(
+      `${JSON.stringify({ run: dir, checkpoint, classes: model.classes, predictions, failed }, null, 2)}\n`,
+    );
   } else {
     for (const p of predictions) process.stdout.write(`${p.file}\t${p.label}\t${p.probability.toFixed(4)}\n`);
   }

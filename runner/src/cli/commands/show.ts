@@ -1,9 +1,10 @@
 /** `tessera show <run> [--json]`: one run's meta, stages, epochs, checkpoints and final metrics. */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "../../train/activation-record";
-import { describeRun, type RunDescription } from "../../runs/describe";
+import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "../../train/activation-cache/record";
+import { describeRun, type RunDescription } from "@tessera/shared/runstore";
 import { readRun, resolveRunRef, runsDirFrom } from "../../runs";
+import { MISSING } from "@tessera/shared";
 import { num, pct, printJson, say, table } from "../../runs/cli-text";
 
 export interface ShowOptions {
@@ -30,10 +31,10 @@ export function renderRun(d: RunDescription, activationCache: ActivationCacheRec
     `${m.id}  ${m.status}${m.attempt > 1 ? ` (attempt ${m.attempt})` : ""}`,
     `  folder   ${d.dir}`,
     `  config   ${m.name}  hash ${m.config_hash}  seed ${m.seed}`,
-    `  data     hash ${m.data_hash ?? "-"}  split ${m.split_hash ?? "-"}  skipped images ${m.skipped_images}`,
-    `  backend  ${m.backend ? `${m.backend.name} ${m.backend.version}${m.backend.threads ? ` (${m.backend.threads} threads)` : ""}` : "-"}`,
+    `  data     hash ${m.data_hash ?? MISSING}  split ${m.split_hash ?? MISSING}  skipped images ${m.skipped_images}`,
+    `  backend  ${m.backend ? `${m.backend.name} ${m.backend.version}${m.backend.threads ? ` (${m.backend.threads} threads)` : ""}` : MISSING}`,
     `  time     ${m.started} -> ${m.ended ?? "(not ended)"}`,
-    `  git      ${m.git_commit ?? "-"}  host ${m.host}`,
+    `  git      ${m.git_commit ?? MISSING}  host ${m.host}`,
   ];
   if (d.stages.length) {
     lines.push("", "Stages");
@@ -44,12 +45,12 @@ export function renderRun(d: RunDescription, activationCache: ActivationCacheRec
           d.stages.map((s) => [
             s.index,
             s.name,
-            s.fold ?? "-",
+            s.fold ?? MISSING,
             s.size,
             s.epochs,
             s.trainable.join(","),
             s.schedule.name,
-            s.best ? `${num(s.best.value)} @ epoch ${s.best.epoch}` : "-",
+            s.best ? `${num(s.best.value)} @ epoch ${s.best.epoch}` : MISSING,
           ]),
         ),
       ),

@@ -48,6 +48,10 @@ beforeAll(async () => {
       return;
     }
     res.writeHead(200, { "content-length": body.length });
+    if (req.url === "/stall") {
+      res.write(body.subarray(0, 1_000)); // then nothing, connection open: a stalled server
+      return;
+    }
     if (req.url === "/drop") {
       // Send a third, then cut the connection: an interrupted download.
       res.write(body.subarray(0, 100_000), () => res.destroy());
@@ -75,7 +79,7 @@ describe("download", () => {
 
   it("resumes an interrupted download with a Range request", async () => {
     const dest = join(dir, "drop.bin");
-    await expect(download({ url: `${base}/drop`, dest, sha256: sha(payload) })).rejects.toThrow(
+    await expect(download({ url: `${base}/drop`, dest, sha256: sha(payload), retries: 0 })).rejects.toThrow(
       /download interrupted after \d+ bytes .*run the same command again to resume/,
     );
     const partial = (await readFile(`${dest}.part`)).length;
@@ -87,6 +91,27 @@ describe("download", () => {
     expect(r.resumedFrom).toBe(partial);
     expect(sha(await readFile(dest))).toBe(sha(payload)); // not toEqual: deep-equal over 300k bytes takes seconds
     expect(existsSync(`${dest}.part`)).toBe(false);
+  });
+
+  it("retries a dropped connection by itself, resuming with a Range request", async () => {
+    const dest = join(dir, "retried.bin");
+    ranges.length = 0;
+    const r = await download({ url: `${base}/drop`, dest, sha256: sha(payload) });
+    expect(ranges).toEqual([undefined, "bytes=100000-"]);
+    expect(r.resumedFrom).toBe(100_000);
+    expect(sha(await readFile(dest))).toBe(sha(payload));
+  });
+
+  it("gives up on a stalled connection after stallMs, keeping the bytes for a later resume", async () => {
+    const dest = join(dir, "stalled.bin");
+    const err = await download({ url: `${base}/stall`, dest, sha256: null, stallMs: 300, retries: 0 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toMatch(
+      /stall\b.*interrupted after 1000 bytes|interrupted after 1000 bytes.*no data for 0.3 s/,
+    );
+    expect((await readFile(`${dest}.part`)).length).toBe(1_000);
   });
 
   it("starts over when the server ignores Range", async () => {

@@ -1,7 +1,9 @@
 /**
- * A resumable, checksummed HTTP download: bytes go to `<dest>.part`; a second call after an
- * interruption asks for the rest with an HTTP Range request (and starts over when the server
- * ignores it); the finished file is checked against its sha256 before it is renamed into place.
+ * The one resumable, checksummed HTTP download (data sets and pretrained weights): bytes go to
+ * `<dest>.part`; a dropped or stalled connection is retried (`retries` times, resuming), and a
+ * later call after a failure asks for the rest with an HTTP Range request (starting over when the
+ * server ignores it); the finished file is checked against its sha256 before it is renamed into
+ * place. A connection that delivers nothing for `stallMs` counts as dropped.
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -20,6 +22,12 @@ export interface DownloadOptions {
   /** Bytes so far and the total when the server says it. */
   onProgress?: (done: number, total: number | null) => void;
   signal?: AbortSignal;
+  /** Tries after the first when the connection drops or stalls (each resumes). @default 2 */
+  retries?: number;
+  /** No byte for this long counts as a dropped connection. @default 30_000 */
+  stallMs?: number;
+  /** The error a failure becomes (default DataError; weights use WeightsUnreachableError). */
+  errorOf?: (message: string) => Error;
 }
 
 export interface DownloadResult {
@@ -45,21 +53,87 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Downloads `url` to `dest`, resuming a `<dest>.part` left by an earlier try. */
+/** Downloads `url` to `dest`, resuming a `<dest>.part` left by an earlier try, retrying drops and stalls. */
 export async function download(opts: DownloadOptions): Promise<DownloadResult> {
+  const retries = opts.retries ?? 2;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await downloadOnce(opts);
+    } catch (error) {
+      if (!(error instanceof DownloadDropped) && !(error instanceof DataError)) throw error; // a bug, not the network
+      const retryable = error instanceof DownloadDropped && !opts.signal?.aborted;
+      if (!retryable || attempt >= retries) throw (opts.errorOf ?? toDataError)((error as Error).message);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 5_000)));
+    }
+  }
+}
+
+const toDataError = (message: string): Error => new DataError(message);
+
+/** A connection that failed, dropped or stalled: worth another (resuming) try. */
+class DownloadDropped extends Error {}
+
+async function downloadOnce(opts: DownloadOptions): Promise<DownloadResult> {
   const part = `${opts.dest}.part`;
   await mkdir(dirname(opts.dest), { recursive: true });
   const have = (await stat(part).catch(() => null))?.size ?? 0;
+  const stall = stallGuard(opts.stallMs ?? 30_000, opts.signal);
   let response: Response;
   try {
     response = await fetch(opts.url, {
       headers: have > 0 ? { Range: `bytes=${have}-` } : {},
-      signal: opts.signal ?? null,
+      signal: stall.signal,
       redirect: "follow",
     });
   } catch (error) {
-    throw new DataError(`${opts.url}: download failed (${(error as Error).cause ?? (error as Error).message})`);
+    stall.stop();
+    throw new DownloadDropped(
+      `${opts.url}: download failed (${stall.reason() ?? (error as Error).cause ?? (error as Error).message})`,
+    );
   }
+  try {
+    return await receive(opts, response, part, have, stall.poke);
+  } finally {
+    stall.stop();
+  }
+}
+
+/** An abort signal that fires when `poke` has not been called for `ms` (or when `outer` aborts). */
+function stallGuard(ms: number, outer?: AbortSignal) {
+  const controller = new AbortController();
+  let stalled = false;
+  const fire = () => {
+    stalled = true;
+    controller.abort(new Error(`no data for ${ms / 1000} s`));
+  };
+  let timer = setTimeout(fire, ms);
+  const onOuter = () => controller.abort(outer?.reason);
+  outer?.addEventListener("abort", onOuter);
+  return {
+    signal: controller.signal,
+    poke: () => {
+      clearTimeout(timer);
+      timer = setTimeout(fire, ms);
+    },
+    reason: () => (stalled ? `stalled: no data for ${ms / 1000} s` : null),
+    stop: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onOuter);
+    },
+  };
+}
+
+async function receive(
+  opts: DownloadOptions,
+  response: Response,
+  part: string,
+  have: number,
+  poke: () => void,
+): Promise<DownloadResult> {
+  const progress = (done: number, total: number | null) => {
+    poke();
+    opts.onProgress?.(done, total);
+  };
   let resumedFrom = 0;
   if (response.status === 416 && have > 0) {
     // The part file is already whole (or longer than the file): let the checksum decide.
@@ -67,9 +141,9 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
     resumedFrom = have;
   } else if (response.status === 206 && have > 0) {
     resumedFrom = have;
-    await save(response, part, "a", have, opts.onProgress).catch(interrupted(opts.url, part));
+    await save(response, part, "a", have, progress).catch(interrupted(opts.url, part));
   } else if (response.ok) {
-    await save(response, part, "w", 0, opts.onProgress).catch(interrupted(opts.url, part));
+    await save(response, part, "w", 0, progress).catch(interrupted(opts.url, part));
   } else {
     await response.body?.cancel();
     throw new DataError(`${opts.url}: download failed with HTTP ${response.status} ${response.statusText}`);
@@ -89,7 +163,7 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
 const interrupted = (url: string, part: string) => async (error: Error) => {
   const have = (await stat(part).catch(() => null))?.size ?? 0;
   const cause = (error.cause as Error | undefined)?.message ?? error.message;
-  throw new DataError(
+  throw new DownloadDropped(
     `${url}: download interrupted after ${have} bytes (${cause}); run the same command again to resume`,
   );
 };

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunModel } from "../../train/inference";
+import type { RunModel } from "../../inference/predict";
 import { encodeOnnx, toOnnx } from "./graph";
 
 export { encodeOnnx, toOnnx, OPSETS, type OnnxOptions } from "./graph";
