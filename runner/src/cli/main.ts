@@ -126,11 +126,33 @@ function createProgram(): Command {
 
   program
     .command("export")
-    .description("Write a self-describing model folder (tfjs model + classes + preprocessing).")
+    .description("Write a self-describing model folder: tfjs layers model, ONNX, or a static web page.")
     .argument("<run>", "run id or run folder")
     .requiredOption("--out <dir>", "output folder")
+    .addOption(new Option("--format <format>", "what to write").choices(["tfjs", "onnx", "web"]).default("tfjs"))
+    .addOption(new Option("--checkpoint <which>", "which checkpoint").choices(["best", "last"]).default("best"))
+    .option("--opset <n>", "ONNX opset (13-21)", "17")
+    .option("--batch <dynamic|N>", "ONNX batch dimension: symbolic, or a fixed size", "dynamic")
+    .option("--bake-preprocessing", "ONNX: put the normalisation into the graph (input is RGB 0..255)")
     .option("--runs-dir <dir>", "runs dir")
     .action(async (run: string, opts) => (await import("./commands/export")).exportCommand(run, opts));
+
+  program
+    .command("serve")
+    .description("Serve predictions over HTTP from a run or an export folder (POST /predict, GET /model, GET /health).")
+    .argument("<run|export-dir>", "run id, run folder, or a folder written by tessera export")
+    .option("--host <host>", "address to bind; other than loopback needs --token", "127.0.0.1")
+    .option("--port <port>", "port (0: any free one)", "8080")
+    .option("--token <token>", "access token required on every request (env TESSERA_TOKEN)")
+    .addOption(new Option("--engine <engine>", "inference engine").choices(["tfjs", "onnx"]).default("tfjs"))
+    .option("--max-batch <n>", "most images in one inference call", "16")
+    .option("--max-wait <ms>", "longest wait for a batch to fill", "5")
+    .option("--max-queue <n>", "images waiting beyond which requests get 503", "256")
+    .option("--max-image-mb <mb>", "largest accepted image file", "20")
+    .option("--allow-root <dir>", "folder JSON {path} requests may read from (default: none)")
+    .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)")
+    .option("--runs-dir <dir>", "runs dir")
+    .action(async (run: string, opts) => (await import("./commands/serve")).serveCommand(run, opts));
 
   program
     .command("ls")

@@ -13,7 +13,10 @@ import type { RunMeta } from "@tessera/shared";
 import { readMeta, readSummary } from "../runs";
 import { MODEL_JSON, WEIGHTS_BIN } from "../train/checkpoints/io";
 import { checkpointMetrics } from "./checkpoint-metrics";
-import { inferenceBackend, openRunModel } from "./predict";
+import { bestCheckpointDir, inferenceBackend, openRunModel } from "./predict";
+import { RUN_FILES } from "@tessera/shared";
+import { writeOnnxExport, type OnnxExportOptions } from "../export/onnx";
+import { writeWebExport } from "../export/web";
 
 /** The name of the description file in an exported folder. */
 export const EXPORT_MANIFEST = "tessera-model.json";
@@ -37,10 +40,29 @@ function readMetaOrExit(runDir: string): RunMeta {
   }
 }
 
+/** What `tessera export` writes: the tfjs layers model, an ONNX file, or a static web page. */
+export type ExportFormat = "tfjs" | "onnx" | "web";
+
+/** Options of {@link exportRun}. */
+export interface ExportOptions extends OnnxExportOptions {
+  /** @default "tfjs" */
+  format?: ExportFormat;
+  /** Which checkpoint to export. @default "best" */
+  checkpoint?: "best" | "last";
+}
+
+function checkpointDirOf(runDir: string, which: "best" | "last"): string {
+  if (which === "best") return bestCheckpointDir(runDir);
+  const dir = join(runDir, RUN_FILES.lastCheckpoint);
+  if (!existsSync(join(dir, MODEL_JSON))) throw new ExitError(`--checkpoint last: ${dir}/${MODEL_JSON} is missing`);
+  return dir;
+}
+
 /** Writes the export folder; refuses a non-empty folder that is not an earlier export. */
 export async function exportRun(
   runDir: string,
   out: string,
+  opts: ExportOptions = {},
 ): Promise<{ out: string; files: string[]; checkpoint: { stage: string; epoch: number; fold: number | null } }> {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new ExitError(`--out ${out}: is a file, not a folder`);
   if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, EXPORT_MANIFEST))) {
@@ -48,10 +70,8 @@ export async function exportRun(
   }
   // Without a chosen backend tfjs falls back to cpu and prints its "install tfjs-node" banner.
   await inferenceBackend();
-  const m = await openRunModel(runDir);
-  m.model.dispose();
-  ensureOutDir(out);
-  for (const f of [MODEL_JSON, WEIGHTS_BIN]) copyFileSync(join(m.checkpointDir, f), join(out, f));
+  const format = opts.format ?? "tfjs";
+  const m = await openRunModel(runDir, checkpointDirOf(runDir, opts.checkpoint ?? "best"));
   const meta = readMetaOrExit(runDir);
   const summary = readSummary(runDir, () => undefined);
   const manifest = {
@@ -78,10 +98,25 @@ export async function exportRun(
     // The metrics of the weights in this folder (the best checkpoint's epoch), not the final epoch's.
     metrics: checkpointMetrics(runDir, m.info, summary),
   };
+  let files: string[];
+  try {
+    ensureOutDir(out);
+    if (format === "onnx") {
+      const written = writeOnnxExport(m, out, opts, manifest);
+      files = written.files;
+      Object.assign(manifest, { format_kind: "onnx", input: written.input, normalize: written.normalize });
+    } else {
+      for (const f of [MODEL_JSON, WEIGHTS_BIN]) copyFileSync(join(m.checkpointDir, f), join(out, f));
+      files = [MODEL_JSON, WEIGHTS_BIN];
+      if (format === "web") files.push(...writeWebExport(out, manifest));
+    }
+  } finally {
+    m.model.dispose();
+  }
   writeFileSync(join(out, EXPORT_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   return {
     out,
-    files: [MODEL_JSON, WEIGHTS_BIN, EXPORT_MANIFEST],
+    files: [...files, EXPORT_MANIFEST],
     checkpoint: { stage: m.info.stage, epoch: m.info.epoch, fold: m.info.fold ?? null },
   };
 }

@@ -57,9 +57,11 @@ export async function inferenceBackend(): Promise<string> {
   }
 }
 
-/** Opens the run's best checkpoint and reads how its inputs were prepared from config.yaml. */
-export async function openRunModel(runDir: string): Promise<RunModel> {
-  const checkpointDir = bestCheckpointDir(runDir);
+/**
+ * Opens the run's best checkpoint (or `checkpointDir`, e.g. `checkpoints/last`) and reads how its
+ * inputs were prepared from config.yaml.
+ */
+export async function openRunModel(runDir: string, checkpointDir = bestCheckpointDir(runDir)): Promise<RunModel> {
   const config = readRunConfig(runDir);
   const { model, info } = await loadCheckpoint(
     checkpointDir,
