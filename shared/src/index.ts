@@ -12,3 +12,4 @@ export * from "./metrics";
 export * from "./errors";
 export * from "./epochs";
 export * from "./format";
+export * from "./random";

@@ -3,21 +3,14 @@
  * identical on every machine and Node version (Math.random cannot be seeded): mulberry32 for the
  * stream, and a string hash to derive independent streams from (seed, purpose, epoch, ...).
  */
+import { mulberry32 } from "@tessera/shared";
+
+/** mulberry32 is shared with the sweep sampler, so the project has one seeded PRNG. */
+export { mulberry32 };
 
 /** A seeded stream of floats in [0, 1). */
 export type Rng = () => number;
 
-/** mulberry32: a 32-bit state PRNG, good enough for shuffles and augmentation parameters. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a over the parts' string forms: turns (seed, "purpose", epoch, ...) into a 32-bit seed. */
 export function seedOf(...parts: (string | number)[]): number {

@@ -4,6 +4,7 @@
  * index recorded in trials.jsonl, and trial 7 is the same draw on every machine.
  */
 import type { DistributionConfig, SweepConfig, SweepMethod } from "./schema";
+import { mulberry32 } from "../random";
 
 /** The `sweep:` section with every default filled. */
 export interface ResolvedSweep {
@@ -125,16 +126,4 @@ function mix(seed: number, index: number): number {
   h = Math.imul(h, 0x7feb352d);
   h ^= h >>> 15;
   return h >>> 0;
-}
-
-/** mulberry32: tiny, fast and well mixed enough for picking hyperparameters (not for cryptography). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

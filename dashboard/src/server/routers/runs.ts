@@ -19,6 +19,18 @@ export const runId = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a run id has only letters, digits, '_', '.', '-'")
   .refine((s) => !s.includes(".."), "a run id cannot contain '..'");
 
+/**
+ * A live stream's input: which run or sweep, and the last seq the client saw (`httpSubscriptionLink`
+ * sends it again on reconnect, so nothing is missed or repeated).
+ */
+export const streamInput = z.object({
+  id: runId,
+  lastEventId: z
+    .string()
+    .regex(/^-?\d+$/)
+    .nullish(),
+});
+
 const sortKeys = [
   "started",
   "name",
@@ -89,23 +101,13 @@ export const runsRouter = router({
    * The run's events: backlog then live lines. `lastEventId` is the last seq the client saw;
    * `httpSubscriptionLink` sends it again on reconnect, so nothing is missed or repeated.
    */
-  events: publicProcedure
-    .input(
-      z.object({
-        id: runId,
-        lastEventId: z
-          .string()
-          .regex(/^-?\d+$/)
-          .nullish(),
-      }),
-    )
-    .subscription(async function* ({ input, signal }) {
-      const dir = resolveRunDir(input.id);
-      const afterSeq = input.lastEventId == null ? -1 : Number(input.lastEventId);
-      for await (const event of tailEvents(dir, { afterSeq, signal })) {
-        yield tracked(String(event.seq), event as RunEvent);
-      }
-    }),
+  events: publicProcedure.input(streamInput).subscription(async function* ({ input, signal }) {
+    const dir = resolveRunDir(input.id);
+    const afterSeq = input.lastEventId == null ? -1 : Number(input.lastEventId);
+    for await (const event of tailEvents(dir, { afterSeq, signal })) {
+      yield tracked(String(event.seq), event as RunEvent);
+    }
+  }),
 
   compare: publicProcedure
     .input(z.object({ ids: z.array(runId).min(2).max(8) }))

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { SWEEP_FILES } from "@tessera/shared";
 import { publicProcedure, router } from "../trpc";
 import { listSweepRows, readNewRecords, readSweepMeta, resolveSweepDir } from "../store/sweeps";
-import { runId } from "./runs";
+import { runId, streamInput } from "./runs";
 
 export const sweepsRouter = router({
   list: publicProcedure.query(() => listSweepRows()),
@@ -20,26 +20,16 @@ export const sweepsRouter = router({
     return { meta };
   }),
 
-  records: publicProcedure
-    .input(
-      z.object({
-        id: runId,
-        lastEventId: z
-          .string()
-          .regex(/^-?\d+$/)
-          .nullish(),
-      }),
-    )
-    .subscription(async function* ({ input, signal }) {
-      const file = join(resolveSweepDir(input.id), SWEEP_FILES.trials);
-      const after = input.lastEventId == null ? -1 : Number(input.lastEventId);
-      const cursor = { offset: 0 };
-      // Polling like the run tailer: a sweep appends a few lines a minute, 250 ms is plenty live.
-      while (!signal?.aborted) {
-        for (const record of await readNewRecords(file, cursor)) {
-          if (record.seq > after) yield tracked(String(record.seq), record);
-        }
-        await new Promise((r) => setTimeout(r, 250));
+  records: publicProcedure.input(streamInput).subscription(async function* ({ input, signal }) {
+    const file = join(resolveSweepDir(input.id), SWEEP_FILES.trials);
+    const after = input.lastEventId == null ? -1 : Number(input.lastEventId);
+    const cursor = { offset: 0 };
+    // Polling like the run tailer: a sweep appends a few lines a minute, 250 ms is plenty live.
+    while (!signal?.aborted) {
+      for (const record of await readNewRecords(file, cursor)) {
+        if (record.seq > after) yield tracked(String(record.seq), record);
       }
-    }),
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }),
 });
