@@ -7,28 +7,11 @@ import { linkSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileS
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { RUN_FILES } from "@tessera/shared";
-import { processAlive } from "@tessera/shared/runstore";
+import { parseLock, processAlive, type LockInfo } from "@tessera/shared/runstore";
 import { ExitError } from "../errors";
 
-interface LockInfo {
-  pid: number;
-  host: string;
-  since: string;
-}
-
-/** The liveness check every lock reader shares (shared/src/runstore/lock.ts). */
+/** The liveness check and lock parser every lock reader shares (shared/src/runstore/lock.ts). */
 export { processAlive };
-
-function parseLock(raw: string): LockInfo | null {
-  try {
-    const info = JSON.parse(raw) as Partial<LockInfo>;
-    return typeof info.pid === "number" && typeof info.host === "string"
-      ? { pid: info.pid, host: info.host, since: String(info.since ?? "?") }
-      : null;
-  } catch {
-    return null; // unreadable: treated as stale (locks are written whole, see createExclusive)
-  }
-}
 
 /** A held lock; `release()` is idempotent and only removes the file if it is still ours. */
 export interface RunLock {

@@ -10,4 +10,4 @@ export { readEvents, readMeta, readRun, readSummary, type RunRecord } from "./re
 export { tailEvents, type TailOptions } from "./tail";
 export { listingOf, listRuns, scanEvents, type RunListing } from "./list";
 export { describeRun, type EpochRow, type RunDescription, type StageRow } from "./describe";
-export { lockHeld, lockState, processAlive, readLock, type LockInfo, type LockState } from "./lock";
+export { lockHeld, lockState, parseLock, processAlive, readLock, type LockInfo, type LockState } from "./lock";

@@ -35,13 +35,22 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** The lock file's contents, or null when it is missing, unreadable or half-written. */
-export function readLock(file: string): LockInfo | null {
+/** A lock file's text parsed, or null when it is not a whole lock (half-written, or not ours). */
+export function parseLock(raw: string): LockInfo | null {
   try {
-    const info = JSON.parse(readFileSync(file, "utf8")) as Partial<LockInfo>;
+    const info = JSON.parse(raw) as Partial<LockInfo>;
     return typeof info.pid === "number" && typeof info.host === "string"
       ? { pid: info.pid, host: info.host, since: String(info.since ?? "?") }
       : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The lock file's contents, or null when it is missing, unreadable or half-written. */
+export function readLock(file: string): LockInfo | null {
+  try {
+    return parseLock(readFileSync(file, "utf8"));
   } catch {
     return null;
   }
