@@ -28,6 +28,8 @@ const { values: o } = parseArgs({
   },
 });
 const root = join(import.meta.dirname, "..");
+// The sweep files are written to a temp folder and extend configs/: allow that folder as a base.
+process.env.TESSERA_CONFIG_ROOTS = [join(root, "configs"), process.env.TESSERA_CONFIG_ROOTS].filter(Boolean).join(":");
 const work = mkdtempSync(join(tmpdir(), "tessera-bench-sweep-"));
 const trials = Number(o.trials ?? (o.tiny ? 4 : 8));
 const epochs = Number(o.epochs ?? (o.tiny ? 3 : 4));
