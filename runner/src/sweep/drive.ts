@@ -151,21 +151,7 @@ export async function runSweep(opts: RunSweepOptions): Promise<RunSweepResult> {
         );
         running.set(
           next.trial,
-          executor.run(next).then(async (outcome) => {
-            if (
-              next.start.kind === "new" &&
-              outcome.status === "failed" &&
-              /already exists/.test(outcome.error ?? "")
-            ) {
-              // A process of the dead predecessor created this trial's run after recovery looked
-              // (it was still starting): let it stop, then continue that run instead of failing.
-              await waitForLock(join(next.runsDir, next.runId), say);
-              const status = runStatus(join(next.runsDir, next.runId));
-              running.delete(next.trial);
-              if (status === "finished" || status === "stopped_early") settle(next, { status, error: null });
-              else pending.push({ ...next, start: { kind: "resume" }, record: () => undefined });
-              return;
-            }
+          executor.run(next).then((outcome) => {
             running.delete(next.trial);
             settle(next, outcome);
           }),
@@ -320,11 +306,6 @@ async function recover(
     );
   }
   return jobs;
-}
-
-function runStatus(dir: string): RunMeta["status"] | null {
-  const file = join(dir, RUN_FILES.meta);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as RunMeta).status : null;
 }
 
 /** Waits (up to 5 minutes) for the process holding a run's lock to exit. */

@@ -41,7 +41,8 @@ export interface TrialExecutor {
   /**
    * Before a resumed sweep recovers a job its dead driver left running: wait until whatever ran it
    * has stopped (a local child stops at its next batch once its parent is gone), so two processes
-   * never write one run folder.
+   * never write one run folder. An executor must make that wait complete: a process that can write
+   * the run must be findable here before it writes (the local executor's start handshake).
    */
   waitForOrphan(job: TrialJob): Promise<void>;
 }

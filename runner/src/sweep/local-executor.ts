@@ -4,9 +4,11 @@
  * group, so a terminal's Ctrl-C reaches only the sweep, which forwards exactly one SIGINT to each
  * (two would make a child quit without its resume point). Each child keeps an IPC channel to the
  * sweep and stops at its next batch when it closes — that is what happens when the sweep is killed.
+ * A child writes nothing until the sweep has recorded its pid (handshake.ts), so a resumed sweep
+ * can always find, and wait for, every child its dead predecessor left.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RUN_FILES, type RunMeta } from "@tessera/shared";
@@ -14,6 +16,7 @@ import { ExitError } from "../errors";
 import { processAlive, readEvents } from "../runs";
 import type { TrialExecutor, TrialJob, TrialOutcome } from "./executor";
 import { SHARE_ENV } from "../train/activation-cache/share";
+import { handshakeEnv, readChildPid, recordChild } from "./handshake";
 
 /** The installed bin: registers tsx itself, so a child needs no loader flags. */
 const BIN = fileURLToPath(new URL("../../bin/tessera.js", import.meta.url));
@@ -42,7 +45,7 @@ export function localExecutor(opts: LocalExecutorOptions): TrialExecutor {
       for (const child of children) child.kill("SIGKILL");
     },
     async waitForOrphan(job) {
-      const pid = readPid(job.logFile);
+      const pid = readChildPid(pidFile(job));
       for (let i = 0; pid !== null && processAlive(pid) && i < 3000; i++) await new Promise((r) => setTimeout(r, 100));
       if (pid !== null && processAlive(pid))
         throw new ExitError(
@@ -80,14 +83,22 @@ function runChild(
   stopping: () => boolean,
 ): Promise<TrialOutcome> {
   const log = openSync(job.logFile, "a");
+  const handshake = handshakeEnv(pidFile(job));
   const child = spawn(process.execPath, [BIN, ...runArgs(job, opts.threads), ...(opts.extraArgs ?? [])], {
     stdio: ["ignore", "ignore", log, "ipc"],
     detached: true,
-    env: { ...process.env, TESSERA_THREADS: String(opts.threads), TESSERA_SWEEP_IPC: "1", [SHARE_ENV]: job.shareDir },
+    env: {
+      ...process.env,
+      ...handshake.env,
+      TESSERA_THREADS: String(opts.threads),
+      TESSERA_SWEEP_IPC: "1",
+      [SHARE_ENV]: job.shareDir,
+    },
   });
   children.add(child);
-  // The pid beside the log, so a resumed sweep can wait for a child its dead predecessor left.
-  if (child.pid !== undefined) writeFileSync(`${job.logFile}.pid`, `${child.pid}\n`);
+  // The pid beside the log, so a resumed sweep can wait for a child its dead predecessor left; the
+  // child starts its run only once it reads this record.
+  if (child.pid !== undefined) recordChild(pidFile(job), child.pid, handshake.token);
   return new Promise<TrialOutcome>((done) => {
     const finish = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
       children.delete(child);
@@ -125,13 +136,9 @@ export function outcomeOf(
   return { status: "failed", error };
 }
 
-function readPid(logFile: string): number | null {
-  try {
-    const pid = Number(readFileSync(`${logFile}.pid`, "utf8").trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
+/** Where a job's child pid is recorded: beside its log. */
+function pidFile(job: TrialJob): string {
+  return `${job.logFile}.pid`;
 }
 
 function lastLines(file: string): string {

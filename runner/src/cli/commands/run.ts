@@ -1,6 +1,7 @@
 /** `tessera run <config> [--set k=v]... [--backend b] [--runs-dir d] [--json]`: train and write a run folder. */
 import type { BackendName } from "@tessera/shared";
-import { UsageError } from "../../errors";
+import { ExitError, UsageError } from "../../errors";
+import { awaitRecord } from "../../sweep/handshake";
 import { runExperiment } from "../../train";
 import { installInterrupt } from "../../train/interrupt";
 import { basename } from "node:path";
@@ -30,6 +31,14 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
   if (opts.resume && opts.set?.length)
     throw new UsageError("tessera run --resume: --set cannot change a run that already started");
   if (!config && !opts.resume) throw new UsageError("tessera run: missing <config> (a YAML experiment file)");
+  // A sweep's trial writes nothing before the sweep has recorded its pid: if the sweep died first,
+  // no resumed sweep could know this process, so it must leave the trial's folder to that sweep.
+  if ((await awaitRecord()) === "orphaned")
+    throw new ExitError(
+      "tessera run: the sweep that started this trial died before recording this trial's process; " +
+        "exiting without touching its run folder (tessera sweep --resume runs the trial)",
+      130,
+    );
   const progress = progressHooks();
   const dashboard: { started: Promise<{ url: string; stop(): void } | null> | null } = { started: null };
   const openRun = (runId: string) => {
