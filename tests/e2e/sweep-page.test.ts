@@ -81,6 +81,23 @@ describe.skipIf(skip !== null)("the Sweep page in chromium", () => {
     await expect.poll(() => finished.count(), { timeout: 300_000, interval: 500 }).toBe(4);
     await expect.poll(status, { timeout: 30_000 }).toBe("finished");
     expect(navigations).toEqual([]);
+    // The parallel-coordinates chart (chartjs-chart-pcp) drew the best trial's line in its red:
+    // a chart type that failed to register would leave the canvas blank.
+    const redPixels = await page.getByTestId("pcp-chart").evaluate((el) => {
+      // tests/ compiles without the DOM lib: the little of a canvas this needs, typed here.
+      const canvas = el as unknown as {
+        width: number;
+        height: number;
+        getContext(id: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+      };
+      const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4)
+        if (Math.abs(data[i]! - 0xd6) < 24 && Math.abs(data[i + 1]! - 0x27) < 24 && Math.abs(data[i + 2]! - 0x28) < 24)
+          n++;
+      return n;
+    });
+    expect(redPixels).toBeGreaterThan(50);
     // Each trial links to its run page.
     expect(await rows.first().locator("a").getAttribute("href")).toMatch(new RegExp(`^/runs/${id}-t\\d$`));
     await page.screenshot({ path: join(SCREENSHOTS, "sweep-live.png"), fullPage: true });

@@ -3,10 +3,9 @@
  * The Sweep page: the live trial table (sortable; each trial links to its run page), a
  * parallel-coordinates chart and the best objective so far. trials.jsonl records stream over one
  * SSE subscription and are folded with the shared `foldTrials`, the same fold `tessera sweep show`
- * uses. Parallel coordinates are a chart.js line chart with one category axis per parameter (values
- * scaled 0..1 per axis, log scale for parameters spanning over a decade): `chartjs-chart-pcp` was
- * not evaluated against chart.js 4 in the time this was built, and a line chart needs no new
- * dependency.
+ * uses. Parallel coordinates are `chartjs-chart-pcp` (one axis per parameter and one for the
+ * objective, each with its own scale and ticks: log for a parameter spanning decades, the values
+ * themselves on a categorical one; see lib/pcp.ts).
  */
 import Link from "next/link";
 import { skipToken } from "@tanstack/react-query";
@@ -15,22 +14,10 @@ import { useRef, useState } from "react";
 import { foldTrials, sortByObjective, type TrialRecord, type TrialRow } from "@tessera/shared";
 import { useTRPC } from "../lib/trpc";
 import { palette } from "../lib/chartSetup";
+import { pcpAxes } from "../lib/pcp";
 import { ChartCanvas } from "./ChartCanvas";
 
 type SortKey = "objective" | "trial" | "status" | "rung";
-
-/** Where a trial's value sits on its axis, 0..1, from the values the trials have. */
-export function axisScale(values: unknown[]): (v: unknown) => number {
-  const nums = values.filter((v): v is number => typeof v === "number");
-  if (nums.length === values.length && nums.length > 0) {
-    const log = Math.min(...nums) > 0 && Math.max(...nums) / Math.min(...nums) > 10;
-    const f = log ? Math.log : (x: number) => x;
-    const [lo, hi] = [f(Math.min(...nums)), f(Math.max(...nums))];
-    return (v) => (hi === lo ? 0.5 : (f(v as number) - lo) / (hi - lo));
-  }
-  const distinct = [...new Set(values.map((v) => JSON.stringify(v)))].sort();
-  return (v) => (distinct.length < 2 ? 0.5 : distinct.indexOf(JSON.stringify(v)) / (distinct.length - 1));
-}
 
 function sortRows(rows: TrialRow[], key: SortKey, mode: "max" | "min", asc: boolean): TrialRow[] {
   const sorted =
@@ -59,11 +46,10 @@ export function SweepView({ id }: { id: string }) {
   if (records.current.length === 0) return <p className="muted">Loading sweep {id}…</p>;
   const params = [...new Set(state.trials.flatMap((t) => Object.keys(t.params)))];
   const scored = state.trials.filter((t) => t.objective !== null);
-  const scales = [
-    ...params.map((p) => axisScale(state.trials.map((t) => t.params[p]))),
-    axisScale(scored.map((t) => t.objective)),
-  ];
-  const axes = [...params, state.metric];
+  const pcp = pcpAxes(state.trials, params, state.metric);
+  const lineColor = (ctx: { dataIndex: number }) =>
+    scored[ctx.dataIndex]?.trial === state.best ? "#d62728" : palette[ctx.dataIndex % palette.length]!;
+  const lineWidth = (ctx: { dataIndex: number }) => (scored[ctx.dataIndex]?.trial === state.best ? 3 : 1.2);
   const start = state.trials[0] ? Date.parse(state.trials[0].started) : 0;
   const bestPoints = state.bestSoFar.map((b) => ({ x: (Date.parse(b.time) - start) / 1000, y: b.value }));
   const rows = sortRows(state.trials, sort.key, state.mode, sort.asc);
@@ -121,23 +107,22 @@ export function SweepView({ id }: { id: string }) {
         version={version}
         points={scored.length}
         onUpdate={(chart) => {
-          chart.data.labels = axes;
-          chart.data.datasets = scored.map((t, i) => ({
-            label: `trial ${t.trial}`,
-            data: [...params.map((p, k) => scales[k]!(t.params[p])), scales[params.length]!(t.objective)],
-            borderColor: t.trial === state.best ? "#d62728" : palette[i % palette.length]!,
-            borderWidth: t.trial === state.best ? 3 : 1.2,
-            pointRadius: 2,
+          chart.data.labels = pcp.labels;
+          chart.data.datasets = pcp.axes.map((a) => ({
+            type: a.log ? ("logarithmicPcp" as const) : ("pcp" as const),
+            label: a.label,
+            data: a.data,
+            borderColor: lineColor,
+            borderWidth: lineWidth,
+            ...(a.categories
+              ? { ticks: { stepSize: 1, callback: (v: number | string) => a.categories![Number(v)] ?? "" } }
+              : {}),
           }));
         }}
         config={() => ({
-          type: "line",
-          data: { labels: axes, datasets: [] },
-          options: {
-            animation: false,
-            scales: { y: { min: 0, max: 1, title: { display: true, text: "scaled per axis (low → high)" } } },
-            plugins: { legend: { display: false } },
-          },
+          type: "pcp",
+          data: { labels: [], datasets: [] },
+          options: { animation: false, layout: { padding: { top: 12 } }, plugins: { legend: { display: false } } },
         })}
       />
       <h2>Best {state.metric} so far</h2>

@@ -1,7 +1,8 @@
 "use client";
 /**
  * chart.js registration, once: the pieces the dashboard draws with (line, scatter, matrix,
- * log axes, decimation for long series) and a small plugin that marks stage boundaries.
+ * parallel coordinates, log axes, decimation for long series) and a small plugin that marks stage
+ * boundaries.
  */
 import {
   CategoryScale,
@@ -19,6 +20,14 @@ import {
   type Plugin,
 } from "chart.js";
 import { MatrixController, MatrixElement } from "chartjs-chart-matrix";
+import {
+  LinearAxis,
+  LineSegment,
+  LogarithmicAxis,
+  LogarithmicParallelCoordinatesController,
+  ParallelCoordinatesController,
+  PCPScale,
+} from "chartjs-chart-pcp";
 
 /** Vertical lines at `options.plugins.stageLines.lines` (x value + label). chartjs-plugin-annotation is not a dependency, and this is 20 lines. */
 const stageLines: Plugin = {
@@ -66,7 +75,13 @@ export function setupCharts(): void {
     Legend,
     Tooltip,
     stageLines,
+    ParallelCoordinatesController,
+    LogarithmicParallelCoordinatesController,
+    PCPScale,
+    LineSegment,
   );
+  // The pcp axes are elements drawn by the controller, not scales the chart owns (the plugin's README).
+  Chart.registry.addElements(LinearAxis, LogarithmicAxis);
   Chart.defaults.color = cssVar("--muted");
   Chart.defaults.borderColor = cssVar("--grid");
   Chart.defaults.font.family = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
