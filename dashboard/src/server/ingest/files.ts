@@ -112,7 +112,9 @@ export function putRunFile(req: Request, runId: string, parts: string[]): Promis
     if (length > MAX_UPLOAD_BYTES)
       throw new IngestRefusal("PAYLOAD_TOO_LARGE", `upload is over ${MAX_UPLOAD_BYTES} bytes`);
     const dir = claimedDir(runId, identity);
-    const target = upload ? join(dir, RUN_FILES.ingestStaging, upload, relpath) : join(dir, relpath);
+    const target = upload
+      ? join(/*turbopackIgnore: true*/ dir, RUN_FILES.ingestStaging, upload, relpath)
+      : join(/*turbopackIgnore: true*/ dir, relpath);
     mkdirSync(dirname(target), { recursive: true });
     const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
     try {
@@ -147,7 +149,7 @@ export function getRunFile(req: Request, runId: string, parts: string[]): Promis
     const identity = callerIdentity(req.headers);
     const relpath = relpathOf(parts);
     if (!downloadable(relpath)) throw new IngestRefusal("BAD_REQUEST", uploadPathProblem(relpath) ?? relpath);
-    const file = join(claimedDir(runId, identity), relpath);
+    const file = join(/*turbopackIgnore: true*/ claimedDir(runId, identity), relpath);
     if (!existsSync(file)) throw new IngestRefusal("NOT_FOUND", `run ${runId} has no ${relpath} on the server`);
     const sha256 = await fileSha256(file);
     const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
