@@ -31,7 +31,9 @@ async function queueRefusal(input: ClaimInput, identity: string): Promise<string
   if (!job) return `no job ${input.jobId} in the queue`;
   if (job.runId !== input.runId) return `job ${input.jobId} is for run ${job.runId}, not ${input.runId}`;
   if (job.state !== "active") return `job ${input.jobId} is ${job.state}, not active`;
-  if (job.worker !== null && job.worker !== identity) return `job ${input.jobId} is held by worker ${job.worker}`;
+  // BullMQ names the worker by its --name, which may differ from its token's name: either matches.
+  if (job.worker !== null && job.worker !== identity && job.worker !== input.worker)
+    return `job ${input.jobId} is held by worker ${job.worker}`;
   return null;
 }
 
