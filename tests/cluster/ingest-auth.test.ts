@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lockState } from "@tessera/shared/runstore";
 import { tokensFileFor } from "@tessera/shared/tokens";
 import { startDashboard, type RunningDashboard } from "../../dashboard/serve";
 import { setLauncher, type Launcher, type QueueJob } from "../../dashboard/src/server/cluster/launcher";
@@ -165,9 +166,13 @@ describe("ingest access", () => {
     expect((await trpc(w2, "ingest.claim", claim(run, "w2", null))).status).toBe(403);
     expect((await trpc(w2, "ingest.claim", claim(run, "w2", "j1"))).status).toBe(200);
     expect((await trpc(w2, "ingest.events", { runId: run, events: [oneEvent(0)] })).status).toBe(200);
+    const lock = { pid: 4242, host: "gpu-machine-2", since: "2026-01-01T00:00:00Z" };
+    expect((await trpc(w2, "ingest.lock", { runId: run, lock })).status).toBe(200);
+    expect(lockState(join(runs, run)).held).toBe("elsewhere"); // live on another host
     // w2 is "killed"; the stalled job is retried on w3, which takes the run over
     jobs[0] = job("active", "w3");
     expect((await trpc(w3, "ingest.claim", claim(run, "w3", "j1", 2))).text).toMatch(/"lastSeq":0/);
+    expect(lockState(join(runs, run)).held).toBe("free"); // the dead worker's lock went with its claim
     const old = await trpc(w2, "ingest.events", { runId: run, events: [oneEvent(1)] });
     expect(old.status).toBe(403);
     expect((await trpc(w2, "ingest.claim", claim(run, "w2", "j1", 1))).status).toBe(403);
