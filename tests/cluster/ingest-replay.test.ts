@@ -100,9 +100,9 @@ describe("ingest over a server restart", () => {
     const localEvents = join(runDir, "events.jsonl");
 
     // the first epoch reached the server: stop it
-    logs.push(`${new Date().toISOString()} test: await until(the first epoch on the serve`);
+    logs.push(`${new Date().toISOString()} test: waiting for the first epoch on the server`);
     await until("the first epoch on the server", () => count(serverEvents, '"type":"epoch"') >= 1);
-    logs.push(`${new Date().toISOString()} test: const port = dashboard.port;`);
+    logs.push(`${new Date().toISOString()} test: stopping the server`);
     const port = dashboard.port;
     await dashboard.close();
     const atStop = count(serverEvents, '"seq"');
@@ -120,7 +120,7 @@ describe("ingest over a server restart", () => {
 
     logs.push(`${new Date().toISOString()} test: restarting the server`);
     dashboard = await startDashboard({ runsDir: central, port, log: () => undefined });
-    logs.push(`${new Date().toISOString()} test: const code = await exited;`);
+    logs.push(`${new Date().toISOString()} test: waiting for the run to end`);
     const code = await exited;
     expect(code, stderr.slice(-2000)).toBe(0);
     const done = await sync.stop(120_000);
