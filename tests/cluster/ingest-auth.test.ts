@@ -5,8 +5,9 @@
  * a queue — claims checked against the job, the latest claim winning over the old worker.
  */
 import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import { request } from "node:http";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +16,9 @@ import { tokensFileFor } from "@tessera/shared/tokens";
 import { startDashboard, type RunningDashboard } from "../../dashboard/serve";
 import { setLauncher, type Launcher, type QueueJob } from "../../dashboard/src/server/cluster/launcher";
 import { addToken, revokeToken } from "../../runner/src/remote/tokens";
+import { RemoteSync } from "../../runner/src/remote";
+import { FixtureRun } from "../e2e/fixture-run";
+import { REPO_ROOT } from "../helpers/paths";
 
 const ADMIN = "admin-token-0123456789";
 let scratch: string;
@@ -137,6 +141,48 @@ describe("ingest access", () => {
     expect((await trpc(w1, "ingest.events", { runId: id, events: [oneEvent(2)] })).status).toBe(200);
     expect(revokeToken(tokensFileFor(runs), "w1")).toBe(true);
     expect((await trpc(w1, "ingest.events", { runId: id, events: [oneEvent(3)] })).status).toBe(401);
+  });
+
+  it("stops a RemoteSync whose token is revoked, and says so through onRefused", async () => {
+    const w5 = addToken(tokensFileFor(runs), "w5");
+    const run = new FixtureRun(join(scratch, "w5", "runs"), "20260101-000000-revoked-0004");
+    const batch = (step: number) =>
+      ({ type: "batch", stage: "s", epoch: 0, step, loss: 1, lr: { head: 1e-3 }, images_per_s: 1 }) as const;
+    run.append(batch(0));
+    let refused: string | null = null;
+    const sync = RemoteSync.start({
+      server: dashboard.url,
+      token: w5,
+      worker: "w5",
+      runId: run.id,
+      runDir: run.dir,
+      stateDir: join(scratch, "w5", "state"),
+      pollMs: 50,
+      log: () => undefined,
+      onRefused: (message) => (refused = message),
+    });
+    expect((await sync.flush(30_000)).ok).toBe(true);
+    expect(readFileSync(join(runs, run.id, "events.jsonl"), "utf8")).toBe(
+      readFileSync(join(run.dir, "events.jsonl"), "utf8"),
+    );
+    revokeToken(tokensFileFor(runs), "w5");
+    run.append(batch(1));
+    for (let i = 0; i < 200 && refused === null; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(refused).toMatch(/ingest needs a worker token/);
+    expect(sync.current.state).toBe("refused");
+    await sync.stop(1000);
+  });
+
+  it("issues a working token from the CLI (printed once on stdout)", async () => {
+    const tsx = join(REPO_ROOT, "node_modules", ".bin", "tsx");
+    const out = execFileSync(tsx, ["runner/src/cli/bin.ts", "token", "add", "w6", "--runs-dir", runs], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    expect(out).toMatch(/^tsw_[A-Za-z0-9_-]{40,}$/);
+    const r = await trpc(out, "ingest.claim", claim("20260101-000000-cli-0005", "w6"));
+    expect(r.status).toBe(200);
   });
 
   it("with a queue, checks the claim against the job and lets the latest claim win", async () => {

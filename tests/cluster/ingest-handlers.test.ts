@@ -5,7 +5,7 @@
  * names, a body whose sha256 is not the header's, and a checkpoint folder swapped in whole.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -184,6 +184,32 @@ describe("ingest handlers", () => {
       "summary.json",
     ]);
     expect(stranger.status).toBe(403);
+  });
+
+  it("cuts off a body over the size limit, announced or not, and keeps no part of it", async () => {
+    process.env.TESSERA_INGEST_MAX_BYTES = "1000";
+    try {
+      const big = "x".repeat(5000);
+      expect((await put(asWorker("w1"), id, "report.md", big)).status).toBe(413);
+      // streamed without a length: the meter stops it
+      const chunks = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let i = 0; i < 5; i++) c.enqueue(new TextEncoder().encode(big));
+          c.close();
+        },
+      });
+      const req = new Request(`http://localhost/x`, {
+        method: "PUT",
+        headers: { "x-tessera-sha256": "0".repeat(64), ...auth(asWorker("w1")) },
+        body: chunks,
+        duplex: "half",
+      } as RequestInit);
+      expect((await putRunFile(req, id, ["report.md"])).status).toBe(413);
+      expect(existsSync(join(dir(), "report.md"))).toBe(false);
+      expect(readdirSync(dir()).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+    } finally {
+      delete process.env.TESSERA_INGEST_MAX_BYTES;
+    }
   });
 
   it("swaps a checkpoint folder in whole, only once every staged file checks out", async () => {
