@@ -5,7 +5,7 @@
  * server's run folder ends equal to the local one (events byte for byte, summary, meta, the best
  * checkpoint) and reads the same through the shared run-store readers.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -153,6 +153,18 @@ describe("ingest over a server restart", () => {
     const [row] = (await listRuns(central)).filter((r) => r.meta.id === runId);
     expect(row?.stale).toBe(false);
     expect(row?.lock.held).toBe("free");
+
+    // and the CLI reads it as it reads the worker's: `show` says the same, `report` renders
+    const cli = (...args: string[]) =>
+      execFileSync(tsx, ["runner/src/cli/bin.ts", ...args], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    const show = (d: string) => ({ ...(JSON.parse(cli("show", d, "--json")) as object), dir: "" });
+    expect(show(join(central, runId))).toEqual(show(runDir));
+    cli("report", join(central, runId), "--out", join(scratch, "report"));
+    expect(readFileSync(join(scratch, "report", "report.md"), "utf8")).toContain(runId);
 
     // what a retried job's worker fetches back is the server's folder, file for file
     const copy = join(scratch, "worker-2", "runs", runId);
