@@ -1,0 +1,122 @@
+/**
+ * The run index (issue 18): SQLite beside the run store, derived from the run and sweep folders,
+ * which stay the truth. Opened on the server's first request (a deleted, cut or foreign file is
+ * rebuilt with a warning), kept current by the run-changed signal (ingested events and uploads)
+ * and by a throttled reconcile each time the Runs or Sweeps list is asked for (local runs written
+ * straight into the store). The Runs list, its filters and the sweep table are queries on it.
+ */
+import { join, resolve } from "node:path";
+import { onRunChanged } from "../cluster/run-changes";
+import { openIndexDb, type IndexDb } from "./open";
+import { RunsTable, type RunQuery } from "./runs-table";
+import { SweepsTable, type SweepRow } from "./sweeps-table";
+import type { RunRow } from "./entry";
+
+export type { RunRow } from "./entry";
+export type { RunQuery } from "./runs-table";
+export type { SweepRow } from "./sweeps-table";
+
+export interface RunIndexOptions {
+  runsDir: string;
+  sweepsDir: string;
+  /** @default env TESSERA_INDEX_FILE, else `<runsDir>/../.tessera/index.sqlite` */
+  file?: string;
+  /** Shortest time between two reconciles with the folders, in ms. @default env TESSERA_INDEX_POLL_MS, else 1000 */
+  pollMs?: number;
+  /** @default stderr */
+  warn?: (line: string) => void;
+}
+
+/** Where the index of `runsDir` lives unless told otherwise. */
+export function indexFileFor(runsDir: string): string {
+  return resolve(process.env.TESSERA_INDEX_FILE ?? join(runsDir, "..", ".tessera", "index.sqlite"));
+}
+
+const stderr = (line: string) => process.stderr.write(`${line}\n`);
+
+/** One open index over one runs dir and one sweeps dir. */
+export class RunIndex {
+  readonly runs: RunsTable;
+  readonly sweeps: SweepsTable;
+  readonly file: string;
+  private readonly pollMs: number;
+  private runsCheckedAt = 0;
+  private sweepsCheckedAt = 0;
+  private stopListening: () => void = () => {};
+
+  private constructor(
+    readonly db: IndexDb,
+    readonly opts: RunIndexOptions,
+    file: string,
+  ) {
+    this.file = file;
+    this.runs = new RunsTable(db);
+    this.sweeps = new SweepsTable(db);
+    this.pollMs = opts.pollMs ?? Number(process.env.TESSERA_INDEX_POLL_MS ?? 1000);
+  }
+
+  /** Opens the index and brings it up to date: every folder read when the file was new or bad, else the changed ones. */
+  static open(opts: RunIndexOptions): RunIndex {
+    const file = opts.file ?? indexFileFor(opts.runsDir);
+    const { db, fresh } = openIndexDb(file, opts.warn ?? stderr);
+    const index = new RunIndex(db, opts, file);
+    index.runs.reconcile(opts.runsDir, fresh);
+    index.sweeps.reconcile(opts.sweepsDir, fresh);
+    index.runsCheckedAt = index.sweepsCheckedAt = Date.now();
+    return index;
+  }
+
+  /** Re-reads run `id` whenever the run-changed signal names it (ingest), until `close()`. */
+  listen(): this {
+    this.stopListening = onRunChanged((id) => {
+      try {
+        this.runs.syncRun(this.opts.runsDir, id);
+      } catch (error) {
+        // the next reconcile reads the folder again; the ingest that signalled must not fail for this
+        (this.opts.warn ?? stderr)(`tessera: run index: ${id}: ${(error as Error).message}`);
+      }
+    });
+    return this;
+  }
+
+  /** Runs list: reconciles with the folders if the last check is older than `pollMs`, then queries. */
+  listRuns(q: RunQuery): { total: number; rows: RunRow[] } {
+    if (Date.now() - this.runsCheckedAt >= this.pollMs) {
+      this.runs.reconcile(this.opts.runsDir);
+      this.runsCheckedAt = Date.now();
+    }
+    return this.runs.query(this.opts.runsDir, q);
+  }
+
+  /** Sweep table, reconciled like `listRuns`. */
+  listSweeps(): SweepRow[] {
+    if (Date.now() - this.sweepsCheckedAt >= this.pollMs) {
+      this.sweeps.reconcile(this.opts.sweepsDir);
+      this.sweepsCheckedAt = Date.now();
+    }
+    return this.sweeps.list();
+  }
+
+  close(): void {
+    this.stopListening();
+    if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * `tessera index rebuild`: reads every run and sweep folder again into the index file (created or
+ * replaced if unreadable). Safe while a dashboard serves the same index (WAL; one transaction).
+ */
+export function rebuildRunIndex(opts: RunIndexOptions): { file: string; runs: number; sweeps: number; ms: number } {
+  const t0 = performance.now();
+  const file = opts.file ?? indexFileFor(opts.runsDir);
+  const { db } = openIndexDb(file, opts.warn ?? stderr);
+  try {
+    new RunsTable(db).reconcile(opts.runsDir, true);
+    const sweeps = new SweepsTable(db).reconcile(opts.sweepsDir, true);
+    const indexed = (db.prepare("SELECT count(*) AS n FROM runs").get() as { n: number }).n;
+    return { file, runs: indexed, sweeps: sweeps.total, ms: performance.now() - t0 };
+  } finally {
+    db.close();
+  }
+}
