@@ -39,3 +39,22 @@ export function currentRunIndex(): RunIndex | null {
   global[KEY] = { key, index };
   return index;
 }
+
+/**
+ * `use(index)`, or `fallback()` (the folders) when there is no index or SQLite fails under it
+ * (a file damaged while open): then the handle is dropped, and the next call reopens the file,
+ * which rebuilds it if it no longer reads.
+ */
+export async function withRunIndex<T>(use: (index: RunIndex) => T, fallback: () => Promise<T> | T): Promise<T> {
+  const index = currentRunIndex();
+  if (!index) return fallback();
+  try {
+    return use(index);
+  } catch (error) {
+    if (!String((error as { code?: unknown }).code ?? "").startsWith("SQLITE_")) throw error;
+    process.stderr.write(`tessera: run index ${index.file}: ${(error as Error).message}; reopening it\n`);
+    index.close();
+    delete global[KEY];
+    return fallback();
+  }
+}

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { FORMAT, RUN_FILES, type RunEvent, type RunMeta, type RunSummary } from "@tessera/shared";
 import { readEvents } from "@tessera/shared/runstore";
-import { currentRunIndex } from "../index-db/current";
+import { withRunIndex } from "../index-db/current";
 import { readRunEntry, toRunRow, type RunRow } from "../index-db/entry";
 import { runIds, type RunQuery } from "../index-db/runs-table";
 import { resolveRunDir, runsDir } from "./paths";
@@ -33,7 +33,10 @@ function rowOf(id: string, root: string): RunRow | null {
 /** Every readable run in the store, newest first, read from the folders (the index's reference). */
 export async function listRunRows(root: string = runsDir()): Promise<RunRow[]> {
   const rows = runIds(root).map((id) => rowOf(id, root));
-  return rows.filter((r): r is RunRow => r !== null).sort((a, b) => b.started.localeCompare(a.started));
+  // Newest first; equal start times by id, newest first, as the index orders them.
+  return rows
+    .filter((r): r is RunRow => r !== null)
+    .sort((a, b) => b.started.localeCompare(a.started) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
 
 function compareRows(key: RunQuery["sort"]): (a: RunRow, b: RunRow) => number {
@@ -65,8 +68,10 @@ async function queryFromFiles(q: RunQuery): Promise<{ total: number; rows: RunRo
 
 /** One page of the Runs list: a query on the run index, or on the folders when SQLite is unusable. */
 export async function queryRuns(q: RunQuery): Promise<{ total: number; rows: RunRow[] }> {
-  const index = currentRunIndex();
-  return index ? index.listRuns(q) : queryFromFiles(q);
+  return withRunIndex(
+    (index) => index.listRuns(q),
+    () => queryFromFiles(q),
+  );
 }
 
 /** One top-loss thumbnail, labelled from `top_losses/top_losses.json` (the runner's index) when present. */

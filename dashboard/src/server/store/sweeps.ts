@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { SWEEP_FILES, isSafeRunId, type TrialRecord } from "@tessera/shared";
-import { currentRunIndex } from "../index-db/current";
+import { withRunIndex } from "../index-db/current";
 import { runIds } from "../index-db/runs-table";
 import { parseRecords, readRecords, readSweepRow, type SweepRow } from "../index-db/sweeps-table";
 import { PathRefusedError, sweepsDir } from "./paths";
@@ -48,15 +48,18 @@ export async function readNewRecords(file: string, cursor: { offset: number }): 
  * The sweep table, from the run index (re-folding only sweeps whose files changed), or from the
  * folders when the index cannot be opened.
  */
-export function listSweepRows(): SweepRow[] {
-  const index = currentRunIndex();
-  if (index) return index.listSweeps();
-  const root = sweepsDir();
-  return runIds(root)
-    .filter((id) => existsSync(join(root, id, SWEEP_FILES.meta)))
-    .sort()
-    .reverse()
-    .map((id) => readSweepRow(root, id));
+export function listSweepRows(): Promise<SweepRow[]> {
+  return withRunIndex(
+    (index) => index.listSweeps(),
+    () => {
+      const root = sweepsDir();
+      return runIds(root)
+        .filter((id) => existsSync(join(root, id, SWEEP_FILES.meta)))
+        .sort()
+        .reverse()
+        .map((id) => readSweepRow(root, id));
+    },
+  );
 }
 
 /** sweep.json of one sweep, or null when there is no such sweep. */
