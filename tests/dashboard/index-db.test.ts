@@ -4,7 +4,8 @@
  * after the server opened it reach the list (by the poll's reconcile and by the run-changed signal);
  * filters, sort and the sweep table run on it.
  */
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +19,7 @@ import { listRunRows } from "../../dashboard/src/server/store/runs";
 import { FixtureRun } from "../e2e/fixture-run";
 import { populate } from "../e2e/populate";
 import { FixtureSweep } from "../e2e/sweep-fixture";
+import { REPO_ROOT } from "../helpers/paths";
 
 let scratch: string;
 let runs: string;
@@ -232,5 +234,23 @@ describe("the run index", () => {
     });
     rmSync(sweep.dir, { recursive: true });
     expect((await caller.sweeps.list()).map((s) => s.id)).toEqual(["20260102-000000-sw-aaaa"]);
+  });
+
+  it("`tessera index rebuild --runs DIR` rebuilds the file a server would open, over a corrupt one", () => {
+    const file = join(scratch, ".tessera", "index.sqlite"); // the default: beside the runs dir
+    mkdirSync(join(scratch, ".tessera"), { recursive: true });
+    writeFileSync(file, "garbage");
+    const env = { ...process.env, TESSERA_INDEX_FILE: "" };
+    delete env.TESSERA_INDEX_FILE;
+    const cli = spawnSync(
+      "pnpm",
+      ["-s", "tessera", "index", "rebuild", "--runs", runs, "--sweeps-dir", sweeps, "--json"],
+      { cwd: REPO_ROOT, encoding: "utf8", timeout: 120_000, env },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ file, runs: 15, sweeps: 1 });
+    expect(cli.stderr).toMatch(/unreadable/);
+    expect(open({ file }).runs.entries()).toHaveLength(15);
+    expect(warnings).toEqual([]);
   });
 });
