@@ -12,7 +12,7 @@ import { requestListener } from "./listener";
 import { DASHBOARD_DIR, ensureBuilt } from "./build";
 import { currentRunIndex } from "../src/server/index-db/current";
 
-export { indexFileFor, rebuildRunIndex, type RunIndexOptions } from "../src/server/index-db";
+export { RunIndex, indexFileFor, rebuildRunIndex, type RunIndexOptions } from "../src/server/index-db";
 
 export interface DashboardOptions {
   /** @default env TESSERA_RUNS_DIR, else ./runs */

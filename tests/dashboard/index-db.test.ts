@@ -240,8 +240,7 @@ describe("the run index", () => {
     const file = join(scratch, ".tessera", "index.sqlite"); // the default: beside the runs dir
     mkdirSync(join(scratch, ".tessera"), { recursive: true });
     writeFileSync(file, "garbage");
-    const env = { ...process.env, TESSERA_INDEX_FILE: "" };
-    delete env.TESSERA_INDEX_FILE;
+    const { TESSERA_INDEX_FILE: _, ...env } = process.env; // the default place, not the last test's file
     const cli = spawnSync(
       "pnpm",
       ["-s", "tessera", "index", "rebuild", "--runs", runs, "--sweeps-dir", sweeps, "--json"],
