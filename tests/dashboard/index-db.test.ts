@@ -5,10 +5,10 @@
  * filters, sort and the sweep table run on it.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { appRouter } from "../../dashboard/src/server/routers/_app";
 import { emitRunChanged } from "../../dashboard/src/server/cluster/run-changes";
 import { RunIndex, rebuildRunIndex } from "../../dashboard/src/server/index-db";
@@ -27,7 +27,7 @@ let sweeps: string;
 const caller = appRouter.createCaller({});
 const opened: RunIndex[] = [];
 const warnings: string[] = [];
-const open = (extra: { file?: string; pollMs?: number } = {}) => {
+const open = (extra: { file?: string; pollMs?: number; scanMs?: number } = {}) => {
   const index = RunIndex.open({ runsDir: runs, sweepsDir: sweeps, warn: (l) => warnings.push(l), ...extra });
   opened.push(index);
   return index;
@@ -179,6 +179,31 @@ describe("the run index", () => {
     rmSync(run.dir, { recursive: true });
     emitRunChanged(run.id);
     expect(index.listRuns(q).total).toBe(0);
+  });
+
+  it("a finished run changed without a signal (a local --resume) is found by the background scan, not per request", async () => {
+    const index = open({ pollMs: 0, scanMs: 50 });
+    const id = "20260101-100000-synthetic-0000";
+    const metaFile = join(runs, id, "meta.json");
+    const eventsFile = join(runs, id, "events.jsonl");
+    const saved = [readFileSync(metaFile, "utf8"), readFileSync(eventsFile, "utf8")] as const;
+    const q = { ...ALL, q: id };
+    try {
+      // what `tessera run --resume` writes: meta.json running again, then run_resumed
+      writeFileSync(metaFile, JSON.stringify({ ...JSON.parse(saved[0]), status: "running", attempt: 2 }));
+      const seq = saved[1].trim().split("\n").length;
+      const resumed = { format: 1, seq, time: new Date().toISOString(), type: "run_resumed", attempt: 2 };
+      appendFileSync(eventsFile, `${JSON.stringify({ ...resumed, from: null, superseded_after_seq: seq - 1 })}\n`);
+      expect(index.listRuns(q).rows[0]!.status).toBe("finished"); // the quick check skips ended runs
+      index.listen();
+      await vi.waitFor(
+        () => expect(index.listRuns(q).rows[0]).toMatchObject({ status: "running", stale: true, lastSeq: seq }),
+        { timeout: 5_000 },
+      );
+    } finally {
+      writeFileSync(metaFile, saved[0]);
+      writeFileSync(eventsFile, saved[1]);
+    }
   });
 
   it("filters by status, name, tag, config hash and sweep, and sorts like the file-based list", async () => {

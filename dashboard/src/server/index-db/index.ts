@@ -1,10 +1,12 @@
 /**
  * The run index (issue 18): SQLite beside the run store, derived from the run and sweep folders,
  * which stay the truth. Opened on the server's first request (a deleted, cut or foreign file is
- * rebuilt with a warning), kept current by the run-changed signal (ingested events and uploads)
- * and by a throttled reconcile each time the Runs or Sweeps list is asked for (local runs written
- * straight into the store). The Runs list, its filters and the sweep table are queries on it.
+ * rebuilt with a warning), kept current by the run-changed signal (ingested events and uploads),
+ * by a throttled quick check each time the Runs or Sweeps list is asked for (local runs written
+ * straight into the store), and by a background scan of every folder. The Runs list, its filters
+ * and the sweep table are queries on it.
  */
+import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { onRunChanged } from "../cluster/run-changes";
 import { openIndexDb, type IndexDb } from "./open";
@@ -21,8 +23,16 @@ export interface RunIndexOptions {
   sweepsDir: string;
   /** @default env TESSERA_INDEX_FILE, else `<runsDir>/../.tessera/index.sqlite` */
   file?: string;
-  /** Shortest time between two reconciles with the folders, in ms. @default env TESSERA_INDEX_POLL_MS, else 1000 */
+  /**
+   * Shortest time between two quick checks of the folders (new or vanished run folders, changed
+   * running runs), in ms. @default env TESSERA_INDEX_POLL_MS, else 1000
+   */
   pollMs?: number;
+  /**
+   * Period of the background scan of every folder's files (finds an ended run resumed by a local
+   * `tessera run --resume`), in ms; 0 turns it off. @default env TESSERA_INDEX_SCAN_MS, else 30000
+   */
+  scanMs?: number;
   /** @default stderr */
   warn?: (line: string) => void;
 }
@@ -42,7 +52,10 @@ export class RunIndex {
   private readonly pollMs: number;
   private runsCheckedAt = 0;
   private sweepsCheckedAt = 0;
+  /** The runs dir's mtime when its listing was last read ("" = read it again next time). */
+  private rootSig = "";
   private stopListening: () => void = () => {};
+  private scanTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     readonly db: IndexDb,
@@ -66,8 +79,23 @@ export class RunIndex {
     return index;
   }
 
-  /** Re-reads run `id` whenever the run-changed signal names it (ingest), until `close()`. */
+  /**
+   * For a server: re-reads run `id` whenever the run-changed signal names it (ingest), and scans
+   * every folder in the background every `scanMs`, until `close()`.
+   */
   listen(): this {
+    const scanMs = this.opts.scanMs ?? Number(process.env.TESSERA_INDEX_SCAN_MS ?? 30_000);
+    if (scanMs > 0) {
+      let scanning = false;
+      this.scanTimer = setInterval(() => {
+        if (scanning || !this.db.open) return;
+        scanning = true;
+        this.runs
+          .reconcileInSlices(this.opts.runsDir)
+          .catch((error: Error) => (this.opts.warn ?? stderr)(`tessera: run index scan: ${error.message}`))
+          .finally(() => (scanning = false));
+      }, scanMs).unref();
+    }
     this.stopListening = onRunChanged((id) => {
       try {
         this.runs.syncRun(this.opts.runsDir, id);
@@ -79,10 +107,23 @@ export class RunIndex {
     return this;
   }
 
-  /** Runs list: reconciles with the folders if the last check is older than `pollMs`, then queries. */
+  /**
+   * Runs list: a quick check of the folders if the last is older than `pollMs`, then the query.
+   * The check costs a few stat calls, not one per run: the runs dir's listing is read again only
+   * when its mtime moved (a folder was added or removed), and only running runs' files are compared.
+   */
   listRuns(q: RunQuery): { total: number; rows: RunRow[] } {
     if (Date.now() - this.runsCheckedAt >= this.pollMs) {
-      this.runs.reconcile(this.opts.runsDir);
+      const root = this.opts.runsDir;
+      const st = statSync(root, { throwIfNoEntry: false });
+      const sig = st ? String(st.mtimeMs) : "-";
+      if (sig !== this.rootSig) {
+        this.runs.reconcileListing(root);
+        // A folder made in the same clock tick after this listing leaves the mtime as it is: trust
+        // an mtime only once it is older than any such tick.
+        this.rootSig = st && Date.now() - st.mtimeMs > 2_000 ? sig : "";
+      }
+      this.runs.reconcileLive(root);
       this.runsCheckedAt = Date.now();
     }
     return this.runs.query(this.opts.runsDir, q);
@@ -99,6 +140,7 @@ export class RunIndex {
 
   close(): void {
     this.stopListening();
+    if (this.scanTimer) clearInterval(this.scanTimer);
     if (this.db.open) this.db.close();
   }
 }

@@ -179,6 +179,53 @@ export class RunsTable {
     return { read, dropped, total: ids.length };
   }
 
+  /** Reads folders that appeared under `root` and drops rows whose folder vanished; nothing else. */
+  reconcileListing(root: string): void {
+    const indexed = new Set(this.db.prepare("SELECT id FROM runs").pluck().all() as string[]);
+    const ids = runIds(root);
+    this.db.transaction(() => {
+      for (const id of ids) if (!indexed.delete(id)) this.syncRun(root, id);
+      for (const id of indexed) this.deleteStmt.run(id);
+    })();
+  }
+
+  /**
+   * Re-reads the runs the index says are running whose files changed: the only rows that change
+   * without a new folder or a signal, besides a local `--resume` of an ended run (the background
+   * scan finds those).
+   */
+  reconcileLive(root: string): void {
+    const live = this.db.prepare("SELECT id, meta_sig, events_sig FROM runs WHERE status = 'running'").all() as Pick<
+      DbRun,
+      "id" | "meta_sig" | "events_sig"
+    >[];
+    for (const r of live) {
+      const dir = join(root, r.id);
+      if (fileSig(join(dir, RUN_FILES.meta)) !== r.meta_sig || fileSig(join(dir, RUN_FILES.events)) !== r.events_sig)
+        this.syncRun(root, r.id);
+    }
+  }
+
+  /**
+   * `reconcile` in slices of `slice` folders with the event loop free in between, so a scan of
+   * 10,000 folders (hundreds of ms of stat calls) never holds up a request.
+   */
+  async reconcileInSlices(root: string, slice = 250): Promise<void> {
+    const ids = runIds(root);
+    for (let i = 0; i < ids.length; i += slice) {
+      const sigs = this.db.prepare("SELECT meta_sig || '|' || events_sig FROM runs WHERE id = ?").pluck();
+      this.db.transaction(() => {
+        for (const id of ids.slice(i, i + slice)) {
+          const dir = join(root, id);
+          const sig = `${fileSig(join(dir, RUN_FILES.meta))}|${fileSig(join(dir, RUN_FILES.events))}`;
+          if (sigs.get(id) !== sig) this.syncRun(root, id);
+        }
+      })();
+      await new Promise((r) => setImmediate(r));
+    }
+    this.reconcileListing(root);
+  }
+
   /** Every indexed run, as entries (tests compare them with the folders). */
   entries(): RunEntry[] {
     return (this.db.prepare("SELECT * FROM runs ORDER BY started DESC, id DESC").all() as DbRun[]).map(fromDb);
