@@ -21,7 +21,7 @@ export interface DashboardOptions {
   configsDir?: string;
   /** @default env TESSERA_SWEEPS_DIR, else ./sweeps */
   sweepsDir?: string;
-  /** The SQLite run index. @default env TESSERA_INDEX_FILE, else `<runsDir>/../.tessera/index.sqlite` */
+  /** The SQLite run index. @default env TESSERA_INDEX_FILE, else `<runsDir>/../.tessera/<runs folder name>.index.sqlite` */
   indexFile?: string;
   /** 0 picks a free port. @default 3000 */
   port?: number;

@@ -109,6 +109,17 @@ describe("the run index", () => {
     expect(warnings.join("\n")).toMatch(/schema 99.*rebuilding/);
   });
 
+  it("a file last filled from another runs dir is read again whole, not mixed", () => {
+    const file = join(scratch, "shared-file.sqlite");
+    const other = join(scratch, "other-runs");
+    new FixtureRun(other, "20260105-000000-other-0001", { name: "other" }).release();
+    expect(open({ file }).runs.entries()).toHaveLength(15);
+    opened.pop()!.close();
+    const index = RunIndex.open({ runsDir: other, sweepsDir: sweeps, file });
+    opened.push(index);
+    expect(index.runs.entries().map((e) => e.name)).toEqual(["other"]);
+  });
+
   it("the dashboard's list survives a corrupt index file at start: a warning on stderr and the full list", async () => {
     const file = join(scratch, "served.sqlite");
     writeFileSync(file, Buffer.alloc(8192, 0xab));
@@ -262,7 +273,7 @@ describe("the run index", () => {
   });
 
   it("`tessera index rebuild --runs DIR` rebuilds the file a server would open, over a corrupt one", () => {
-    const file = join(scratch, ".tessera", "index.sqlite"); // the default: beside the runs dir
+    const file = join(scratch, ".tessera", "runs.index.sqlite"); // the default: beside the runs dir
     mkdirSync(join(scratch, ".tessera"), { recursive: true });
     writeFileSync(file, "garbage");
     const { TESSERA_INDEX_FILE: _, ...env } = process.env; // the default place, not the last test's file

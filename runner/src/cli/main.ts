@@ -208,7 +208,7 @@ function createProgram(): Command {
     .option("--sweeps-dir <dir>", "sweeps folder to serve (default ./sweeps, env TESSERA_SWEEPS_DIR)")
     .option(
       "--index-file <file>",
-      "SQLite run index (default <runs-dir>/../.tessera/index.sqlite, env TESSERA_INDEX_FILE)",
+      "SQLite run index (default <runs-dir>/../.tessera/<name>.index.sqlite, env TESSERA_INDEX_FILE)",
     )
     .action(async (opts) => (await import("./commands/dashboard")).dashboardCommand(opts));
 
@@ -220,7 +220,10 @@ function createProgram(): Command {
     .option("--runs-dir <dir>", "runs dir (default ./runs, env TESSERA_RUNS_DIR)")
     .addOption(new Option("--runs <dir>", "same as --runs-dir").hideHelp())
     .option("--sweeps-dir <dir>", "sweeps dir (default ./sweeps, env TESSERA_SWEEPS_DIR)")
-    .option("--index-file <file>", "index file (default <runs-dir>/../.tessera/index.sqlite, env TESSERA_INDEX_FILE)")
+    .option(
+      "--index-file <file>",
+      "index file (default <runs-dir>/../.tessera/<name>.index.sqlite, env TESSERA_INDEX_FILE)",
+    )
     .option("--json", "print {file, runs, sweeps, ms} on stdout")
     .action(async (opts) => (await import("./commands/index-rebuild")).indexRebuildCommand(opts));
 

@@ -7,9 +7,9 @@
  * and the sweep table are queries on it.
  */
 import { statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { onRunChanged } from "../cluster/run-changes";
-import { openIndexDb, type IndexDb } from "./open";
+import { claimSource, openIndexDb, type IndexDb } from "./open";
 import { RunsTable, type RunQuery } from "./runs-table";
 import { SweepsTable, type SweepRow } from "./sweeps-table";
 import type { RunRow } from "./entry";
@@ -21,7 +21,7 @@ export type { SweepRow } from "./sweeps-table";
 export interface RunIndexOptions {
   runsDir: string;
   sweepsDir: string;
-  /** @default env TESSERA_INDEX_FILE, else `<runsDir>/../.tessera/index.sqlite` */
+  /** @default env TESSERA_INDEX_FILE, else `<runsDir>/../.tessera/<runs folder name>.index.sqlite` */
   file?: string;
   /**
    * Shortest time between two quick checks of the folders (new or vanished run folders, changed
@@ -37,9 +37,13 @@ export interface RunIndexOptions {
   warn?: (line: string) => void;
 }
 
-/** Where the index of `runsDir` lives unless told otherwise. */
+/**
+ * Where the index of `runsDir` lives unless told otherwise: `.tessera/<runs folder name>.index.sqlite`
+ * beside the runs dir (so `./runs` and `./runs-b` in one folder keep separate files).
+ */
 export function indexFileFor(runsDir: string): string {
-  return resolve(process.env.TESSERA_INDEX_FILE ?? join(runsDir, "..", ".tessera", "index.sqlite"));
+  const dir = resolve(runsDir);
+  return resolve(process.env.TESSERA_INDEX_FILE ?? join(dir, "..", ".tessera", `${basename(dir)}.index.sqlite`));
 }
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
@@ -72,9 +76,10 @@ export class RunIndex {
   static open(opts: RunIndexOptions): RunIndex {
     const file = opts.file ?? indexFileFor(opts.runsDir);
     const { db, fresh } = openIndexDb(file, opts.warn ?? stderr);
+    const moved = claimSource(db, { runs: resolve(opts.runsDir), sweeps: resolve(opts.sweepsDir) });
     const index = new RunIndex(db, opts, file);
-    index.runs.reconcile(opts.runsDir, fresh);
-    index.sweeps.reconcile(opts.sweepsDir, fresh);
+    index.runs.reconcile(opts.runsDir, fresh || moved.runs);
+    index.sweeps.reconcile(opts.sweepsDir, fresh || moved.sweeps);
     index.runsCheckedAt = index.sweepsCheckedAt = Date.now();
     return index;
   }
@@ -154,6 +159,7 @@ export function rebuildRunIndex(opts: RunIndexOptions): { file: string; runs: nu
   const file = opts.file ?? indexFileFor(opts.runsDir);
   const { db } = openIndexDb(file, opts.warn ?? stderr);
   try {
+    claimSource(db, { runs: resolve(opts.runsDir), sweeps: resolve(opts.sweepsDir) });
     new RunsTable(db).reconcile(opts.runsDir, true);
     const sweeps = new SweepsTable(db).reconcile(opts.sweepsDir, true);
     const indexed = (db.prepare("SELECT count(*) AS n FROM runs").get() as { n: number }).n;

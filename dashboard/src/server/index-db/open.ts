@@ -35,6 +35,19 @@ function removeFiles(file: string): void {
   for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
 }
 
+/**
+ * Records that the rows come from `dirs` (runs, sweeps) and says which of them differ from the
+ * folders the file was last filled from: those tables must be read again whole.
+ */
+export function claimSource(db: IndexDb, dirs: { runs: string; sweeps: string }): { runs: boolean; sweeps: boolean } {
+  const get = db.prepare("SELECT value FROM source WHERE key = ?").pluck();
+  const changed = { runs: get.get("runs") !== dirs.runs, sweeps: get.get("sweeps") !== dirs.sweeps };
+  const set = db.prepare("INSERT OR REPLACE INTO source (key, value) VALUES (?, ?)");
+  set.run("runs", dirs.runs);
+  set.run("sweeps", dirs.sweeps);
+  return changed;
+}
+
 /** Opens (or creates) the index at `file`; `:memory:` gives a private one. */
 export function openIndexDb(file: string, warn: (line: string) => void): OpenedIndex {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -51,7 +64,7 @@ export function openIndexDb(file: string, warn: (line: string) => void): OpenedI
   if (version !== 0) {
     warn(`tessera: run index ${file} has schema ${version}, this server ${SCHEMA_VERSION}; rebuilding it`);
   }
-  db.exec("DROP TABLE IF EXISTS runs; DROP TABLE IF EXISTS sweeps;");
+  db.exec("DROP TABLE IF EXISTS runs; DROP TABLE IF EXISTS sweeps; DROP TABLE IF EXISTS source;");
   db.exec(SCHEMA_SQL);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   return { db, fresh: true };

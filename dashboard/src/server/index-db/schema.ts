@@ -38,6 +38,8 @@ CREATE INDEX IF NOT EXISTS runs_by_started ON runs (started DESC, id DESC);
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, started DESC);
 CREATE INDEX IF NOT EXISTS runs_by_sweep ON runs (sweep, trial);
 CREATE INDEX IF NOT EXISTS runs_by_config_hash ON runs (config_hash);
+-- which folders the rows were read from: a file opened for other folders is read again whole
+CREATE TABLE IF NOT EXISTS source (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sweeps (
   id TEXT PRIMARY KEY,
   status TEXT NOT NULL,
