@@ -288,4 +288,15 @@ describe("the run index", () => {
     expect(open({ file }).runs.entries()).toHaveLength(15);
     expect(warnings).toEqual([]);
   });
+
+  it("`tessera index rebuild` refuses a runs dir that does not exist, naming the flag (not an empty index)", () => {
+    const missing = join(scratch, "no-such-runs");
+    const cli = spawnSync("pnpm", ["-s", "tessera", "index", "rebuild", "--runs-dir", missing], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toContain(`--runs-dir ${missing}: no such folder`);
+  });
 });

@@ -3,7 +3,9 @@
  * SQLite run index (the files stay the truth; the index only makes the Runs list fast). The index
  * itself lives beside the dashboard, reached through `@tessera/dashboard/serve`.
  */
+import { statSync } from "node:fs";
 import { rebuildRunIndex } from "@tessera/dashboard/serve";
+import { ExitError } from "../../errors";
 import { runsDirFrom } from "../../runs";
 import { sweepsDirFrom } from "../../sweep/store";
 import { printJson, say } from "../../runs/cli-text";
@@ -18,8 +20,12 @@ export interface IndexRebuildOptions {
 }
 
 export async function indexRebuildCommand(opts: IndexRebuildOptions = {}): Promise<void> {
+  const runsDir = runsDirFrom(opts.runsDir ?? opts.runs);
+  // An index of a mistyped folder would be an empty index, silently.
+  if (!statSync(runsDir, { throwIfNoEntry: false })?.isDirectory())
+    throw new ExitError(`tessera index rebuild: --runs-dir ${runsDir}: no such folder`);
   const result = rebuildRunIndex({
-    runsDir: runsDirFrom(opts.runsDir ?? opts.runs),
+    runsDir,
     sweepsDir: sweepsDirFrom(opts.sweepsDir),
     ...(opts.indexFile ? { file: opts.indexFile } : {}),
   });
