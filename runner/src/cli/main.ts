@@ -176,6 +176,30 @@ function createProgram(): Command {
     .option("--runs-dir <dir>", "runs dir")
     .action(async (run: string, opts) => (await import("./commands/rm")).rmCommand(run, opts));
 
+  const token = program
+    .command("token")
+    .description("Per-worker tokens for the central server's ingest (kept hashed beside the runs dir).");
+  const tokenOpts = (c: Command) =>
+    c
+      .option("--runs-dir <dir>", "runs dir whose token file to use")
+      .option(
+        "--tokens-file <file>",
+        "the token file (default .tessera-tokens.json beside the runs dir, env TESSERA_TOKENS_FILE)",
+      )
+      .option("--json", "print JSON on stdout");
+  tokenOpts(
+    token.command("add").description("Create a worker's token and print it once.").argument("<name>", "worker name"),
+  ).action(async (name: string, opts) => (await import("./commands/token")).tokenAddCommand(name, opts));
+  tokenOpts(token.command("ls").description("List the workers that have a token.")).action(async (opts) =>
+    (await import("./commands/token")).tokenLsCommand(opts),
+  );
+  tokenOpts(
+    token
+      .command("revoke")
+      .description("Revoke a worker's token (no server restart needed).")
+      .argument("<name>", "worker name"),
+  ).action(async (name: string, opts) => (await import("./commands/token")).tokenRevokeCommand(name, opts));
+
   program
     .command("diff")
     .description("Compare two configs or runs: changed config paths, metric deltas, split check.")
@@ -206,7 +230,26 @@ function createProgram(): Command {
     .option("--token <token>", "access token required on every request (env TESSERA_TOKEN)")
     .option("--configs-dir <dir>", "configs folder to serve", "configs")
     .option("--sweeps-dir <dir>", "sweeps folder to serve (default ./sweeps, env TESSERA_SWEEPS_DIR)")
+    .option(
+      "--index-file <file>",
+      "SQLite run index (default <runs-dir>/../.tessera/<name>.index.sqlite, env TESSERA_INDEX_FILE)",
+    )
     .action(async (opts) => (await import("./commands/dashboard")).dashboardCommand(opts));
+
+  program
+    .command("index")
+    .description("The central server's SQLite run index (derived from the run folders).")
+    .command("rebuild")
+    .description("Read every run and sweep folder again into the run index (the dashboard also does this on start).")
+    .option("--runs-dir <dir>", "runs dir (default ./runs, env TESSERA_RUNS_DIR)")
+    .addOption(new Option("--runs <dir>", "same as --runs-dir").hideHelp())
+    .option("--sweeps-dir <dir>", "sweeps dir (default ./sweeps, env TESSERA_SWEEPS_DIR)")
+    .option(
+      "--index-file <file>",
+      "index file (default <runs-dir>/../.tessera/<name>.index.sqlite, env TESSERA_INDEX_FILE)",
+    )
+    .option("--json", "print {file, runs, sweeps, ms} on stdout")
+    .action(async (opts) => (await import("./commands/index-rebuild")).indexRebuildCommand(opts));
 
   const data = program.command("data").description("Data helpers: preview, cache, fetch.");
   data

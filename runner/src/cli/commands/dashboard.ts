@@ -23,6 +23,7 @@ export interface DashboardFlags {
   token?: string;
   configsDir?: string;
   sweepsDir?: string;
+  indexFile?: string;
 }
 
 /** Flags (strings from commander) to options; a bad value is a usage error (exit 2). */
@@ -34,6 +35,7 @@ export function dashboardOptions(flags: DashboardFlags): DashboardOptions {
     runsDir: flags.runsDir,
     configsDir: flags.configsDir,
     ...(flags.sweepsDir ? { sweepsDir: flags.sweepsDir } : {}),
+    ...(flags.indexFile ? { indexFile: flags.indexFile } : {}),
     port,
     host: flags.host,
     token: flags.token,
@@ -71,6 +73,7 @@ export function spawnDashboard(flags: DashboardFlags): Promise<{ url: string; st
     "--host": flags.host,
     "--configs-dir": flags.configsDir,
     "--sweeps-dir": flags.sweepsDir,
+    "--index-file": flags.indexFile,
   })) {
     if (value !== undefined) args.push(flag, value);
   }
