@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type NextFactory from "next";
+import { setLauncher, type Launcher } from "../src/server/cluster/launcher";
 import { isLoopback } from "./auth";
 import { requestListener } from "./listener";
 import { DASHBOARD_DIR, ensureBuilt } from "./build";
@@ -26,6 +27,12 @@ export interface DashboardOptions {
   token?: string;
   /** Progress lines (build, listening). @default stderr */
   log?: (line: string) => void;
+  /**
+   * The queue behind the Launch and Queue pages (`tessera dashboard --queue URL` passes the
+   * runner's BullMQ launcher). Without one those pages say the server has no queue. The caller
+   * owns it: `close()` uninstalls it but does not close its Redis connections.
+   */
+  launcher?: Launcher;
 }
 
 export interface RunningDashboard {
@@ -63,6 +70,8 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
   process.env.NEXT_TELEMETRY_DISABLED = "1";
 
   await ensureBuilt(log);
+  // Installed before Next handles its first request; the queue router reads it per request.
+  if (opts.launcher) setLauncher(opts.launcher);
   const nextModule = (await import("next")) as unknown as { default: unknown };
   const createNext = ((nextModule.default as { default?: unknown }).default ??
     nextModule.default) as typeof NextFactory;
@@ -91,6 +100,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
       await app.close();
+      if (opts.launcher) setLauncher(undefined);
     },
   };
 }
