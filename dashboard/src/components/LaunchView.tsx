@@ -54,9 +54,10 @@ export function LaunchView() {
             <input
               data-testid="priority"
               type="number"
-              min={0}
-              placeholder="none"
-              title="BullMQ priority: 1 runs before 2; empty runs in order of arrival after prioritized jobs"
+              min={-1000}
+              max={1000}
+              placeholder="0"
+              title="higher runs sooner (-1000 to 1000), as tessera submit --priority"
               value={priority}
               onChange={(e) => (setPriority(e.target.value), edited())}
             />

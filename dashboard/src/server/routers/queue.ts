@@ -34,7 +34,8 @@ const setRow = z
 const launchRequest = z.object({
   config: z.string().min(1).max(300),
   sets: z.array(setRow).max(100).default([]),
-  priority: z.number().int().min(0).max(2_097_152).optional(),
+  /** Higher runs sooner, as `tessera submit --priority`. */
+  priority: z.number().int().min(-1000).max(1000).optional(),
 });
 
 type LaunchInput = z.infer<typeof launchRequest>;
