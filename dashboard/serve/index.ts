@@ -106,3 +106,6 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
     },
   };
 }
+
+/** The queue interface the runner implements for the Launch and Queue pages (runner/src/queue/launcher.ts). */
+export type { Launcher, LaunchPlan, LaunchRequest, QueueJob } from "../src/server/cluster/launcher";
