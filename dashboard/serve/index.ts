@@ -12,8 +12,6 @@ import { isLoopback } from "./auth";
 import { requestListener } from "./listener";
 import { DASHBOARD_DIR, ensureBuilt } from "./build";
 
-export type { Launcher, LaunchPlan, LaunchRequest, QueueJob } from "../src/server/cluster/launcher";
-
 export interface DashboardOptions {
   /** @default env TESSERA_RUNS_DIR, else ./runs */
   runsDir?: string;
