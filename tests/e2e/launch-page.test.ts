@@ -78,7 +78,7 @@ describe.skipIf(skip !== null)("the Launch and Queue pages in chromium", () => {
     const enqueued = page.getByTestId("enqueued");
     await enqueued.waitFor({ timeout: 60_000 });
     const runId = /run (\S+?)\)/.exec((await enqueued.textContent()) ?? "")?.[1];
-    expect(runId).toMatch(/^demo-/);
+    expect(runId).toMatch(/^\d{8}-\d{6}-demo-/);
     await page.screenshot({ path: join(SCREENSHOTS, "launch.png"), fullPage: true });
 
     // The job is in Redis, with the override and priority as typed.
