@@ -27,11 +27,35 @@ import { startRedis, type TestRedis } from "./helpers/redis";
 const BIN = join(REPO_ROOT, "runner/bin/tessera.js");
 const skip = await missingComponent("redis");
 
-function tessera(args: string[]): Promise<{ code: number | null; stderr: string }> {
+function start(args: string[]) {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += String(d)));
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stderr })));
+  const exit = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on("exit", (code) => resolve({ code, stderr })),
+  );
+  return { child, exit };
+}
+
+const tessera = (args: string[]) => start(args).exit;
+
+const trialRecords = (dir: string): TrialRecord[] =>
+  readFileSync(join(dir, SWEEP_FILES.trials), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as TrialRecord);
+
+/** The tiny grid cut to two trials (one parameter, two values). */
+function twoTrialGrid(dir: string): string {
+  const file = join(dir, `grid-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(
+    file,
+    readFileSync(join(REPO_ROOT, "tests/fixtures/sweeps/tiny-grid.yaml"), "utf8").replace(
+      /\n {4}model\.head\.dropout: .*\n/,
+      "\n",
+    ),
+  );
+  return file;
 }
 
 describe.skipIf(skip !== null)("tessera sweep --queue", () => {
@@ -47,7 +71,8 @@ describe.skipIf(skip !== null)("tessera sweep --queue", () => {
     redis = await startRedis();
     work = mkdtempSync(join(tmpdir(), "tessera-sweep-queue-"));
     const runs = join(work, "runs");
-    const connection = () => redisConnection(parseQueueUrl(redis.url));
+    // Teardown closes Redis under these; their reconnect errors are not the test's business.
+    const connection = () => redisConnection(parseQueueUrl(redis.url)).on("error", () => undefined);
     worker = new Worker<RunJob>(
       QUEUE_NAME,
       async (job: Job<RunJob>) => {
@@ -113,10 +138,7 @@ describe.skipIf(skip !== null)("tessera sweep --queue", () => {
     ]);
     expect(code, stderr).toBe(0);
     const [id] = readdirSync(sweeps);
-    const recs = readFileSync(join(sweeps, id!, SWEEP_FILES.trials), "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as TrialRecord);
+    const recs = trialRecords(join(sweeps, id!));
     const state = foldTrials(recs);
     expect(state.status).toBe("finished");
     // ⌊3/3⌋ = 1 trial promoted to the top rung (3 epochs); the other two stopped after 1.
@@ -147,6 +169,61 @@ describe.skipIf(skip !== null)("tessera sweep --queue", () => {
     expect(readFileSync(join(sweeps, id!, SWEEP_FILES.logs, `trial-${promoted.trial}.log`), "utf8")).toMatch(
       new RegExp(`job ${promoted.run_id}-toend: finished`),
     );
+  });
+
+  it("Ctrl-C removes the trials still waiting in the queue; a killed sweep's --resume waits on its jobs instead of enqueuing twice", async () => {
+    await worker.pause();
+    const runs = join(work, "runs");
+    const sweeps = join(work, "sweeps-stop");
+    const args = (more: string[]) => [...more, "--queue", redis.url, "--runs-dir", runs, "--sweeps-dir", sweeps];
+    const queued = async (sweepId: string | undefined) =>
+      (await watch.getJobs(["waiting", "prioritized", "delayed", "active", "completed", "failed"])).filter(
+        (j) => j && sweepId !== undefined && (j.data as RunJob).sweep?.id === sweepId,
+      );
+    const sweepIds = () => (existsSync(sweeps) ? readdirSync(sweeps).sort() : []);
+
+    // 1. Ctrl-C while both trials wait for a worker: both jobs leave the queue, the sweep is interrupted.
+    const first = start(args(["sweep", twoTrialGrid(work)]));
+    await expect.poll(async () => (await queued(sweepIds()[0])).length, { timeout: 60_000 }).toBe(2);
+    first.child.kill("SIGINT");
+    const stopped = await first.exit;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const [stopId] = sweepIds();
+    expect(await queued(stopId)).toHaveLength(0);
+    const stopState = foldTrials(trialRecords(join(sweeps, stopId!)));
+    expect(stopState.status).toBe("interrupted");
+    expect(stopState.trials.map((t) => t.status)).toEqual(["interrupted", "interrupted"]);
+
+    // 2. SIGKILL of the sweep while its jobs wait: they stay queued; --resume finds them and waits on
+    // them (no second job per trial), and the trials finish once a worker takes them.
+    const killed = start(args(["sweep", twoTrialGrid(work)]));
+    await expect.poll(() => sweepIds().length, { timeout: 60_000 }).toBe(2);
+    const killId = sweepIds().find((id) => id !== stopId)!;
+    await expect.poll(async () => (await queued(killId)).length, { timeout: 60_000 }).toBe(2);
+    killed.child.kill("SIGKILL");
+    await killed.exit;
+    const resumed = start(args(["sweep", "--resume", killId]));
+    const logs = join(sweeps, killId, SWEEP_FILES.logs);
+    const attached = () =>
+      [0, 1].every((t) => {
+        const log = join(logs, `trial-${t}.log`);
+        return existsSync(log) && readFileSync(log, "utf8").includes("still in the queue, waiting for it");
+      });
+    await expect.poll(attached, { timeout: 60_000 }).toBe(true);
+    const before = taken.length;
+    worker.resume();
+    const done = await resumed.exit;
+    expect(done.code, done.stderr).toBe(0);
+    const jobs = await queued(killId);
+    expect(jobs.map((j) => j.id).sort()).toEqual(
+      foldTrials(trialRecords(join(sweeps, killId)))
+        .trials.map((t) => t.run_id)
+        .sort(),
+    );
+    expect(taken.length - before).toBe(2);
+    const state = foldTrials(trialRecords(join(sweeps, killId)));
+    expect(state.status).toBe("finished");
+    expect(state.trials.map((t) => t.status)).toEqual(["finished", "finished"]);
   });
 
   it("refuses an unreachable queue before writing anything", async () => {
