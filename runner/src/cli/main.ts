@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { BACKENDS } from "@tessera/shared";
 import { ExitError } from "../errors";
 import { diskFullError, isDiskFull } from "../runs/disk-full";
+import { recordFailure } from "../child/failure";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -222,6 +223,55 @@ function createProgram(): Command {
     )
     .action(async (opts) => (await import("./commands/dashboard")).dashboardCommand(opts));
 
+  program
+    .command("submit")
+    .description("Validate a config and enqueue it as one run on a queue (see docs/cluster.md).")
+    .argument("<config>", "YAML experiment file")
+    .requiredOption("--queue <url>", "the queue: redis://[:password@]host:6379/0 or rediss://...")
+    .option("--set <path=value>", "override one value (repeatable)", collect, [])
+    .addOption(new Option("--priority <n>", "higher runs sooner, -1000..1000 (default 0)").argParser(integerIn("--priority", -1000, 1000)))
+    .option("--requires-backend <name>", "only a worker started with this --backend takes the run")
+    .option("--data-root <dir>", "a relative data.path in the job is relative to this (default: the working directory)")
+    .option("--json", "print the job and run ids as JSON on stdout")
+    .action(async (config: string, opts) => (await import("./commands/submit")).submitCommand(config, opts));
+
+  const queue = program.command("queue").description("See and manage queued runs: ls, cancel, retry.");
+  const queueUrl = () => new Option("--queue <url>", "the queue: redis://[:password@]host:6379/0").makeOptionMandatory();
+  queue
+    .command("ls")
+    .description("List jobs: running, waiting, failed and finished.")
+    .addOption(queueUrl())
+    .option("--json", "print the jobs as JSON on stdout")
+    .action(async (opts) => (await import("./commands/queue")).queueLsCommand(opts));
+  queue
+    .command("cancel")
+    .description("Remove a waiting job, or stop a running one after its current batch.")
+    .argument("<job>", "job id (from tessera queue ls)")
+    .addOption(queueUrl())
+    .action(async (job: string, opts) => (await import("./commands/queue")).queueCancelCommand(job, opts));
+  queue
+    .command("retry")
+    .description("Retry a failed job; its run resumes from its last checkpoint.")
+    .argument("<job>", "job id (from tessera queue ls)")
+    .addOption(queueUrl())
+    .action(async (job: string, opts) => (await import("./commands/queue")).queueRetryCommand(job, opts));
+
+  program
+    .command("worker")
+    .description("Take runs from a queue and train them here, pushing them to the central server.")
+    .requiredOption("--queue <url>", "the queue: redis://[:password@]host:6379/0 or rediss://...")
+    .option("--server <url>", "the central tessera dashboard that stores the runs, e.g. http://central:3000")
+    .option("--token <token>", "this worker's token for --server (env TESSERA_TOKEN)")
+    .addOption(new Option("--concurrency <n>", "runs at once (default 1)").argParser(integerIn("--concurrency", 1, 64)))
+    .addOption(backendOption())
+    .option("--name <name>", "this worker's name in queue ls and the dashboard (default host-pid)")
+    .option("--data-root <dir>", "relative data paths in jobs are resolved here (default: the working directory)")
+    .option("--runs <dir>", "this worker's own run folders (default ./runs, env TESSERA_RUNS_DIR)")
+    .option("--state-dir <dir>", "logs and job configs (default <runs>/../.tessera-worker/<name>)")
+    .addOption(new Option("--threads <n>", "wasm threads per run (default cores / concurrency)").argParser(integerIn("--threads", 1, 64)))
+    .addOption(new Option("--lock-ms <n>", "job lock duration").argParser(integerIn("--lock-ms", 500, 600_000)).hideHelp())
+    .action(async (opts) => (await import("./commands/worker")).workerCommand(opts));
+
   const data = program.command("data").description("Data helpers: preview, cache, fetch.");
   data
     .command("preview")
@@ -274,12 +324,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof ExitError) {
       if (error.message) process.stderr.write(`${error.message}\n`);
+      recordFailure(error);
       return error.code;
     }
     if (isDiskFull(error)) {
       process.stderr.write(`${diskFullError(error, null).message}\n`);
       return 1;
     }
+    recordFailure(error);
     process.stderr.write(
       `tessera: unexpected error (this is a bug, please report it)\n${(error as Error)?.stack ?? String(error)}\n`,
     );

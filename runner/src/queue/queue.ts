@@ -49,6 +49,6 @@ export function bullPriority(priority: number): number {
 }
 
 /** The Redis key whose presence asks the worker running `jobId` to stop it (see cancelJob). */
-export function cancelKey(queue: Queue, jobId: string): string {
+export function cancelKey(queue: { qualifiedName: string }, jobId: string): string {
   return `${queue.qualifiedName}:tessera-cancel:${jobId}`;
 }
