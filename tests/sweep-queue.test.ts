@@ -1,10 +1,8 @@
 /**
  * `tessera sweep <file> --queue URL` against a real redis-server: the CLI enqueues each trial
- * segment as a BullMQ job and learns from QueueEvents when it ended. The jobs are taken by a BullMQ
- * Worker in this test that does what a `tessera worker` does for a job minus the network: it
- * re-validates the job's config with the queue's own `workerConfig` and runs the real `tessera run`
- * child (new, or `--resume` for a promotion) into the runs folder the sweep reads — standing in for
- * the central store. An ASHA sweep of 3 trials proves new trials and promotions both travel as jobs
+ * segment as a BullMQ job and learns from QueueEvents when it ended. The jobs are taken by the
+ * queue's real worker (`startWorker`, each run a `tessera run` child) without a central server: its
+ * run folders are the runs folder the sweep reads, standing in for the central store. An ASHA sweep of 3 trials proves new trials and promotions both travel as jobs
  * with their sweep tags, that the promoted trial continues its run (not from scratch), and that
  * never more than `parallel` trial jobs are in the queue at once.
  */
@@ -12,14 +10,14 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Queue, UnrecoverableError, Worker, type Job } from "bullmq";
+import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { foldTrials, RUN_FILES, SWEEP_FILES, type RunMeta, type TrialRecord } from "@tessera/shared";
 import type { RunJob } from "@tessera/shared/cluster";
 import { dropSuperseded, readEvents } from "../runner/src/runs";
 import { QUEUE_NAME } from "../runner/src/queue/queue";
 import { parseQueueUrl, redisConnection } from "../runner/src/queue/connection";
-import { workerConfig } from "../runner/src/queue/job-config";
+import { startWorker, type RunningWorker } from "../runner/src/queue/worker";
 import { missingComponent } from "./helpers/components";
 import { REPO_ROOT } from "./helpers/paths";
 import { startRedis, type TestRedis } from "./helpers/redis";
@@ -61,7 +59,8 @@ function twoTrialGrid(dir: string): string {
 describe.skipIf(skip !== null)("tessera sweep --queue", () => {
   let redis: TestRedis;
   let work: string;
-  let worker: Worker<RunJob>;
+  let running: RunningWorker;
+  let worker: RunningWorker["worker"];
   let watch: Queue;
   const taken: RunJob[] = [];
   let live = 0;
@@ -73,27 +72,19 @@ describe.skipIf(skip !== null)("tessera sweep --queue", () => {
     const runs = join(work, "runs");
     // Teardown closes Redis under these; their reconnect errors are not the test's business.
     const connection = () => redisConnection(parseQueueUrl(redis.url)).on("error", () => undefined);
-    worker = new Worker<RunJob>(
-      QUEUE_NAME,
-      async (job: Job<RunJob>) => {
-        taken.push(job.data);
-        const d = job.data;
-        const config = await workerConfig(d, { dataRoot: REPO_ROOT, dir: join(work, "job-configs") });
-        if (!config.ok) throw new UnrecoverableError(config.problems.join("; "));
-        const resume = existsSync(join(runs, d.runId, RUN_FILES.meta));
-        const start = resume
-          ? ["--resume", d.runId]
-          : [config.file, ...config.sets.flatMap((s) => ["--set", s]), "--run-id", d.runId];
-        const tags = d.sweep
-          ? ["--sweep", d.sweep.id, "--trial", String(d.sweep.trial)].concat(
-              d.sweep.stopAtEpoch === null ? [] : ["--stop-at-epoch", String(d.sweep.stopAtEpoch)],
-            )
-          : [];
-        const { code, stderr } = await tessera(["run", ...start, "--runs-dir", runs, "--threads", "1", ...tags]);
-        if (code !== 0) throw new Error(`tessera run exited ${code}: ${stderr.slice(-500)}`);
-      },
-      { connection: connection(), concurrency: 2 },
-    );
+    // The queue's own worker, without --server: its run folders are the store the sweep reads.
+    running = await startWorker({
+      queueUrl: redis.url,
+      concurrency: 2,
+      threads: 1,
+      name: "test-worker",
+      runsDir: runs,
+      dataRoot: REPO_ROOT,
+      stateDir: join(work, "worker-state"),
+      log: () => undefined,
+    });
+    worker = running.worker;
+    worker.on("active", (job) => taken.push(job.data));
     worker.on("error", () => undefined);
     // How many trial jobs sit in the queue (waiting or running) at once, seen by the queue itself.
     watch = new Queue(QUEUE_NAME, { connection: connection() });
@@ -110,7 +101,7 @@ describe.skipIf(skip !== null)("tessera sweep --queue", () => {
   });
 
   afterAll(async () => {
-    await worker?.close(true);
+    await running?.close();
     await watch?.close();
     await redis?.dispose();
     if (work) rmSync(work, { recursive: true, force: true });

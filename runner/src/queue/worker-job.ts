@@ -13,7 +13,7 @@ import { RUN_FILES, type BackendName, type RunMeta } from "@tessera/shared";
 import { checkRunJob, type RunJob } from "@tessera/shared/cluster";
 import { FAILURE_FILE_ENV, finalFailure, type ChildFailure } from "../child/failure";
 import { runOutcome, spawnRun, type ChildOutcome } from "../child/run-child";
-import { readEvents } from "../runs";
+import { dropSuperseded, readEvents } from "../runs";
 import { workerConfig } from "./job-config";
 import type { RunSyncFactory } from "./sync";
 
@@ -75,7 +75,7 @@ export async function processRunJob(job: Job, token: string | undefined, ctx: Jo
     resume = false;
   }
   const status = resume ? readStatus(runDir) : null;
-  if (status === "finished" || status === "stopped_early") {
+  if (status === "finished" || (status === "stopped_early" && !promoted(runDir, data))) {
     // A worker died between the run's end and the job's: finish the job, do not train again.
     if (sync) await sync.start(runDir).finish();
     return { runId: data.runId, status, worker: ctx.name };
@@ -146,6 +146,16 @@ async function runChild(
   if (push) await push.finish();
   const outcome = runOutcome({ runDir: run.runDir, logFile }, code, signal, ctx.stopping() || cancelled, error);
   return { ...outcome, cancelled, failure: readFailure(failureFile) };
+}
+
+/**
+ * True when a sweep's job asks a run that stopped at an ASHA rung to go further (a promotion: the
+ * same run id, a later `stopAtEpoch` or none): it must be resumed, not reported stopped again.
+ */
+function promoted(runDir: string, data: RunJob): boolean {
+  if (!data.sweep) return false; // early stopping of a plain run is final
+  const trained = dropSuperseded(readEvents(runDir, () => undefined)).filter((e) => e.type === "epoch").length;
+  return data.sweep.stopAtEpoch === null || data.sweep.stopAtEpoch > trained;
 }
 
 function hasStarted(runDir: string): boolean {

@@ -17,7 +17,7 @@ import { openQueue, QUEUE_NAME, type RunQueue } from "../queue/queue";
 import { addJob, enqueueRun } from "../queue/submit";
 import { cancelJob } from "../queue/manage";
 import type { TrialExecutor, TrialJob, TrialOutcome } from "./executor";
-import { folderOutcome } from "./queue-outcome";
+import { checkProgress, epochsTrained, folderOutcome } from "./queue-outcome";
 
 export interface QueueExecutorOptions {
   /** `redis://` or `rediss://` URL of the queue. */
@@ -79,6 +79,7 @@ export async function queueExecutor(opts: QueueExecutorOptions): Promise<QueueEx
   return {
     slots: opts.parallel,
     async run(job) {
+      const before = epochsTrained(job);
       let jobId: string;
       try {
         const live = await liveJobOf(q, job.runId);
@@ -101,7 +102,7 @@ export async function queueExecutor(opts: QueueExecutorOptions): Promise<QueueEx
       }
       const outcome = new Promise<TrialOutcome>((done) => waiters.set(jobId, { job, jobId, done }));
       await settle(jobId); // it may have ended before we listened
-      return outcome;
+      return checkProgress(job, before, await outcome);
     },
     /**
      * Ctrl-C: cancels every job this sweep waits on. A job still waiting is removed from the queue

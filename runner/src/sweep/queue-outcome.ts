@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RUN_FILES, type RunMeta } from "@tessera/shared";
-import { readEvents } from "../runs";
+import { dropSuperseded, readEvents } from "../runs";
 import type { TrialJob, TrialOutcome } from "./executor";
 
 /** How long a completed job's folder may lag behind it (the worker flushes before it completes). */
@@ -51,4 +51,26 @@ export async function folderOutcome(
 
 function ended(meta: RunMeta | null): boolean {
   return meta !== null && meta.status !== "running";
+}
+
+/** Epochs a run folder has trained (superseded ones never count), 0 when it has none yet. */
+export function epochsTrained(job: TrialJob): number {
+  const dir = join(job.runsDir, job.runId);
+  if (!existsSync(join(dir, RUN_FILES.events))) return 0;
+  return dropSuperseded(readEvents(dir, () => undefined)).filter((e) => e.type === "epoch").length;
+}
+
+/**
+ * A continued trial that came back `stopped_early` without training one more epoch did not continue
+ * at all (a worker that took the job for a repeat of the last one): failing it stops the driver
+ * from promoting it again and again.
+ */
+export function checkProgress(job: TrialJob, before: number, outcome: TrialOutcome): TrialOutcome {
+  if (job.start.kind !== "resume" || outcome.status !== "stopped_early") return outcome;
+  const after = epochsTrained(job);
+  if (after > before) return outcome;
+  return {
+    status: "failed",
+    error: `run ${job.runId} came back stopped at epoch ${after} without continuing to ${job.stopAtEpoch ?? "the end"} (does its worker resume a promoted trial?)`,
+  };
 }
