@@ -2,16 +2,19 @@
  * The Launch and Queue pages in chromium over a real redis-server and the runner's BullMQ launcher
  * (what `tessera dashboard --queue URL` installs): pick the committed demo config, add a `--set`
  * with a typo and see the runner's problem, fix it and see the plan, enqueue, find the job on the
- * Queue page and in Redis with the override in it, then cancel it there. No worker: the job only
- * has to reach the queue.
+ * Queue page and in Redis with the override in it, then cancel it there; and a job a worker
+ * refused shows its error and goes back to the queue with Re-run. No training: a job only has to
+ * reach the queue (or be refused by a stand-in worker).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { UnrecoverableError, Worker } from "bullmq";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboard, type RunningDashboard } from "../../dashboard/serve";
 import { createLauncher, type QueueLauncher } from "../../runner/src/queue/launcher";
+import { QUEUE_NAME } from "../../runner/src/queue/queue";
 import { missingComponent } from "../helpers/components";
 import { REPO_ROOT } from "../helpers/paths";
 import { startRedis, type TestRedis } from "../helpers/redis";
@@ -100,5 +103,27 @@ describe.skipIf(skip !== null)("the Launch and Queue pages in chromium", () => {
     // The page refreshes by itself: the row goes, and the job is gone from Redis.
     await expect.poll(() => row.count(), { timeout: 30_000 }).toBe(0);
     expect(await launcher.queue.queue.getJob(job!.id!)).toBeUndefined();
+  });
+
+  it("shows a failed job's error and re-runs it", async () => {
+    const added = await launcher.enqueue({ config: "demo.yaml", sets: [] });
+    if (!added.ok) throw new Error(added.problems.join("\n"));
+    // A worker that refuses the job the way a real one refuses unusable data: failed once, for good.
+    const failing = new Worker(QUEUE_NAME, () => Promise.reject(new UnrecoverableError("no tiles under /data")), {
+      connection: launcher.queue.redis.duplicate(),
+    });
+    await expect
+      .poll(async () => (await launcher.queue.queue.getJob(added.jobId))?.getState(), { timeout: 30_000 })
+      .toBe("failed");
+    await failing.close();
+
+    await page.goto(`${dashboard.url}/queue`);
+    const row = page.locator(`tr[data-run="${added.runId}"]`);
+    await expect.poll(() => row.getAttribute("data-state"), { timeout: 30_000 }).toBe("failed");
+    expect(await row.textContent()).toContain("no tiles under /data");
+    await row.getByTestId("rerun").click();
+    await expect.poll(() => page.getByTestId("action-message").textContent(), { timeout: 30_000 }).toMatch(/again/);
+    await expect.poll(() => row.getAttribute("data-state"), { timeout: 30_000 }).toMatch(/^(waiting|prioritized)$/);
+    expect(await row.getByTestId("cancel").count()).toBe(1);
   });
 });
