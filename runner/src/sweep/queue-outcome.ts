@@ -29,10 +29,11 @@ export async function folderOutcome(
   job: TrialJob,
   failedReason: string | null,
   stopping: boolean,
+  settleMs = SETTLE_MS,
 ): Promise<TrialOutcome> {
   const dir = join(job.runsDir, job.runId);
   let meta = readMeta(dir);
-  for (let waited = 0; failedReason === null && !ended(meta) && waited < SETTLE_MS; waited += 250) {
+  for (let waited = 0; failedReason === null && !ended(meta) && waited < settleMs; waited += 250) {
     await new Promise((r) => setTimeout(r, 250));
     meta = readMeta(dir);
   }
