@@ -11,7 +11,7 @@
  * stream, a job that ended before we listened), from polling the job's state every few seconds.
  */
 import { appendFileSync } from "node:fs";
-import { QueueEvents, type Job } from "bullmq";
+import { QueueEvents, type Job, type JobType } from "bullmq";
 import type { RunJob } from "@tessera/shared/cluster";
 import { openQueue, QUEUE_NAME, type RunQueue } from "../queue/queue";
 import { addJob, enqueueRun } from "../queue/submit";
@@ -39,7 +39,8 @@ export interface QueueExecutor extends TrialExecutor {
   close(): Promise<void>;
 }
 
-const LIVE = new Set(["active", "waiting", "prioritized", "delayed", "waiting-children"]);
+/** States of a job that has not ended. */
+const LIVE: JobType[] = ["active", "waiting", "prioritized", "delayed", "waiting-children"];
 
 interface Waiter {
   job: TrialJob;
@@ -162,7 +163,7 @@ async function enqueue(
   }
   // A continued trial (an ASHA promotion, or after an interruption): the same run id, so the worker
   // finds the run on the server and resumes it from its checkpoint; the same config and sets.
-  const first = (await jobsOf(q, job.runId)).sort((a, b) => a.timestamp - b.timestamp)[0];
+  const first = await firstJobOf(q, job.runId);
   if (!first) return { ok: false, problems: [`no earlier job of run ${job.runId} in the queue to continue it from`] };
   const data: RunJob = { ...first.data, sweep, submittedAt: new Date().toISOString() };
   return addJob(q, data, await freeJobId(q, `${job.runId}-to${job.stopAtEpoch ?? "end"}`));
@@ -176,20 +177,27 @@ async function freeJobId(q: RunQueue, base: string): Promise<string> {
   }
 }
 
-/** Every job in the queue (any state) whose data names `runId`. */
-async function jobsOf(q: RunQueue, runId: string): Promise<Job<RunJob>[]> {
-  const jobs = (await q.queue.getJobs(
-    ["active", "waiting", "prioritized", "delayed", "completed", "failed"],
-    0,
-    -1,
-  )) as (Job<RunJob> | undefined)[];
+/** The jobs in `states` whose data names `runId`. */
+async function jobsOf(q: RunQueue, runId: string, states: JobType[]): Promise<Job<RunJob>[]> {
+  const jobs = (await q.queue.getJobs(states, 0, -1)) as (Job<RunJob> | undefined)[];
   return jobs.filter((j): j is Job<RunJob> => j !== undefined && j.data?.runId === runId);
 }
 
-/** A job of `runId` that has not ended, or null. */
+/**
+ * A job of `runId` that has not ended, or null. Only the live states are listed: ended jobs are kept
+ * (the Queue page shows them) and would make every trial read the queue's whole history.
+ */
 async function liveJobOf(q: RunQueue, runId: string): Promise<Job<RunJob> | null> {
-  for (const job of await jobsOf(q, runId)) if (LIVE.has(await job.getState())) return job;
+  for (const job of await jobsOf(q, runId, LIVE)) if (LIVE.includes((await job.getState()) as JobType)) return job;
   return null;
+}
+
+/** The first job of `runId`: its id is the run id (see enqueue), else the oldest that names it. */
+async function firstJobOf(q: RunQueue, runId: string): Promise<Job<RunJob> | null> {
+  const byId = (await q.queue.getJob(runId)) as Job<RunJob> | undefined;
+  if (byId?.data?.runId === runId) return byId;
+  const all = await jobsOf(q, runId, [...LIVE, "completed", "failed"]);
+  return all.sort((x, y) => x.timestamp - y.timestamp)[0] ?? null;
 }
 
 /** How the waited-on job ended, or null while it has not. */

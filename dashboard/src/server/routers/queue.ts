@@ -51,6 +51,8 @@ const jobId = z.object({ jobId: z.string().min(1).max(200) });
 export const queueRouter = router({
   /** Whether this server can launch at all, so the pages can say so before anyone fills a form. */
   status: publicProcedure.query(() => ({ enabled: getLauncher() !== undefined, message: NO_QUEUE_MESSAGE })),
+  // A mutation although it changes nothing: the button fires it on demand (not on every keystroke
+  // as a query would refetch), and a POST body has no URL length limit for many --set rows.
   plan: publicProcedure.input(launchRequest).mutation(({ input }) => launcher().plan(checked(input))),
   enqueue: publicProcedure.input(launchRequest).mutation(({ input }) => launcher().enqueue(checked(input))),
   list: publicProcedure.query(() => launcher().list()),
