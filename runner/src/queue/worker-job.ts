@@ -60,7 +60,8 @@ export async function processRunJob(job: Job, token: string | undefined, ctx: Jo
     throw new DelayedError();
   }
   const config = await workerConfig(data, { dataRoot: ctx.dataRoot, dir: join(ctx.stateDir, "jobs") });
-  if (!config.ok) throw new UnrecoverableError(`job ${job.id}: the config does not validate here:\n${config.problems.join("\n")}`);
+  if (!config.ok)
+    throw new UnrecoverableError(`job ${job.id}: the config does not validate here:\n${config.problems.join("\n")}`);
 
   const runDir = join(ctx.runsDir, data.runId);
   mkdirSync(ctx.runsDir, { recursive: true });
@@ -133,12 +134,15 @@ async function runChild(
   const push = run.sync?.start(run.runDir) ?? null;
   let cancelled = false;
   const poll = setInterval(() => {
-    void ctx.cancelled(String(job.id)).then((yes) => {
-      if (!yes || cancelled) return;
-      cancelled = true;
-      ctx.log(`job ${job.id}: cancelled; stopping run ${data.runId} after this batch`);
-      child.kill("SIGINT");
-    }, () => undefined);
+    void ctx.cancelled(String(job.id)).then(
+      (yes) => {
+        if (!yes || cancelled) return;
+        cancelled = true;
+        ctx.log(`job ${job.id}: cancelled; stopping run ${data.runId} after this batch`);
+        child.kill("SIGINT");
+      },
+      () => undefined,
+    );
   }, 1000);
   const { code, signal, error } = await exited.finally(() => clearInterval(poll));
   ctx.children.delete(child);

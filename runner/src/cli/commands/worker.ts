@@ -34,8 +34,12 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
     ...(opts.runs ? { runsDir: opts.runs } : {}),
     ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
     ...(opts.threads ? { threads: opts.threads } : {}),
-    ...(opts.lockMs ? { lockDurationMs: opts.lockMs, stalledIntervalMs: Math.max(500, Math.floor(opts.lockMs / 2)) } : {}),
-    sync: opts.server ? remoteSync({ server: opts.server, token: opts.token ?? process.env.TESSERA_TOKEN ?? null }) : null,
+    ...(opts.lockMs
+      ? { lockDurationMs: opts.lockMs, stalledIntervalMs: Math.max(500, Math.floor(opts.lockMs / 2)) }
+      : {}),
+    sync: opts.server
+      ? remoteSync({ server: opts.server, token: opts.token ?? process.env.TESSERA_TOKEN ?? null })
+      : null,
   });
   await new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals) => {
