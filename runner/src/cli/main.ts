@@ -177,6 +177,30 @@ function createProgram(): Command {
     .option("--runs-dir <dir>", "runs dir")
     .action(async (run: string, opts) => (await import("./commands/rm")).rmCommand(run, opts));
 
+  const token = program
+    .command("token")
+    .description("Per-worker tokens for the central server's ingest (kept hashed beside the runs dir).");
+  const tokenOpts = (c: Command) =>
+    c
+      .option("--runs-dir <dir>", "runs dir whose token file to use")
+      .option(
+        "--tokens-file <file>",
+        "the token file (default .tessera-tokens.json beside the runs dir, env TESSERA_TOKENS_FILE)",
+      )
+      .option("--json", "print JSON on stdout");
+  tokenOpts(
+    token.command("add").description("Create a worker's token and print it once.").argument("<name>", "worker name"),
+  ).action(async (name: string, opts) => (await import("./commands/token")).tokenAddCommand(name, opts));
+  tokenOpts(token.command("ls").description("List the workers that have a token.")).action(async (opts) =>
+    (await import("./commands/token")).tokenLsCommand(opts),
+  );
+  tokenOpts(
+    token
+      .command("revoke")
+      .description("Revoke a worker's token (no server restart needed).")
+      .argument("<name>", "worker name"),
+  ).action(async (name: string, opts) => (await import("./commands/token")).tokenRevokeCommand(name, opts));
+
   program
     .command("diff")
     .description("Compare two configs or runs: changed config paths, metric deltas, split check.")
