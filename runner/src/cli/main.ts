@@ -77,6 +77,16 @@ function createProgram(): Command {
     )
     .option("--json", "print the trial table as JSON on stdout")
     .option("--dry-run", "print the plan (trials, config hashes, cost) and write nothing")
+    .option(
+      "--queue <url>",
+      "enqueue the trials for tessera workers (redis://host:6379/0); run it where the central server's --runs-dir is",
+    )
+    .addOption(
+      new Option("--priority <n>", "with --queue: trial priority, higher runs sooner (-1000..1000)").argParser(
+        integerIn("--priority", -1000, 1000),
+      ),
+    )
+    .option("--requires-backend <backend>", "with --queue: only workers with this --backend take the trials")
     .action(async (file: string | undefined, opts) => (await import("./commands/sweep")).sweepCommand(file, opts));
   sweep
     .command("ls")
@@ -231,6 +241,10 @@ function createProgram(): Command {
     .option("--token <token>", "access token required on every request (env TESSERA_TOKEN)")
     .option("--configs-dir <dir>", "configs folder to serve", "configs")
     .option("--sweeps-dir <dir>", "sweeps folder to serve (default ./sweeps, env TESSERA_SWEEPS_DIR)")
+    .option(
+      "--queue <url>",
+      "the BullMQ queue (redis://host:6379/0) the Launch and Queue pages use; see docs/cluster.md",
+    )
     .action(async (opts) => (await import("./commands/dashboard")).dashboardCommand(opts));
 
   program
@@ -370,7 +384,7 @@ function positiveOrZero(flag: string) {
   };
 }
 
-/** An integer flag within [min, max], as a commander parser. */
+/** An integer flag within [min, max] (e.g. a queue priority). */
 function integerIn(flag: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
