@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type NextFactory from "next";
+import { tokensFileFor, workerForToken } from "@tessera/shared/tokens";
 import { setLauncher, type Launcher } from "../src/server/cluster/launcher";
 import { isLoopback } from "./auth";
 import { requestListener } from "./listener";
@@ -25,6 +26,11 @@ export interface DashboardOptions {
   host?: string;
   /** Required for a non-loopback host. @default env TESSERA_TOKEN */
   token?: string;
+  /**
+   * The per-worker token file ingest accepts tokens from (`tessera token add`); re-read when it
+   * changes, so a revoke needs no restart. @default env TESSERA_TOKENS_FILE, else beside the runs dir
+   */
+  tokensFile?: string;
   /** Progress lines (build, listening). @default stderr */
   log?: (line: string) => void;
   /**
@@ -78,7 +84,9 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
   const app = createNext({ dev: false, dir: DASHBOARD_DIR, hostname: host, port: port || 3000 });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = createServer(requestListener(token, handle, log));
+  const tokensFile = resolve(opts.tokensFile ?? tokensFileFor(process.env.TESSERA_RUNS_DIR));
+  const workers = (given: string) => workerForToken(tokensFile, given);
+  const server = createServer(requestListener(token, handle, log, workers));
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
     server.listen(port, host, () => ok());

@@ -32,7 +32,12 @@ export interface RunChild {
  * Starts `tessera <args>` with stderr appended to `logFile` and its pid written beside it (so a
  * restarted parent can wait for a child its dead predecessor left behind).
  */
-export function spawnRun(opts: { args: string[]; logFile: string; env?: Record<string, string>; cwd?: string }): RunChild {
+export function spawnRun(opts: {
+  args: string[];
+  logFile: string;
+  env?: Record<string, string>;
+  cwd?: string;
+}): RunChild {
   const log = openSync(opts.logFile, "a");
   const child = spawn(process.execPath, [BIN, ...opts.args], {
     stdio: ["ignore", "ignore", log, "ipc"],
@@ -82,7 +87,10 @@ export function runOutcome(
 }
 
 /** Waits (up to `maxMs`) until the child whose pid lies beside `logFile` is gone; false if it is not. */
-export async function waitForChildPid(logFile: string, maxMs = 300_000): Promise<{ pid: number | null; gone: boolean }> {
+export async function waitForChildPid(
+  logFile: string,
+  maxMs = 300_000,
+): Promise<{ pid: number | null; gone: boolean }> {
   const pid = readPid(logFile);
   for (let waited = 0; pid !== null && processAlive(pid) && waited < maxMs; waited += 100)
     await new Promise((r) => setTimeout(r, 100));

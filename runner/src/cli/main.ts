@@ -187,6 +187,30 @@ function createProgram(): Command {
     .option("--runs-dir <dir>", "runs dir")
     .action(async (run: string, opts) => (await import("./commands/rm")).rmCommand(run, opts));
 
+  const token = program
+    .command("token")
+    .description("Per-worker tokens for the central server's ingest (kept hashed beside the runs dir).");
+  const tokenOpts = (c: Command) =>
+    c
+      .option("--runs-dir <dir>", "runs dir whose token file to use")
+      .option(
+        "--tokens-file <file>",
+        "the token file (default .tessera-tokens.json beside the runs dir, env TESSERA_TOKENS_FILE)",
+      )
+      .option("--json", "print JSON on stdout");
+  tokenOpts(
+    token.command("add").description("Create a worker's token and print it once.").argument("<name>", "worker name"),
+  ).action(async (name: string, opts) => (await import("./commands/token")).tokenAddCommand(name, opts));
+  tokenOpts(token.command("ls").description("List the workers that have a token.")).action(async (opts) =>
+    (await import("./commands/token")).tokenLsCommand(opts),
+  );
+  tokenOpts(
+    token
+      .command("revoke")
+      .description("Revoke a worker's token (no server restart needed).")
+      .argument("<name>", "worker name"),
+  ).action(async (name: string, opts) => (await import("./commands/token")).tokenRevokeCommand(name, opts));
+
   program
     .command("diff")
     .description("Compare two configs or runs: changed config paths, metric deltas, split check.")
@@ -229,14 +253,19 @@ function createProgram(): Command {
     .argument("<config>", "YAML experiment file")
     .requiredOption("--queue <url>", "the queue: redis://[:password@]host:6379/0 or rediss://...")
     .option("--set <path=value>", "override one value (repeatable)", collect, [])
-    .addOption(new Option("--priority <n>", "higher runs sooner, -1000..1000 (default 0)").argParser(integerIn("--priority", -1000, 1000)))
+    .addOption(
+      new Option("--priority <n>", "higher runs sooner, -1000..1000 (default 0)").argParser(
+        integerIn("--priority", -1000, 1000),
+      ),
+    )
     .option("--requires-backend <name>", "only a worker started with this --backend takes the run")
     .option("--data-root <dir>", "a relative data.path in the job is relative to this (default: the working directory)")
     .option("--json", "print the job and run ids as JSON on stdout")
     .action(async (config: string, opts) => (await import("./commands/submit")).submitCommand(config, opts));
 
   const queue = program.command("queue").description("See and manage queued runs: ls, cancel, retry.");
-  const queueUrl = () => new Option("--queue <url>", "the queue: redis://[:password@]host:6379/0").makeOptionMandatory();
+  const queueUrl = () =>
+    new Option("--queue <url>", "the queue: redis://[:password@]host:6379/0").makeOptionMandatory();
   queue
     .command("ls")
     .description("List jobs: running, waiting, failed and finished.")
@@ -268,8 +297,14 @@ function createProgram(): Command {
     .option("--data-root <dir>", "relative data paths in jobs are resolved here (default: the working directory)")
     .option("--runs <dir>", "this worker's own run folders (default ./runs, env TESSERA_RUNS_DIR)")
     .option("--state-dir <dir>", "logs and job configs (default <runs>/../.tessera-worker/<name>)")
-    .addOption(new Option("--threads <n>", "wasm threads per run (default cores / concurrency)").argParser(integerIn("--threads", 1, 64)))
-    .addOption(new Option("--lock-ms <n>", "job lock duration").argParser(integerIn("--lock-ms", 500, 600_000)).hideHelp())
+    .addOption(
+      new Option("--threads <n>", "wasm threads per run (default cores / concurrency)").argParser(
+        integerIn("--threads", 1, 64),
+      ),
+    )
+    .addOption(
+      new Option("--lock-ms <n>", "job lock duration").argParser(integerIn("--lock-ms", 500, 600_000)).hideHelp(),
+    )
     .action(async (opts) => (await import("./commands/worker")).workerCommand(opts));
 
   const data = program.command("data").description("Data helpers: preview, cache, fetch.");

@@ -15,7 +15,7 @@ import { FAILURE_FILE_ENV, finalFailure, type ChildFailure } from "../child/fail
 import { runOutcome, spawnRun, type ChildOutcome } from "../child/run-child";
 import { dropSuperseded, readEvents } from "../runs";
 import { workerConfig } from "./job-config";
-import type { RunSyncFactory } from "./sync";
+import type { RunSync, RunSyncFactory } from "./sync";
 
 /** What every job on one worker shares. */
 export interface JobContext {
@@ -60,14 +60,15 @@ export async function processRunJob(job: Job, token: string | undefined, ctx: Jo
     throw new DelayedError();
   }
   const config = await workerConfig(data, { dataRoot: ctx.dataRoot, dir: join(ctx.stateDir, "jobs") });
-  if (!config.ok) throw new UnrecoverableError(`job ${job.id}: the config does not validate here:\n${config.problems.join("\n")}`);
+  if (!config.ok)
+    throw new UnrecoverableError(`job ${job.id}: the config does not validate here:\n${config.problems.join("\n")}`);
 
   const runDir = join(ctx.runsDir, data.runId);
   mkdirSync(ctx.runsDir, { recursive: true });
-  const sync = ctx.sync?.(data) ?? null;
+  const sync = ctx.sync?.(data, { name: ctx.name, stateDir: ctx.stateDir, log: ctx.log }) ?? null;
   const attempt = (job.attemptsStarted ?? 0) || job.attemptsMade + 1;
   let resume = false;
-  if (sync) resume = (await sync.claim({ job: data, jobId: String(job.id), attempt, runDir })).resume;
+  if (sync) resume = (await sync.claim({ jobId: String(job.id), attempt, runDir })).resume;
   resume ||= existsSync(join(runDir, RUN_FILES.meta));
   if (resume && !hasStarted(runDir)) {
     // Killed before run_started: nothing to resume, and `--run-id` needs the folder free.
@@ -77,12 +78,12 @@ export async function processRunJob(job: Job, token: string | undefined, ctx: Jo
   const status = resume ? readStatus(runDir) : null;
   if (status === "finished" || (status === "stopped_early" && !promoted(runDir, data))) {
     // A worker died between the run's end and the job's: finish the job, do not train again.
-    if (sync) await sync.start(runDir).finish();
+    if (sync) await sync.start(runDir, { jobId: String(job.id), attempt, onRefused: () => undefined }).finish();
     return { runId: data.runId, status, worker: ctx.name };
   }
 
   ctx.log(`job ${job.id}: ${resume ? "resuming" : "starting"} run ${data.runId} (attempt ${attempt})`);
-  const outcome = await runChild(job, data, config, { resume, runDir, sync }, ctx);
+  const outcome = await runChild(job, data, config, { resume, runDir, sync, attempt }, ctx);
   if (outcome.status === "finished" || outcome.status === "stopped_early")
     return { runId: data.runId, status: outcome.status, worker: ctx.name };
   if (outcome.status === "interrupted") {
@@ -98,7 +99,7 @@ async function runChild(
   job: Job,
   data: RunJob,
   config: { file: string; sets: string[] },
-  run: { resume: boolean; runDir: string; sync: ReturnType<NonNullable<RunSyncFactory>> | null },
+  run: { resume: boolean; runDir: string; sync: RunSync | null; attempt: number },
   ctx: JobContext,
 ): Promise<ChildOutcome & { cancelled: boolean; failure: ChildFailure | null }> {
   const logs = join(ctx.stateDir, "logs");
@@ -130,21 +131,43 @@ async function runChild(
     env: { TESSERA_THREADS: String(ctx.threads), [FAILURE_FILE_ENV]: failureFile },
   });
   ctx.children.add(child);
-  const push = run.sync?.start(run.runDir) ?? null;
   let cancelled = false;
+  let refused: string | null = null;
+  const push =
+    run.sync?.start(run.runDir, {
+      jobId: String(job.id),
+      attempt: run.attempt,
+      // The server gave the run to another worker (this one lost its lock) or revoked our token:
+      // stop training a run nobody will keep.
+      onRefused: (message) => {
+        refused = message;
+        ctx.log(`job ${job.id}: the server refused run ${data.runId} (${message}); stopping it`);
+        child.kill("SIGINT");
+      },
+    }) ?? null;
   const poll = setInterval(() => {
-    void ctx.cancelled(String(job.id)).then((yes) => {
-      if (!yes || cancelled) return;
-      cancelled = true;
-      ctx.log(`job ${job.id}: cancelled; stopping run ${data.runId} after this batch`);
-      child.kill("SIGINT");
-    }, () => undefined);
+    void ctx.cancelled(String(job.id)).then(
+      (yes) => {
+        if (!yes || cancelled) return;
+        cancelled = true;
+        ctx.log(`job ${job.id}: cancelled; stopping run ${data.runId} after this batch`);
+        child.kill("SIGINT");
+      },
+      () => undefined,
+    );
   }, 1000);
   const { code, signal, error } = await exited.finally(() => clearInterval(poll));
   ctx.children.delete(child);
   if (cancelled) await ctx.clearCancel(String(job.id)).catch(() => undefined);
+  const outcome = runOutcome(
+    { runDir: run.runDir, logFile },
+    code,
+    signal,
+    ctx.stopping() || cancelled || refused !== null,
+    error,
+  );
+  if (refused !== null) throw new Error(`the server refused run ${data.runId}: ${refused}`);
   if (push) await push.finish();
-  const outcome = runOutcome({ runDir: run.runDir, logFile }, code, signal, ctx.stopping() || cancelled, error);
   return { ...outcome, cancelled, failure: readFailure(failureFile) };
 }
 

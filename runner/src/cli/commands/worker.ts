@@ -25,6 +25,13 @@ export interface WorkerCommandOptions {
 
 export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
   if (opts.token && !opts.server) throw new UsageError("tessera worker: --token needs --server");
+  const token = opts.token ?? process.env.TESSERA_TOKEN;
+  if (opts.server && !token)
+    throw new UsageError(
+      "tessera worker --server: give --token <token> (tessera token add <name> on the server), or env TESSERA_TOKEN",
+    );
+  if (opts.server && !/^https?:\/\/[^/]/.test(opts.server))
+    throw new UsageError(`tessera worker: --server ${opts.server}: expected http://host:port or https://host`);
   const running = await startWorker({
     queueUrl: opts.queue,
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
@@ -34,8 +41,10 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
     ...(opts.runs ? { runsDir: opts.runs } : {}),
     ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
     ...(opts.threads ? { threads: opts.threads } : {}),
-    ...(opts.lockMs ? { lockDurationMs: opts.lockMs, stalledIntervalMs: Math.max(500, Math.floor(opts.lockMs / 2)) } : {}),
-    sync: opts.server ? remoteSync({ server: opts.server, token: opts.token ?? process.env.TESSERA_TOKEN ?? null }) : null,
+    ...(opts.lockMs
+      ? { lockDurationMs: opts.lockMs, stalledIntervalMs: Math.max(500, Math.floor(opts.lockMs / 2)) }
+      : {}),
+    sync: opts.server && token ? remoteSync({ server: opts.server, token }) : null,
   });
   await new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals) => {
