@@ -25,7 +25,8 @@ export function remoteSync(opts: { server: string; token: string }): RunSyncFact
         // This machine's own folder is at least as far as the server's copy (its events.jsonl is
         // the buffer of what the server has not got yet): keep it; RemoteSync pushes the rest.
         if (local !== null && local >= claimed.value.lastSeq) return { resume: true };
-        if (claimed.value.files.length === 0) return { resume: false };
+        // No events on the server: nothing to continue (the claim may have left an empty events.jsonl).
+        if (claimed.value.lastSeq < 0) return { resume: false };
         const fetched = await downloadRun({
           ...address,
           runId: job.runId,

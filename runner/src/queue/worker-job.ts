@@ -70,8 +70,9 @@ export async function processRunJob(job: Job, token: string | undefined, ctx: Jo
   let resume = false;
   if (sync) resume = (await sync.claim({ jobId: String(job.id), attempt, runDir })).resume;
   resume ||= existsSync(join(runDir, RUN_FILES.meta));
-  if (resume && !hasStarted(runDir)) {
-    // Killed before run_started: nothing to resume, and `--run-id` needs the folder free.
+  if (existsSync(runDir) && !hasStarted(runDir)) {
+    // Killed before run_started (or a folder with no run in it): nothing to resume, and
+    // `--run-id` needs the folder free. Kept aside rather than deleted: nothing is lost.
     renameSync(runDir, `${runDir}.abandoned-${Date.now()}`);
     resume = false;
   }
