@@ -12,6 +12,9 @@ import { setLauncher, type Launcher } from "../src/server/cluster/launcher";
 import { isLoopback } from "./auth";
 import { requestListener } from "./listener";
 import { DASHBOARD_DIR, ensureBuilt } from "./build";
+import { currentRunIndex } from "../src/server/index-db/current";
+
+export { RunIndex, indexFileFor, rebuildRunIndex, type RunIndexOptions } from "../src/server/index-db";
 
 export interface DashboardOptions {
   /** @default env TESSERA_RUNS_DIR, else ./runs */
@@ -20,6 +23,8 @@ export interface DashboardOptions {
   configsDir?: string;
   /** @default env TESSERA_SWEEPS_DIR, else ./sweeps */
   sweepsDir?: string;
+  /** The SQLite run index. @default env TESSERA_INDEX_FILE, else `<runsDir>/../.tessera/<runs folder name>.index.sqlite` */
+  indexFile?: string;
   /** 0 picks a free port. @default 3000 */
   port?: number;
   /** @default 127.0.0.1 */
@@ -72,9 +77,15 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
   process.env.TESSERA_RUNS_DIR = resolve(opts.runsDir ?? process.env.TESSERA_RUNS_DIR ?? "runs");
   process.env.TESSERA_CONFIGS_DIR = resolve(opts.configsDir ?? process.env.TESSERA_CONFIGS_DIR ?? "configs");
   process.env.TESSERA_SWEEPS_DIR = resolve(opts.sweepsDir ?? process.env.TESSERA_SWEEPS_DIR ?? "sweeps");
+  if (opts.indexFile) process.env.TESSERA_INDEX_FILE = resolve(opts.indexFile);
   process.env.TESSERA_REPO_ROOT ??= resolve(DASHBOARD_DIR, "..");
   process.env.NEXT_TELEMETRY_DISABLED = "1";
 
+  // Open (and, if it is missing or unreadable, rebuild) the run index before serving: the first
+  // Runs list then answers from it. The Next app's handlers find this same index on globalThis.
+  const t0 = performance.now();
+  const index = currentRunIndex();
+  if (index) log(`tessera dashboard: run index ${index.file} ready in ${Math.round(performance.now() - t0)} ms`);
   await ensureBuilt(log);
   // Installed before Next handles its first request; the queue router reads it per request.
   if (opts.launcher) setLauncher(opts.launcher);

@@ -242,6 +242,10 @@ function createProgram(): Command {
     .option("--configs-dir <dir>", "configs folder to serve", "configs")
     .option("--sweeps-dir <dir>", "sweeps folder to serve (default ./sweeps, env TESSERA_SWEEPS_DIR)")
     .option(
+      "--index-file <file>",
+      "SQLite run index (default <runs-dir>/../.tessera/<name>.index.sqlite, env TESSERA_INDEX_FILE)",
+    )
+    .option(
       "--queue <url>",
       "the BullMQ queue (redis://host:6379/0) the Launch and Queue pages use; see docs/cluster.md",
     )
@@ -306,6 +310,21 @@ function createProgram(): Command {
       new Option("--lock-ms <n>", "job lock duration").argParser(integerIn("--lock-ms", 500, 600_000)).hideHelp(),
     )
     .action(async (opts) => (await import("./commands/worker")).workerCommand(opts));
+
+  program
+    .command("index")
+    .description("The central server's SQLite run index (derived from the run folders).")
+    .command("rebuild")
+    .description("Read every run and sweep folder again into the run index (the dashboard also does this on start).")
+    .option("--runs-dir <dir>", "runs dir (default ./runs, env TESSERA_RUNS_DIR)")
+    .addOption(new Option("--runs <dir>", "same as --runs-dir").hideHelp())
+    .option("--sweeps-dir <dir>", "sweeps dir (default ./sweeps, env TESSERA_SWEEPS_DIR)")
+    .option(
+      "--index-file <file>",
+      "index file (default <runs-dir>/../.tessera/<name>.index.sqlite, env TESSERA_INDEX_FILE)",
+    )
+    .option("--json", "print {file, runs, sweeps, ms} on stdout")
+    .action(async (opts) => (await import("./commands/index-rebuild")).indexRebuildCommand(opts));
 
   const data = program.command("data").description("Data helpers: preview, cache, fetch.");
   data

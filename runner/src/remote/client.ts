@@ -68,6 +68,9 @@ export async function mutate<T>(addr: ServerAddress, name: string, input: unknow
     // the access check answers in plain text (401), a proxy may answer HTML
   }
   if (res.ok && body.result) return { ok: true, value: body.result.data as T };
+  // A 2xx without its JSON body: the connection broke mid-answer (a server going down). Whether
+  // the call took effect is unknown; retrying is safe, since every ingest call is idempotent.
+  if (res.ok) return { ok: false, kind: "unreachable", message: `HTTP ${res.status} with a cut answer` };
   const message = body.error?.message ?? (text.trim() || `HTTP ${res.status}`);
   if (res.status === 409)
     return { ok: false, kind: "conflict", status: 409, message, lastSeq: body.error?.data?.lastSeq ?? null };

@@ -6,7 +6,7 @@
  * on untouched; when it returns the loop replays from the acknowledged seq (kept in the worker's
  * state dir), and the server's (run, seq) idempotence makes a replayed line a no-op.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
 import { RUN_FILES } from "@tessera/shared";
 import { MAX_EVENTS_PER_BATCH } from "@tessera/shared/ingest";
@@ -53,7 +53,8 @@ export interface FlushResult {
   status: SyncStatus;
 }
 
-type Pass = { done: boolean } | { fatal: string } | { offline: string };
+/** How a pass ended: all sent (or more to send now), refused for good, server down, or a file to retry later. */
+type Pass = { done: boolean } | { fatal: string } | { offline: string } | { retry: string };
 
 export class RemoteSync {
   private readonly opts: Required<Pick<RemoteSyncOptions, "pollMs" | "maxBackoffMs" | "checkpoints">> &
@@ -65,6 +66,10 @@ export class RemoteSync {
   private lockText: string | null | undefined = undefined;
   private status: SyncStatus;
   private wake: (() => void) | null = null;
+  /** Set by the folder watcher: something changed since the last pass began. */
+  private dirty = false;
+  private watcher: FSWatcher | null = null;
+  private backingOff = false;
   private finalPass = false;
   private stopped = false;
   private passes = 0;
@@ -92,9 +97,9 @@ export class RemoteSync {
   async flush(timeoutMs = 30_000): Promise<FlushResult> {
     const deadline = Date.now() + timeoutMs;
     const after = this.passes;
+    this.wake?.();
     while (Date.now() < deadline && !this.stopped && this.status.state !== "refused") {
       if (this.lastDone >= after) return { ok: true, status: this.current };
-      this.wake?.();
       await new Promise((r) => setTimeout(r, 20));
     }
     return { ok: this.lastDone >= after, status: this.current };
@@ -107,6 +112,7 @@ export class RemoteSync {
     this.stopped = true;
     this.wake?.();
     await this.loop;
+    this.watcher?.close();
     if (this.status.state !== "refused") this.status.state = "stopped";
     return { ok: result.ok, status: this.current };
   }
@@ -119,6 +125,8 @@ export class RemoteSync {
     let backoff = 250;
     while (!this.stopped) {
       const pass = this.passes++;
+      this.dirty = false;
+      this.watchFolder();
       let result: Pass;
       try {
         result = await this.pass();
@@ -126,10 +134,18 @@ export class RemoteSync {
         result = { offline: `local error: ${(error as Error).message}` };
       }
       if ("fatal" in result) {
+        this.watcher?.close();
         this.status = { ...this.status, state: "refused", lastError: result.fatal };
         this.log(`the server refused: ${result.fatal}`);
         this.opts.onRefused?.(result.fatal);
         return;
+      }
+      if ("retry" in result) {
+        if (this.status.lastError !== result.retry) this.log(`${result.retry}; will try again`);
+        this.status = { ...this.status, lastError: result.retry };
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, this.opts.maxBackoffMs);
+        continue;
       }
       if ("offline" in result) {
         if (this.status.state !== "offline") this.log(`server unreachable, buffering (${result.offline})`);
@@ -143,19 +159,39 @@ export class RemoteSync {
       this.status = { ...this.status, state: "syncing", lastError: null };
       if (result.done) this.lastDone = pass;
       else continue; // more to send: no pause
-      await this.sleep(this.opts.pollMs);
+      if (!this.dirty) await this.sleep(this.opts.pollMs, true);
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  /**
+   * Waits `ms`, or less: `flush`/`stop` wake it, and so does a change in the run folder when
+   * `onChange` (not while backing off from a down server: a busy run would hammer it).
+   */
+  private sleep(ms: number, onChange = false): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(t);
+        this.wake = null;
         resolve();
-      }
+      };
+      const t = setTimeout(done, ms);
+      this.backingOff = !onChange;
       this.wake = done;
     });
+  }
+
+  /** fs.watch on the run folder wakes the loop at once (a poll every `pollMs` covers its gaps). */
+  private watchFolder(): void {
+    if (this.watcher || !existsSync(this.opts.runDir)) return;
+    try {
+      this.watcher = watch(this.opts.runDir, { persistent: false }, () => {
+        this.dirty = true;
+        if (!this.backingOff) this.wake?.();
+      });
+      this.watcher.on("error", () => undefined);
+    } catch {
+      this.watcher = null;
+    }
   }
 
   /** Maps a failed call: unreachable/5xx waits, a conflict is handled by the caller, the rest is final. */
@@ -172,6 +208,7 @@ export class RemoteSync {
       const r = await claim(addr, { runId, jobId: job.jobId, attempt: job.attempt, worker: addr.worker });
       if (!r.ok) return this.failed(r, "claim");
       this.claimed = true;
+      this.status.state = "syncing";
       this.state.ackedSeq = r.value.lastSeq;
       this.state.files = Object.fromEntries(r.value.files.map((f) => [f.path, f.sha256]));
       this.offset = 0;
@@ -183,8 +220,7 @@ export class RemoteSync {
       const r = await syncFile(addr, runId, runDir, relpath, this.state.files[relpath]);
       if (!r.ok) {
         if (r.kind === "unreachable" || (r.kind === "refused" && r.status !== 401 && r.status !== 403)) {
-          if (r.kind === "refused") this.log(`${relpath} not stored (${r.message}); will try again`);
-          return r.kind === "unreachable" ? { offline: r.message } : { done: false };
+          return r.kind === "unreachable" ? { offline: r.message } : { retry: `${relpath} not stored (${r.message})` };
         }
         return this.failed(r, relpath);
       }
@@ -196,8 +232,7 @@ export class RemoteSync {
         if (!r.ok) {
           if (r.kind === "refused" && (r.status === 401 || r.status === 403)) return this.failed(r, folder);
           if (r.kind === "unreachable") return { offline: r.message };
-          this.log(`${folder} not stored (${r.message}); will try again`);
-          return { done: false };
+          return { retry: `${folder} not stored (${r.message})` };
         }
         if (r.value) this.record(r.value);
       }

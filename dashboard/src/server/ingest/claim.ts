@@ -10,7 +10,7 @@
  * - Without a queue, a valid token may claim a new run, or re-claim one it already holds (after
  *   its own restart); only the admin token may take over a run another worker holds.
  */
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { RUN_FILES } from "@tessera/shared";
 import type { ClaimInput, ClaimOutput } from "@tessera/shared/ingest";
@@ -31,7 +31,9 @@ async function queueRefusal(input: ClaimInput, identity: string): Promise<string
   if (!job) return `no job ${input.jobId} in the queue`;
   if (job.runId !== input.runId) return `job ${input.jobId} is for run ${job.runId}, not ${input.runId}`;
   if (job.state !== "active") return `job ${input.jobId} is ${job.state}, not active`;
-  if (job.worker !== null && job.worker !== identity) return `job ${input.jobId} is held by worker ${job.worker}`;
+  // BullMQ names the worker by its --name, which may differ from its token's name: either matches.
+  if (job.worker !== null && job.worker !== identity && job.worker !== input.worker)
+    return `job ${input.jobId} is held by worker ${job.worker}`;
   return null;
 }
 
@@ -57,6 +59,8 @@ export async function claimRun(principal: Principal, identity: string, input: Cl
         throw new IngestRefusal("FORBIDDEN", `run ${input.runId} is claimed by worker ${held.worker}`);
     }
     dropStaging(dir);
+    // A takeover: the old worker's lock mirror would keep the run looking live on a dead machine.
+    if (held && held.worker !== identity) rmSync(join(dir, RUN_FILES.lock), { force: true });
     writeClaim(dir, { worker: identity, jobId: input.jobId, attempt: input.attempt, since: new Date().toISOString() });
     emitRunChanged(input.runId);
     return { lastSeq: lastSeqOf(join(dir, RUN_FILES.events)), files: await storedFiles(dir) };

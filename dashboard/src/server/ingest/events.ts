@@ -50,8 +50,8 @@ export function lastSeqOf(file: string): number {
   }
 }
 
-/** Checks one line: a JSON event of our format whose seq is the one it was sent with. */
-function checkLine(seq: number, line: string): void {
+/** Checks one line: a JSON event of our format whose seq is the one it was sent with; returns its type. */
+function checkLine(seq: number, line: string): string {
   if (/[\n\r]/.test(line)) throw new IngestRefusal("BAD_REQUEST", `event seq ${seq}: a line cannot contain a newline`);
   let parsed: { format?: unknown; seq?: unknown; type?: unknown };
   try {
@@ -69,19 +69,20 @@ function checkLine(seq: number, line: string): void {
   if (parsed.seq !== seq)
     throw new IngestRefusal("BAD_REQUEST", `event seq ${seq}: the line says seq ${JSON.stringify(parsed.seq)}`);
   if (typeof parsed.type !== "string") throw new IngestRefusal("BAD_REQUEST", `event seq ${seq}: no type`);
+  return parsed.type;
 }
 
 /** Appends the batch for the worker `identity`, which must hold the run's claim. */
 export function appendEvents(identity: string, input: EventsInput): Promise<{ lastSeq: number }> {
   return withRun(input.runId, () => {
     const dir = claimedDir(input.runId, identity);
-    input.events.forEach((e, i) => {
+    const types = input.events.map((e, i) => {
       if (i > 0 && e.seq !== input.events[i - 1]!.seq + 1)
         throw new IngestRefusal(
           "BAD_REQUEST",
           `events must have consecutive seqs; ${e.seq} follows ${input.events[i - 1]!.seq}`,
         );
-      checkLine(e.seq, e.line);
+      return checkLine(e.seq, e.line);
     });
     const file = join(dir, RUN_FILES.events);
     const lastSeq = lastSeqOf(file);
@@ -98,7 +99,10 @@ export function appendEvents(identity: string, input: EventsInput): Promise<{ la
     try {
       let done = 0;
       while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-      fsyncSync(fd);
+      // The runner's rule: per-step lines are many and cheap to lose, the rest are fsynced. An
+      // acked batch line lost in a server crash comes back: the next push finds a gap (CONFLICT)
+      // and the worker, whose own file still has it, resends from the server's lastSeq.
+      if (types.slice(-fresh.length).some((t) => t !== "batch" && t !== "lr_find_step")) fsyncSync(fd);
       const size = fstatSync(fd).size;
       known.set(file, { size, lastSeq: fresh.at(-1)!.seq });
     } finally {

@@ -61,6 +61,12 @@ function answer(run: () => Promise<Response>): Promise<Response> {
   });
 }
 
+/** The upload size limit: env `TESSERA_INGEST_MAX_BYTES` (read per request), else MAX_UPLOAD_BYTES. */
+function maxUploadBytes(): number {
+  const env = Number(process.env.TESSERA_INGEST_MAX_BYTES);
+  return Number.isInteger(env) && env > 0 ? env : MAX_UPLOAD_BYTES;
+}
+
 /** A counting, hashing pass-through that fails once more than `limit` bytes went by. */
 function meter(limit: number) {
   const hash = createHash("sha256");
@@ -109,14 +115,16 @@ export function putRunFile(req: Request, runId: string, parts: string[]): Promis
     if (!/^[0-9a-f]{64}$/.test(expected))
       throw new IngestRefusal("BAD_REQUEST", `${SHA256_HEADER}: give the body's sha256 in hex`);
     const length = Number(req.headers.get("content-length") ?? "0");
-    if (length > MAX_UPLOAD_BYTES)
-      throw new IngestRefusal("PAYLOAD_TOO_LARGE", `upload is over ${MAX_UPLOAD_BYTES} bytes`);
+    const limit = maxUploadBytes();
+    if (length > limit) throw new IngestRefusal("PAYLOAD_TOO_LARGE", `upload is over ${limit} bytes`);
     const dir = claimedDir(runId, identity);
-    const target = upload ? join(dir, RUN_FILES.ingestStaging, upload, relpath) : join(dir, relpath);
+    const target = upload
+      ? join(/*turbopackIgnore: true*/ dir, RUN_FILES.ingestStaging, upload, relpath)
+      : join(/*turbopackIgnore: true*/ dir, relpath);
     mkdirSync(dirname(target), { recursive: true });
     const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
     try {
-      const m = meter(MAX_UPLOAD_BYTES);
+      const m = meter(limit);
       const body = req.body ? Readable.fromWeb(req.body as NodeReadableStream) : Readable.from([]);
       await pipeline(body, m.stream, createWriteStream(tmp));
       const fd = openSync(tmp, "r");
@@ -147,7 +155,7 @@ export function getRunFile(req: Request, runId: string, parts: string[]): Promis
     const identity = callerIdentity(req.headers);
     const relpath = relpathOf(parts);
     if (!downloadable(relpath)) throw new IngestRefusal("BAD_REQUEST", uploadPathProblem(relpath) ?? relpath);
-    const file = join(claimedDir(runId, identity), relpath);
+    const file = join(/*turbopackIgnore: true*/ claimedDir(runId, identity), relpath);
     if (!existsSync(file)) throw new IngestRefusal("NOT_FOUND", `run ${runId} has no ${relpath} on the server`);
     const sha256 = await fileSha256(file);
     const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;

@@ -26,6 +26,7 @@ export interface DashboardFlags {
   sweepsDir?: string;
   /** The BullMQ queue behind the Launch and Queue pages. */
   queue?: string;
+  indexFile?: string;
 }
 
 /** Flags (strings from commander) to options; a bad value is a usage error (exit 2). */
@@ -37,6 +38,7 @@ export function dashboardOptions(flags: DashboardFlags): DashboardOptions {
     runsDir: flags.runsDir,
     configsDir: flags.configsDir,
     ...(flags.sweepsDir ? { sweepsDir: flags.sweepsDir } : {}),
+    ...(flags.indexFile ? { indexFile: flags.indexFile } : {}),
     port,
     host: flags.host,
     token: flags.token,
@@ -86,6 +88,7 @@ export function spawnDashboard(flags: DashboardFlags): Promise<{ url: string; st
     "--configs-dir": flags.configsDir,
     "--sweeps-dir": flags.sweepsDir,
     "--queue": flags.queue,
+    "--index-file": flags.indexFile,
   })) {
     if (value !== undefined) args.push(flag, value);
   }
