@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { BACKENDS } from "@tessera/shared";
+import { BACKENDS, INFERENCE_ENGINES } from "@tessera/shared";
 import { ExitError } from "../errors";
 import { diskFullError, isDiskFull } from "../runs/disk-full";
 
@@ -110,6 +110,7 @@ function createProgram(): Command {
     .argument("<run>", "run id or run folder")
     .option("--data <folder|config>", "a folder of labelled images or a config whose data to use")
     .option("--runs-dir <dir>", "runs dir")
+    .addOption(inferenceEngineOption())
     .option("--json", "print JSON on stdout")
     .action(async (run: string, opts) => (await import("./commands/eval")).evalCommand(run, opts));
 
@@ -119,6 +120,7 @@ function createProgram(): Command {
     .argument("<run>", "run id or run folder")
     .argument("<images...>", "image files or folders")
     .option("--runs-dir <dir>", "runs dir")
+    .addOption(inferenceEngineOption())
     .option("--json", "print JSON on stdout")
     .action(async (run: string, images: string[], opts) =>
       (await import("./commands/predict")).predictCommand(run, images, opts),
@@ -286,6 +288,16 @@ function positiveOrZero(flag: string) {
 /** `--backend`: one of the schema's backends (the same list `backend:` in a config accepts). */
 function backendOption(): Option {
   return new Option("--backend <name>", "TensorFlow.js backend").choices(BACKENDS);
+}
+
+/** `--engine` of eval and predict: what infers (the config field `inference_engine` for runs). */
+function inferenceEngineOption(): Option {
+  return new Option(
+    "--engine <engine>",
+    "inference engine: onnx (ONNX Runtime, CPU), tfjs, or auto (onnx when tfjs would run on wasm/cpu)",
+  )
+    .choices(INFERENCE_ENGINES)
+    .default("auto");
 }
 
 /**
