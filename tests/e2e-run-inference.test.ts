@@ -95,6 +95,33 @@ describe("eval, predict and export on a finished run", () => {
     expect(JSON.parse(chunks.join("")).images).toBe(6);
   });
 
+  it("eval --engine onnx|tfjs and predict on either engine give the same top-1, and say which engine ran", async () => {
+    const evalJson = async (engine: string) => {
+      const chunks: string[] = [];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((s: string) => (chunks.push(s), true)) as typeof process.stdout.write;
+      try {
+        expect(await main(["eval", runDir, "--json", "--engine", engine])).toBe(0);
+      } finally {
+        process.stdout.write = write;
+      }
+      return JSON.parse(chunks.join("")) as { engine: string; confusion: number[][]; loss: number };
+    };
+    const [onnx, tfjs] = [await evalJson("onnx"), await evalJson("tfjs")];
+    expect(onnx.engine).toBe("onnxruntime-cpu");
+    expect(tfjs.engine).toMatch(/^tfjs-(wasm|cpu)$/);
+    expect(onnx.confusion).toEqual(tfjs.confusion);
+    expect(Math.abs(onnx.loss - tfjs.loss) / tfjs.loss).toBeLessThan(1e-4);
+
+    const files = listImages([join(runDir, "top_losses")]);
+    const m = await openRunModel(runDir);
+    const a = await predictFiles(m, files, { engine: "onnx" });
+    const b = await predictFiles(m, files, { engine: "tfjs" });
+    expect([a.engine, b.engine]).toEqual(["onnxruntime-cpu", tfjs.engine]);
+    expect(a.predictions.map((p) => p.label)).toEqual(b.predictions.map((p) => p.label));
+    a.predictions.forEach((p, i) => expect(p.probability).toBeCloseTo(b.predictions[i]!.probability, 4));
+  });
+
   it("predict labels image files with probabilities over the classes", async () => {
     const files = listImages([join(runDir, "top_losses")]);
     expect(files.length).toBeGreaterThan(0);
