@@ -26,7 +26,8 @@ import { runExperiment } from "../runner/src/train";
 import { evalRun } from "../runner/src/inference/eval-run";
 import { EXPORT_MANIFEST, exportRun } from "../runner/src/inference/export";
 import { fileHandler } from "../runner/src/model/fileio";
-import { listImages, openRunModel, predictFiles } from "../runner/src/inference/predict";
+import { inputOf, listImages, openRunModel, predictFiles } from "../runner/src/inference/predict";
+import { loadGraphModel } from "@tensorflow/tfjs-converter";
 
 const CONFIG = `
 name: inference
@@ -181,6 +182,23 @@ describe("eval, predict and export on a finished run", () => {
     await expect(exportRun(runDir, join(runDir, "config.yaml"))).rejects.toThrow(
       /config\.yaml: is a file, not a folder/,
     );
+  });
+
+  it("export --format tfjs-graph writes a graph model that tf.loadGraphModel runs, labelling as predict does", async () => {
+    const out = join(dir, "export-graph");
+    expect(await main(["export", runDir, "--out", out, "--format", "tfjs-graph"])).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, EXPORT_MANIFEST), "utf8"));
+    expect(manifest).toMatchObject({ format_kind: "tfjs-graph", input: { shape: [null, 32, 32, 3] } });
+    expect(JSON.parse(readFileSync(join(out, "model.json"), "utf8")).format).toBe("graph-model");
+    const graph = await loadGraphModel(fileHandler(out));
+    const files = listImages([join(runDir, "top_losses")]);
+    const m = await openRunModel(runDir);
+    const { predictions } = await predictFiles(m, files, { engine: "tfjs" });
+    const x = await inputOf(m, files);
+    const probs = graph.execute(x, "probabilities") as tf.Tensor2D;
+    const labels = Array.from(await probs.argMax(1).data()).map((k) => m.classes[k]);
+    expect(labels).toEqual(predictions.map((p) => p.label));
+    tf.dispose([x, probs]);
   });
 
   it("export writes the metrics of the epoch whose weights it exports, not the final epoch's", async () => {

@@ -128,10 +128,12 @@ function createProgram(): Command {
 
   program
     .command("export")
-    .description("Write a self-describing model folder: tfjs layers model, ONNX, or a static web page.")
+    .description("Write a self-describing model folder: tfjs layers or graph model, ONNX, or a static web page.")
     .argument("<run>", "run id or run folder")
     .requiredOption("--out <dir>", "output folder")
-    .addOption(new Option("--format <format>", "what to write").choices(["tfjs", "onnx", "web"]).default("tfjs"))
+    .addOption(
+      new Option("--format <format>", "what to write").choices(["tfjs", "tfjs-graph", "onnx", "web"]).default("tfjs"),
+    )
     .addOption(new Option("--checkpoint <which>", "which checkpoint").choices(["best", "last"]).default("best"))
     .option("--opset <n>", "ONNX opset (13-21)", "17")
     .option("--batch <dynamic|N>", "ONNX batch dimension: symbolic, or a fixed size", "dynamic")

@@ -12,7 +12,8 @@
 import type * as tf from "../../tf";
 import type { NormalizeMode } from "../../data";
 import { CAFFE_MEAN_BGR, IMAGENET_MEAN, IMAGENET_STD } from "../../data/normalize";
-import { batchNorm, conv2d, simpleLayer, UnsupportedLayerError, type GraphSink, type Value } from "./layers";
+import { batchNorm, conv2d, simpleLayer, type GraphSink, type Value } from "./layers";
+import { walkLayers } from "../walk";
 import { floatTensor, int64Tensor, irVersionFor, node, onnx, valueInfo } from "./proto";
 
 /** What {@link toOnnx} needs besides the model. */
@@ -75,15 +76,6 @@ function bakeNormalize(mode: NormalizeMode, input: string, sink: GraphSink): Val
   return "pre/normalized";
 }
 
-/** Layers whose only consumer is a BatchNormalization, which gets folded into them. */
-function consumers(model: tf.LayersModel): Map<string, tf.layers.Layer[]> {
-  const out = new Map<string, tf.layers.Layer[]>();
-  for (const layer of model.layers)
-    for (const from of layer.inboundNodes[0]?.inboundLayers ?? [])
-      out.set(from.name, [...(out.get(from.name) ?? []), layer]);
-  return out;
-}
-
 /** The graph's input value: NHWC transposed to NCHW when asked, then the baked normalisation. */
 function graphInput(opts: OnnxOptions, sink: GraphSink): Value {
   let name = "input";
@@ -111,11 +103,7 @@ function graphOutputs(last: Value, opts: OnnxOptions, b: number | string, sink: 
 }
 
 /**
- * Converts the model; the result is ready for `onnx.ModelProto.encode`. Each layer's first
- * application (its inbound node 0) is the one converted, and values are looked up by tensor: a
- * model cut from another (the activation cache's prefix) or whose layers were re-applied elsewhere
- * (its suffix) converts as the graph it computes, while a layer applied twice inside the model has
- * an input no converted tensor provides and is refused.
+ * Converts the model (walked by export/walk.ts); the result is ready for `onnx.ModelProto.encode`.
  * @throws UnsupportedLayerError for a layer class with no mapping (names the layer and class)
  */
 export function toOnnx(model: tf.LayersModel, opts: OnnxOptions): InstanceType<typeof onnx.ModelProto> {
@@ -124,40 +112,13 @@ export function toOnnx(model: tf.LayersModel, opts: OnnxOptions): InstanceType<t
     throw new RangeError(`--opset ${opset}: expected an integer from ${OPSETS.min} to ${OPSETS.max}`);
   const batch = opts.batch ?? "dynamic";
   const sink: GraphSink = { nodes: [], initializers: [] };
-  const values = new Map<number, Value>();
-  const usedBy = consumers(model);
-  const folded = new Set<string>();
-  if (model.inputs.length !== 1 || model.outputs.length !== 1)
-    throw new Error(
-      `ONNX export expects one input and one output; the model has ${model.inputs.length} and ${model.outputs.length}`,
-    );
-
-  for (const layer of model.layers) {
-    const applied = layer.inboundNodes[0];
-    const inputs = (applied?.inputTensors ?? []).map((t) => values.get(t.id));
-    const cls = layer.getClassName();
-    if (cls !== "InputLayer" && inputs.some((i) => i === undefined))
-      throw new UnsupportedLayerError(layer, "the layer is applied more than once, or its input is not in the model");
-    const ins = inputs as Value[];
-    let out: Value;
-    if (cls === "InputLayer") {
-      out = graphInput(opts, sink);
-    } else if (folded.has(layer.name)) {
-      out = ins[0]!;
-    } else if (cls === "Conv2D") {
-      const next = usedBy.get(layer.name) ?? [];
-      const bn = next.length === 1 && next[0]!.getClassName() === "BatchNormalization" ? next[0]! : null;
-      if (bn) folded.add(bn.name);
-      out = conv2d(layer, ins[0]!, sink, bn);
-    } else if (cls === "BatchNormalization") {
-      out = batchNorm(layer, ins[0]!, sink);
-    } else {
-      out = simpleLayer(layer, ins, sink);
-    }
-    for (const t of applied?.outputTensors ?? []) values.set(t.id, out);
-  }
-  const last = values.get(model.outputs[0]!.id);
-  if (!last) throw new Error(`internal: the model's output ${model.outputs[0]!.name} was not converted`);
+  const last = walkLayers<Value>(model, {
+    format: "ONNX",
+    input: () => graphInput(opts, sink),
+    conv: (layer, x, bn) => conv2d(layer, x, sink, bn),
+    layer: (layer, ins) =>
+      layer.getClassName() === "BatchNormalization" ? batchNorm(layer, ins[0]!, sink) : simpleLayer(layer, ins, sink),
+  });
   const b = batch === "dynamic" ? "batch" : batch;
   const inShape = opts.layout === "NHWC" ? [b, opts.size, opts.size, 3] : [b, 3, opts.size, opts.size];
   const output = graphOutputs(last, opts, b, sink);

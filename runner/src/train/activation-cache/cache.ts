@@ -207,15 +207,19 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
   };
   // Opened when the first row is computed: a stage whose rows all come from the pool converts nothing.
   let inferer: Inferer | null = null;
+  let engineOpenSeconds = 0;
   const compute = async () => {
     if (missing.size === 0) return;
     const t0 = performance.now();
-    inferer ??= await openInferer(cut.prefix, {
-      engine: opts.engine ?? "auto",
-      size,
-      output: "features",
-      ...opts.engineOptions,
-    });
+    if (!inferer) {
+      inferer = await openInferer(cut.prefix, {
+        engine: opts.engine ?? "auto",
+        size,
+        output: "features",
+        ...opts.engineOptions,
+      });
+      engineOpenSeconds = (performance.now() - t0) / 1000;
+    }
     for (let v = 0; v < views; v++) {
       const todo = [...missing].filter(([, n]) => n.view === v);
       for (let start = 0; start < todo.length; start += bs) {
@@ -286,6 +290,7 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
       record.reused_rows = reusedRows;
       record.seconds = prefixSeconds;
       record.engine = inferer?.engine ?? null;
+      record.engine_open_seconds = engineOpenSeconds;
       if (inferer?.fallback) record.engine_fallback = inferer.fallback;
       void inferer?.dispose();
       if (opts.runDir) appendRecord(opts.runDir, record);
