@@ -253,6 +253,36 @@ describe("activation cache", () => {
     expect(maxDiff).toBeGreaterThan(0); // the two engines really computed the rows separately
   });
 
+  it("fills with tfjs and records why when ONNX Runtime cannot load", async () => {
+    const data = fakeData();
+    const built = await tinyModel();
+    const runDir = mkdtempSync(join(tmpdir(), "tessera-fallback-"));
+    const lines: string[] = [];
+    const cached = await prepareActivationCache({
+      built,
+      stage: stageOf(["head"]),
+      augment: AUG,
+      data,
+      fold: data.folds[0]!,
+      runDir,
+      engine: "onnx",
+      engineOptions: {
+        warn: (l) => lines.push(l),
+        loadOrt: () => Promise.reject(new Error("no onnxruntime binary for this platform")),
+      },
+    });
+    if ("reason" in cached) throw new Error(cached.reason);
+    const rows = await cached.data.input([0, 1, 2], SIZE, null);
+    expect(rows.shape).toEqual([3, 1, 1, cached.model.inputs[0]!.shape[3]]);
+    rows.dispose();
+    cached.dispose();
+    expect(lines).toEqual([
+      `inference: ONNX Runtime not used (no onnxruntime binary for this platform); inferring with tfjs-${tf.getBackend()}`,
+    ]);
+    const [record] = JSON.parse(readFileSync(join(runDir, "activation_cache.json"), "utf8"));
+    expect(record).toMatchObject({ engine: `tfjs-${tf.getBackend()}`, engine_fallback: lines[0], filled_rows: 3 });
+  });
+
   it("computes each prefix row once across folds and stages that share a pool", async () => {
     const data = fakeData();
     data.folds = [
