@@ -14,6 +14,9 @@ const WORKSPACE: Record<string, string> = {
   "@tessera/shared/runstore": "shared/src/runstore/index.ts",
   "@tessera/shared/epochs": "shared/src/epochs.ts",
   "@tessera/shared/format": "shared/src/format.ts",
+  "@tessera/shared/durable": "shared/src/durable.ts",
+  "@tessera/shared/ingest": "shared/src/cluster/ingest.ts",
+  "@tessera/shared/tokens": "shared/src/cluster/tokens.ts",
   "@tessera/dashboard/serve": "dashboard/serve/index.ts",
 };
 

@@ -4,7 +4,7 @@
  * request listener leaves the socket open with no reply, and a client retrying holds one more.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { admit } from "./auth";
+import { admit, type WorkerTokens } from "./auth";
 
 /** Next's `getRequestHandler()` shape. */
 export type NextHandle = (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
@@ -14,6 +14,7 @@ export function requestListener(
   token: string | null,
   handle: NextHandle,
   log: (line: string) => void,
+  workers: WorkerTokens = () => null,
 ): RequestListener {
   const fail = (res: ServerResponse, error: unknown) => {
     log(`tessera dashboard: ${error instanceof Error ? error.message : String(error)}`);
@@ -22,7 +23,7 @@ export function requestListener(
   };
   return (req, res) => {
     try {
-      if (!admit(req, res, token)) return;
+      if (!admit(req, res, token, workers)) return;
       handle(req, res).catch((error: unknown) => fail(res, error));
     } catch (error) {
       fail(res, error);

@@ -11,6 +11,10 @@ export const RUN_FILES = {
   summary: "summary.json",
   split: "split.json",
   lock: ".lock",
+  /** On the central server only: which worker may write the run (ingest's claim). */
+  claim: ".claim.json",
+  /** On the central server only: checkpoint folders being uploaded, before their swap-in. */
+  ingestStaging: ".ingest-staging",
   /** What the activation cache stored per stage (and fold). */
   activationCache: "activation_cache.json",
   checkpoints: "checkpoints",

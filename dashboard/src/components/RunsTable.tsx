@@ -30,12 +30,14 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
   const [dir, setDir] = useState<"asc" | "desc">("desc");
   const [page, setPage] = useState(0);
   const [configHash, setConfigHash] = useState("");
+  const [sweep, setSweep] = useState("");
   const [selected, setSelected] = useState<string[]>([]);
   const { data, error, isLoading } = useQuery({
     ...trpc.runs.list.queryOptions({
       q: q || undefined,
       status: status ? [status] : undefined,
       configHash: configHash || undefined,
+      sweep: sweep || undefined,
       sort,
       dir,
       offset: page * PAGE,
@@ -43,7 +45,9 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
     }),
     refetchInterval: 2000,
     initialData:
-      !q && !status && !configHash && sort === "started" && dir === "desc" && page === 0 ? initial : undefined,
+      !q && !status && !configHash && !sweep && sort === "started" && dir === "desc" && page === 0
+        ? initial
+        : undefined,
     placeholderData: (prev) => prev,
   });
 
@@ -66,7 +70,7 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
 
   if (error) return <p className="error">Could not list runs: {error.message}</p>;
   const total = data?.total ?? 0;
-  const empty = !isLoading && total === 0 && !q && !status && !configHash;
+  const empty = !isLoading && total === 0 && !q && !status && !configHash && !sweep;
   return (
     <>
       <div className="row" style={{ justifyContent: "space-between" }}>
@@ -74,7 +78,7 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
         <div className="row">
           <input
             type="search"
-            placeholder="Filter by name or id"
+            placeholder="Filter by name, id or tag (sweep:…, host:…)"
             value={q}
             onChange={(e) => (setQ(e.target.value), setPage(0))}
           />
@@ -88,6 +92,11 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
               <option key={s}>{s}</option>
             ))}
           </select>
+          {sweep ? (
+            <button onClick={() => setSweep("")} title="clear the sweep filter" data-testid="sweep-filter">
+              sweep {sweep} ×
+            </button>
+          ) : null}
           {configHash ? (
             <button onClick={() => setConfigHash("")} title="clear the config filter">
               config {configHash.slice(0, 8)} ×
@@ -155,6 +164,20 @@ export function RunsTable({ initial }: { initial?: RunsPage }) {
                       {r.name}
                     </Link>
                     <div className="muted mono">{r.id}</div>
+                    {r.sweep ? (
+                      <a
+                        href="#"
+                        className="muted"
+                        title={`only the trials of sweep ${r.sweep}`}
+                        onClick={(e) => {
+                          e.preventDefault();
+                          setSweep(r.sweep!);
+                          setPage(0);
+                        }}
+                      >
+                        sweep {r.sweep} · trial {r.trial ?? MISSING}
+                      </a>
+                    ) : null}
                   </td>
                   <td className="num">{pct(r.bestAccuracy)}</td>
                   <td className="num">{pct(r.lastAccuracy)}</td>

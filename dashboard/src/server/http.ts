@@ -10,7 +10,12 @@ import { PathRefusedError, resolveRunFile } from "./store/paths";
 
 /** The tRPC endpoint (queries, and `runs.events` as Server-Sent Events). */
 export function handleTrpc(req: Request): Promise<Response> {
-  return fetchRequestHandler({ endpoint: "/api/trpc", req, router: appRouter, createContext: () => ({}) });
+  return fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req,
+    router: appRouter,
+    createContext: () => ({ headers: req.headers }),
+  });
 }
 
 const imageTypes: Record<string, string> = {

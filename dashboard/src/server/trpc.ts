@@ -4,8 +4,22 @@
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import { PathRefusedError } from "./store/paths";
+import { IngestRefusal } from "./ingest/store";
 
-const t = initTRPC.create({
+/**
+ * The request's headers (absent for server-side callers such as the pages' `createCaller({})`):
+ * the ingest procedures read who the access check said the caller is from them.
+ */
+export interface Context {
+  headers?: Headers;
+}
+
+const t = initTRPC.context<Context>().create({
+  // An ingest gap (CONFLICT) tells the worker where the server's copy ends, as data, not prose.
+  errorFormatter: ({ shape, error }) =>
+    error.cause instanceof IngestRefusal && error.cause.lastSeq !== undefined
+      ? { ...shape, data: { ...shape.data, lastSeq: error.cause.lastSeq } }
+      : shape,
   sse: {
     // keep the stream alive through proxies; the browser reconnects with lastEventId after a drop
     ping: { enabled: true, intervalMs: 10_000 },

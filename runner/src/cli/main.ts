@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { BACKENDS, INFERENCE_ENGINES } from "@tessera/shared";
 import { ExitError } from "../errors";
 import { diskFullError, isDiskFull } from "../runs/disk-full";
+import { recordFailure } from "../child/failure";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -76,6 +77,16 @@ function createProgram(): Command {
     )
     .option("--json", "print the trial table as JSON on stdout")
     .option("--dry-run", "print the plan (trials, config hashes, cost) and write nothing")
+    .option(
+      "--queue <url>",
+      "enqueue the trials for tessera workers (redis://host:6379/0); run it where the central server's --runs-dir is",
+    )
+    .addOption(
+      new Option("--priority <n>", "with --queue: trial priority, higher runs sooner (-1000..1000)").argParser(
+        integerIn("--priority", -1000, 1000),
+      ),
+    )
+    .option("--requires-backend <backend>", "with --queue: only workers with this --backend take the trials")
     .action(async (file: string | undefined, opts) => (await import("./commands/sweep")).sweepCommand(file, opts));
   sweep
     .command("ls")
@@ -180,6 +191,30 @@ function createProgram(): Command {
     .option("--runs-dir <dir>", "runs dir")
     .action(async (run: string, opts) => (await import("./commands/rm")).rmCommand(run, opts));
 
+  const token = program
+    .command("token")
+    .description("Per-worker tokens for the central server's ingest (kept hashed beside the runs dir).");
+  const tokenOpts = (c: Command) =>
+    c
+      .option("--runs-dir <dir>", "runs dir whose token file to use")
+      .option(
+        "--tokens-file <file>",
+        "the token file (default .tessera-tokens.json beside the runs dir, env TESSERA_TOKENS_FILE)",
+      )
+      .option("--json", "print JSON on stdout");
+  tokenOpts(
+    token.command("add").description("Create a worker's token and print it once.").argument("<name>", "worker name"),
+  ).action(async (name: string, opts) => (await import("./commands/token")).tokenAddCommand(name, opts));
+  tokenOpts(token.command("ls").description("List the workers that have a token.")).action(async (opts) =>
+    (await import("./commands/token")).tokenLsCommand(opts),
+  );
+  tokenOpts(
+    token
+      .command("revoke")
+      .description("Revoke a worker's token (no server restart needed).")
+      .argument("<name>", "worker name"),
+  ).action(async (name: string, opts) => (await import("./commands/token")).tokenRevokeCommand(name, opts));
+
   program
     .command("diff")
     .description("Compare two configs or runs: changed config paths, metric deltas, split check.")
@@ -210,7 +245,90 @@ function createProgram(): Command {
     .option("--token <token>", "access token required on every request (env TESSERA_TOKEN)")
     .option("--configs-dir <dir>", "configs folder to serve", "configs")
     .option("--sweeps-dir <dir>", "sweeps folder to serve (default ./sweeps, env TESSERA_SWEEPS_DIR)")
+    .option(
+      "--queue <url>",
+      "the BullMQ queue (redis://host:6379/0) the Launch and Queue pages use; see docs/cluster.md",
+    )
+    .option(
+      "--index-file <file>",
+      "SQLite run index (default <runs-dir>/../.tessera/<name>.index.sqlite, env TESSERA_INDEX_FILE)",
+    )
     .action(async (opts) => (await import("./commands/dashboard")).dashboardCommand(opts));
+
+  program
+    .command("submit")
+    .description("Validate a config and enqueue it as one run on a queue (see docs/cluster.md).")
+    .argument("<config>", "YAML experiment file")
+    .requiredOption("--queue <url>", "the queue: redis://[:password@]host:6379/0 or rediss://...")
+    .option("--set <path=value>", "override one value (repeatable)", collect, [])
+    .addOption(
+      new Option("--priority <n>", "higher runs sooner, -1000..1000 (default 0)").argParser(
+        integerIn("--priority", -1000, 1000),
+      ),
+    )
+    .option("--requires-backend <name>", "only a worker started with this --backend takes the run")
+    .option("--data-root <dir>", "a relative data.path in the job is relative to this (default: the working directory)")
+    .option("--json", "print the job and run ids as JSON on stdout")
+    .action(async (config: string, opts) => (await import("./commands/submit")).submitCommand(config, opts));
+
+  const queue = program.command("queue").description("See and manage queued runs: ls, cancel, retry.");
+  const queueUrl = () =>
+    new Option("--queue <url>", "the queue: redis://[:password@]host:6379/0").makeOptionMandatory();
+  queue
+    .command("ls")
+    .description("List jobs: running, waiting, failed and finished.")
+    .addOption(queueUrl())
+    .option("--json", "print the jobs as JSON on stdout")
+    .action(async (opts) => (await import("./commands/queue")).queueLsCommand(opts));
+  queue
+    .command("cancel")
+    .description("Remove a waiting job, or stop a running one after its current batch.")
+    .argument("<job>", "job id (from tessera queue ls)")
+    .addOption(queueUrl())
+    .action(async (job: string, opts) => (await import("./commands/queue")).queueCancelCommand(job, opts));
+  queue
+    .command("retry")
+    .description("Retry a failed job; its run resumes from its last checkpoint.")
+    .argument("<job>", "job id (from tessera queue ls)")
+    .addOption(queueUrl())
+    .action(async (job: string, opts) => (await import("./commands/queue")).queueRetryCommand(job, opts));
+
+  program
+    .command("worker")
+    .description("Take runs from a queue and train them here, pushing them to the central server.")
+    .requiredOption("--queue <url>", "the queue: redis://[:password@]host:6379/0 or rediss://...")
+    .option("--server <url>", "the central tessera dashboard that stores the runs, e.g. http://central:3000")
+    .option("--token <token>", "this worker's token for --server (env TESSERA_TOKEN)")
+    .addOption(new Option("--concurrency <n>", "runs at once (default 1)").argParser(integerIn("--concurrency", 1, 64)))
+    .addOption(backendOption())
+    .option("--name <name>", "this worker's name in queue ls and the dashboard (default host-pid)")
+    .option("--data-root <dir>", "relative data paths in jobs are resolved here (default: the working directory)")
+    .option("--runs <dir>", "this worker's own run folders (default ./runs, env TESSERA_RUNS_DIR)")
+    .option("--state-dir <dir>", "logs and job configs (default <runs>/../.tessera-worker/<name>)")
+    .addOption(
+      new Option("--threads <n>", "wasm threads per run (default cores / concurrency)").argParser(
+        integerIn("--threads", 1, 64),
+      ),
+    )
+    .addOption(
+      new Option("--lock-ms <n>", "job lock duration").argParser(integerIn("--lock-ms", 500, 600_000)).hideHelp(),
+    )
+    .action(async (opts) => (await import("./commands/worker")).workerCommand(opts));
+
+  program
+    .command("index")
+    .description("The central server's SQLite run index (derived from the run folders).")
+    .command("rebuild")
+    .description("Read every run and sweep folder again into the run index (the dashboard also does this on start).")
+    .option("--runs-dir <dir>", "runs dir (default ./runs, env TESSERA_RUNS_DIR)")
+    .addOption(new Option("--runs <dir>", "same as --runs-dir").hideHelp())
+    .option("--sweeps-dir <dir>", "sweeps dir (default ./sweeps, env TESSERA_SWEEPS_DIR)")
+    .option(
+      "--index-file <file>",
+      "index file (default <runs-dir>/../.tessera/<name>.index.sqlite, env TESSERA_INDEX_FILE)",
+    )
+    .option("--json", "print {file, runs, sweeps, ms} on stdout")
+    .action(async (opts) => (await import("./commands/index-rebuild")).indexRebuildCommand(opts));
 
   const data = program.command("data").description("Data helpers: preview, cache, fetch.");
   data
@@ -264,12 +382,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof ExitError) {
       if (error.message) process.stderr.write(`${error.message}\n`);
+      recordFailure(error);
       return error.code;
     }
     if (isDiskFull(error)) {
       process.stderr.write(`${diskFullError(error, null).message}\n`);
       return 1;
     }
+    recordFailure(error);
     process.stderr.write(
       `tessera: unexpected error (this is a bug, please report it)\n${(error as Error)?.stack ?? String(error)}\n`,
     );
@@ -283,6 +403,18 @@ function positiveOrZero(flag: string) {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0)
       throw new InvalidArgumentError(`${flag}: expected an integer >= 0, received ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+/** An integer flag within [min, max] (e.g. a queue priority). */
+function integerIn(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(
+        `${flag}: expected an integer from ${min} to ${max}, received ${JSON.stringify(value)}`,
+      );
     return n;
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `runs.*`: the run list (filter, sort, paginate), one run, its events as a live SSE
+ * `runs.*`: the run list (filter, sort, paginate: a query on the run index), one run, its events as a live SSE
  * subscription, and the comparison of several runs.
  */
 import { TRPCError, tracked } from "@trpc/server";
@@ -8,7 +8,7 @@ import type { RunEvent } from "@tessera/shared";
 import { publicProcedure, router } from "../trpc";
 import { readEvents, tailEvents } from "@tessera/shared/runstore";
 import { resolveRunDir } from "../store/paths";
-import { listRunRows, readRunDetail, type RunRow } from "../store/runs";
+import { queryRuns, readRunDetail } from "../store/runs";
 import { compareRuns } from "../store/compare";
 
 /** A run id as the store names folders; `../`, `/` and absolute paths fail here already. */
@@ -43,43 +43,21 @@ const sortKeys = [
 ] as const;
 
 const listInput = z.object({
-  /** Case-insensitive substring of the name or id. */
+  /** Case-insensitive substring of the name, id or a tag (`sweep:<id>`, `host:<name>`). */
   q: z.string().max(200).optional(),
   status: z.array(z.enum(["running", "finished", "failed", "interrupted", "stopped_early"])).optional(),
   /** Prefix of the config hash. */
   configHash: z.string().max(128).optional(),
+  /** Only this sweep's trials. */
+  sweep: runId.optional(),
   sort: z.enum(sortKeys).default("started"),
   dir: z.enum(["asc", "desc"]).default("desc"),
   offset: z.number().int().min(0).default(0),
   limit: z.number().int().min(1).max(1000).default(100),
 });
 
-function compareRows(key: (typeof sortKeys)[number]): (a: RunRow, b: RunRow) => number {
-  return (a, b) => {
-    const x = a[key];
-    const y = b[key];
-    if (x === y) return 0;
-    if (x === null) return -1;
-    if (y === null) return 1;
-    return typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
-  };
-}
-
 export const runsRouter = router({
-  list: publicProcedure.input(listInput.optional()).query(async ({ input }) => {
-    const opts = listInput.parse(input ?? {});
-    let rows = await listRunRows();
-    if (opts.q) {
-      const q = opts.q.toLowerCase();
-      rows = rows.filter((r) => r.name.toLowerCase().includes(q) || r.id.toLowerCase().includes(q));
-    }
-    if (opts.status?.length) rows = rows.filter((r) => opts.status!.includes(r.status));
-    if (opts.configHash) rows = rows.filter((r) => r.configHash.startsWith(opts.configHash!));
-    const sign = opts.dir === "asc" ? 1 : -1;
-    const cmp = compareRows(opts.sort);
-    rows.sort((a, b) => sign * cmp(a, b));
-    return { total: rows.length, rows: rows.slice(opts.offset, opts.offset + opts.limit) };
-  }),
+  list: publicProcedure.input(listInput.optional()).query(async ({ input }) => queryRuns(listInput.parse(input ?? {}))),
 
   get: publicProcedure.input(z.object({ id: runId })).query(async ({ input }) => {
     const detail = await readRunDetail(input.id);

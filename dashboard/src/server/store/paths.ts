@@ -5,11 +5,16 @@
  */
 import { realpathSync } from "node:fs";
 import { isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
-import { DEFAULT_RUNS_DIR, isSafeRunId } from "@tessera/shared";
+import { DEFAULT_RUNS_DIR, DEFAULT_SWEEPS_DIR, isSafeRunId } from "@tessera/shared";
 
 /** The run store folder, absolute. Read per call so tests can point it elsewhere. */
 export function runsDir(): string {
   return resolve(/*turbopackIgnore: true*/ process.env.TESSERA_RUNS_DIR ?? DEFAULT_RUNS_DIR);
+}
+
+/** The sweeps folder, absolute; env `TESSERA_SWEEPS_DIR`, read per call so tests can point it elsewhere. */
+export function sweepsDir(): string {
+  return resolve(/*turbopackIgnore: true*/ process.env.TESSERA_SWEEPS_DIR ?? DEFAULT_SWEEPS_DIR);
 }
 
 /** The configs folder, absolute. */

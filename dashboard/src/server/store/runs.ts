@@ -1,51 +1,20 @@
 /**
- * Reading runs for the dashboard: one row per run folder for the Runs table, and one whole run
- * for the Run page. Rows come from the shared run-store read side (`@tessera/shared/runstore`),
- * the same fold `tessera ls` prints: only bytes appended since the last poll are parsed, so the
- * Runs page can poll every 2 s over 1,000 runs, and a resumed run's superseded epochs never count.
+ * Reading runs for the dashboard: the Runs table (a query on the SQLite run index, see
+ * `../index-db`), and one whole run for the Run page. Rows come from the shared run-store read side
+ * (`@tessera/shared/runstore`), the same fold `tessera ls` prints, so a resumed run's superseded
+ * epochs never count; without the index the same rows are read from the folders.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
-import {
-  FORMAT,
-  RUN_FILES,
-  isSafeRunId,
-  type RunEvent,
-  type RunMeta,
-  type RunStatus,
-  type RunSummary,
-} from "@tessera/shared";
-import { lockHeld, lockState, readEvents, scanEvents } from "@tessera/shared/runstore";
+import { FORMAT, RUN_FILES, type RunEvent, type RunMeta, type RunSummary } from "@tessera/shared";
+import { readEvents } from "@tessera/shared/runstore";
+import { withRunIndex } from "../index-db/current";
+import { readRunEntry, toRunRow, type RunRow } from "../index-db/entry";
+import { runIds, type RunQuery } from "../index-db/runs-table";
 import { resolveRunDir, runsDir } from "./paths";
 
-/** One line of the Runs table. */
-export interface RunRow {
-  id: string;
-  name: string;
-  status: RunStatus;
-  started: string;
-  ended: string | null;
-  /** Seconds from start to end (or to now while running). */
-  seconds: number;
-  backend: string | null;
-  configHash: string;
-  bestAccuracy: number | null;
-  lastAccuracy: number | null;
-  stage: string | null;
-  stageIndex: number | null;
-  epoch: number | null;
-  epochs: number | null;
-  lastSeq: number;
-  /** Status says running but the writing process is gone (killed, crashed): resumable, not live. */
-  stale: boolean;
-}
-
-interface CacheEntry {
-  meta: RunMeta | null;
-  metaMtime: number;
-}
-const cache = new Map<string, CacheEntry>();
+export type { RunRow };
 
 async function readJson<T>(file: string): Promise<T | null> {
   try {
@@ -55,54 +24,54 @@ async function readJson<T>(file: string): Promise<T | null> {
   }
 }
 
-/** The current row of one run folder, or null when it is not a readable run. */
-async function rowOf(id: string, dir: string): Promise<RunRow | null> {
-  let entry = cache.get(dir);
-  if (!entry) {
-    entry = { meta: null, metaMtime: -1 };
-    cache.set(dir, entry);
-  }
-  const metaFile = join(dir, RUN_FILES.meta);
-  const mtime = await stat(metaFile).then(
-    (s) => s.mtimeMs,
-    () => -1,
-  );
-  if (mtime < 0) return null;
-  if (mtime !== entry.metaMtime) {
-    entry.meta = await readJson<RunMeta>(metaFile);
-    entry.metaMtime = mtime;
-  }
-  const meta = entry.meta;
-  if (!meta || meta.format !== FORMAT) return null;
-  const f = scanEvents(join(dir, RUN_FILES.events)).progress();
-  const status = meta.status !== "running" ? meta.status : (f.status ?? meta.status);
-  const end = meta.ended ?? (status === "running" ? new Date().toISOString() : f.last_time);
-  return {
-    id,
-    stale: status === "running" && !lockHeld(lockState(dir)),
-    name: meta.name,
-    status,
-    started: meta.started,
-    ended: meta.ended,
-    seconds: end ? Math.max(0, (Date.parse(end) - Date.parse(meta.started)) / 1000) : 0,
-    backend: meta.backend?.name ?? null,
-    configHash: meta.config_hash,
-    bestAccuracy: f.best_valid_accuracy,
-    lastAccuracy: f.last_valid_accuracy,
-    stage: f.stage,
-    stageIndex: f.stage_index,
-    epoch: f.epoch,
-    epochs: f.stage_epochs,
-    lastSeq: f.last_seq,
+/** The file-based row of run `id` (no index): the same `readRunEntry` + `toRunRow` the index uses. */
+function rowOf(id: string, root: string): RunRow | null {
+  const entry = readRunEntry(root, id);
+  return entry ? toRunRow(entry, root) : null;
+}
+
+/** Every readable run in the store, newest first, read from the folders (the index's reference). */
+export async function listRunRows(root: string = runsDir()): Promise<RunRow[]> {
+  const rows = runIds(root).map((id) => rowOf(id, root));
+  // Newest first; equal start times by id, newest first, as the index orders them.
+  return rows
+    .filter((r): r is RunRow => r !== null)
+    .sort((a, b) => b.started.localeCompare(a.started) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+function compareRows(key: RunQuery["sort"]): (a: RunRow, b: RunRow) => number {
+  return (a, b) => {
+    const x = a[key];
+    const y = b[key];
+    if (x === y) return 0;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    return typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
   };
 }
 
-/** Every readable run in the store, newest first. */
-export async function listRunRows(root: string = runsDir()): Promise<RunRow[]> {
-  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
-  const ids = entries.filter((d) => d.isDirectory() && isSafeRunId(d.name)).map((d) => d.name);
-  const rows = await Promise.all(ids.map((id) => rowOf(id, join(root, id))));
-  return rows.filter((r): r is RunRow => r !== null).sort((a, b) => b.started.localeCompare(a.started));
+/** The Runs list without the index: filter, sort and page the folder-read rows in memory. */
+async function queryFromFiles(q: RunQuery): Promise<{ total: number; rows: RunRow[] }> {
+  let rows = await listRunRows();
+  if (q.q) {
+    const needle = q.q.toLowerCase();
+    rows = rows.filter((r) => [r.name, r.id, r.sweep ?? ""].some((s) => s.toLowerCase().includes(needle)));
+  }
+  if (q.status?.length) rows = rows.filter((r) => q.status!.includes(r.status));
+  if (q.configHash) rows = rows.filter((r) => r.configHash.startsWith(q.configHash!));
+  if (q.sweep) rows = rows.filter((r) => r.sweep === q.sweep);
+  const sign = q.dir === "asc" ? 1 : -1;
+  const cmp = compareRows(q.sort);
+  rows.sort((a, b) => sign * cmp(a, b));
+  return { total: rows.length, rows: rows.slice(q.offset, q.offset + q.limit) };
+}
+
+/** One page of the Runs list: a query on the run index, or on the folders when SQLite is unusable. */
+export async function queryRuns(q: RunQuery): Promise<{ total: number; rows: RunRow[] }> {
+  return withRunIndex(
+    (index) => index.listRuns(q),
+    () => queryFromFiles(q),
+  );
 }
 
 /** One top-loss thumbnail, labelled from `top_losses/top_losses.json` (the runner's index) when present. */
@@ -161,7 +130,7 @@ export async function readRunDetail(id: string): Promise<RunDetail | null> {
     meta,
     summary,
     configYaml,
-    row: await rowOf(id, dir),
+    row: rowOf(id, runsDir()),
     plan: planOf(configYaml),
     topLosses: await topLossesOf(dir),
   };

@@ -1,0 +1,113 @@
+/**
+ * Which files of a local run folder go to the server, and how: top files (meta, config, summary,
+ * report...) and top-loss thumbnails one by one; a checkpoint folder as one staged upload that the
+ * server swaps in whole (`ingest.commitFolder`). A file is sent only when its sha256 differs from
+ * what the server holds; hashes are cached by (size, mtime, inode) so an idle poll hashes nothing.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { RUN_FILES } from "@tessera/shared";
+import { uploadPathProblem } from "@tessera/shared/ingest";
+import { commitFolder, putFile, type CallResult, type ServerAddress } from "./client";
+
+const hashes = new Map<string, { key: string; sha256: string }>();
+
+function statKey(file: string): string | null {
+  const s = statSync(file, { throwIfNoEntry: false });
+  return s?.isFile() ? `${s.size}:${s.mtimeMs}:${s.ino}` : null;
+}
+
+/** sha256 of a local file (streamed), or null when it is gone; cached by its stat. */
+export async function localSha256(file: string): Promise<string | null> {
+  const key = statKey(file);
+  if (!key) return null;
+  const hit = hashes.get(file);
+  if (hit?.key === key) return hit.sha256;
+  const hash = createHash("sha256");
+  try {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  } catch {
+    return null; // swapped away while reading: the next pass sees the new one
+  }
+  const sha256 = hash.digest("hex");
+  if (statKey(file) === key) hashes.set(file, { key, sha256 });
+  return sha256;
+}
+
+/** Single files to mirror: the top files of the layout and top-loss thumbnails that exist. */
+export function singleFiles(runDir: string): string[] {
+  const top = [
+    RUN_FILES.config,
+    RUN_FILES.source,
+    RUN_FILES.split,
+    RUN_FILES.activationCache,
+    RUN_FILES.summary,
+    RUN_FILES.report,
+    RUN_FILES.meta, // last: a final status arrives after what it summarises
+  ].filter((f) => existsSync(join(runDir, f)));
+  const losses = join(runDir, RUN_FILES.topLosses);
+  const thumbs = existsSync(losses) ? readdirSync(losses).map((n) => `${RUN_FILES.topLosses}/${n}`) : [];
+  return [...thumbs.filter((p) => uploadPathProblem(p) === null), ...top];
+}
+
+/** Checkpoint folders present locally (`checkpoints/best`, `checkpoints/fold1/last`, `checkpoints/resume`). */
+export function checkpointFolders(runDir: string): string[] {
+  const root = join(runDir, RUN_FILES.checkpoints);
+  if (!existsSync(root)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(root)) {
+    if (["best", "last", "resume"].includes(name)) out.push(`${RUN_FILES.checkpoints}/${name}`);
+    else if (/^fold\d{1,3}$/.test(name))
+      for (const kind of ["best", "last"])
+        if (existsSync(join(root, name, kind))) out.push(`${RUN_FILES.checkpoints}/${name}/${kind}`);
+  }
+  return out.filter((f) => statSync(join(runDir, f), { throwIfNoEntry: false })?.isDirectory());
+}
+
+/** Uploads one file if the server's copy differs; returns the new sha256, or null when unchanged/gone. */
+export async function syncFile(
+  addr: ServerAddress,
+  runId: string,
+  runDir: string,
+  relpath: string,
+  serverSha: string | undefined,
+): Promise<CallResult<string | null>> {
+  const file = join(runDir, relpath);
+  const sha256 = await localSha256(file);
+  if (!sha256 || sha256 === serverSha) return { ok: true, value: null };
+  const r = await putFile(addr, runId, relpath, file, sha256);
+  return r.ok ? { ok: true, value: sha256 } : r;
+}
+
+/**
+ * Uploads a checkpoint folder whose files differ from the server's, staged then committed. The
+ * runner replaces the folder by rename; if it did so while we read, a sha check fails on the
+ * server or here, and the folder simply goes again on the next pass. Returns the files sent.
+ */
+export async function syncFolder(
+  addr: ServerAddress,
+  runId: string,
+  runDir: string,
+  folder: string,
+  server: Record<string, string>,
+): Promise<CallResult<Record<string, string> | null>> {
+  const names = readdirSync(join(runDir, folder), { withFileTypes: true })
+    .filter((d) => d.isFile() && !d.name.startsWith("."))
+    .map((d) => d.name);
+  const files: { path: string; sha256: string; size: number }[] = [];
+  for (const name of names) {
+    const path = `${folder}/${name}`;
+    const sha256 = await localSha256(join(runDir, path));
+    if (!sha256) return { ok: true, value: null };
+    files.push({ path, sha256, size: statSync(join(runDir, path)).size });
+  }
+  if (files.length === 0 || files.every((f) => server[f.path] === f.sha256)) return { ok: true, value: null };
+  const upload = randomBytes(9).toString("base64url");
+  for (const f of files) {
+    const r = await putFile(addr, runId, f.path, join(runDir, f.path), f.sha256, upload);
+    if (!r.ok) return r;
+  }
+  const r = await commitFolder(addr, { runId, upload, folder, files });
+  return r.ok ? { ok: true, value: Object.fromEntries(files.map((f) => [f.path, f.sha256])) } : r;
+}
