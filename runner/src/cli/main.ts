@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { BACKENDS } from "@tessera/shared";
+import { BACKENDS, INFERENCE_ENGINES } from "@tessera/shared";
 import { ExitError } from "../errors";
 import { diskFullError, isDiskFull } from "../runs/disk-full";
 import { recordFailure } from "../child/failure";
@@ -121,6 +121,7 @@ function createProgram(): Command {
     .argument("<run>", "run id or run folder")
     .option("--data <folder|config>", "a folder of labelled images or a config whose data to use")
     .option("--runs-dir <dir>", "runs dir")
+    .addOption(inferenceEngineOption())
     .option("--json", "print JSON on stdout")
     .action(async (run: string, opts) => (await import("./commands/eval")).evalCommand(run, opts));
 
@@ -130,6 +131,7 @@ function createProgram(): Command {
     .argument("<run>", "run id or run folder")
     .argument("<images...>", "image files or folders")
     .option("--runs-dir <dir>", "runs dir")
+    .addOption(inferenceEngineOption())
     .option("--json", "print JSON on stdout")
     .action(async (run: string, images: string[], opts) =>
       (await import("./commands/predict")).predictCommand(run, images, opts),
@@ -137,10 +139,12 @@ function createProgram(): Command {
 
   program
     .command("export")
-    .description("Write a self-describing model folder: tfjs layers model, ONNX, or a static web page.")
+    .description("Write a self-describing model folder: tfjs layers or graph model, ONNX, or a static web page.")
     .argument("<run>", "run id or run folder")
     .requiredOption("--out <dir>", "output folder")
-    .addOption(new Option("--format <format>", "what to write").choices(["tfjs", "onnx", "web"]).default("tfjs"))
+    .addOption(
+      new Option("--format <format>", "what to write").choices(["tfjs", "tfjs-graph", "onnx", "web"]).default("tfjs"),
+    )
     .addOption(new Option("--checkpoint <which>", "which checkpoint").choices(["best", "last"]).default("best"))
     .option("--opset <n>", "ONNX opset (13-21)", "17")
     .option("--batch <dynamic|N>", "ONNX batch dimension: symbolic, or a fixed size", "dynamic")
@@ -418,6 +422,16 @@ function integerIn(flag: string, min: number, max: number) {
 /** `--backend`: one of the schema's backends (the same list `backend:` in a config accepts). */
 function backendOption(): Option {
   return new Option("--backend <name>", "TensorFlow.js backend").choices(BACKENDS);
+}
+
+/** `--engine` of eval and predict: what infers (the config field `inference_engine` for runs). */
+function inferenceEngineOption(): Option {
+  return new Option(
+    "--engine <engine>",
+    "inference engine: onnx (ONNX Runtime, CPU), tfjs, or auto (onnx when tfjs would run on wasm/cpu)",
+  )
+    .choices(INFERENCE_ENGINES)
+    .default("auto");
 }
 
 /**
