@@ -26,7 +26,8 @@ import { runExperiment } from "../runner/src/train";
 import { evalRun } from "../runner/src/inference/eval-run";
 import { EXPORT_MANIFEST, exportRun } from "../runner/src/inference/export";
 import { fileHandler } from "../runner/src/model/fileio";
-import { listImages, openRunModel, predictFiles } from "../runner/src/inference/predict";
+import { inputOf, listImages, openRunModel, predictFiles } from "../runner/src/inference/predict";
+import { loadGraphModel } from "@tensorflow/tfjs-converter";
 
 const CONFIG = `
 name: inference
@@ -95,6 +96,33 @@ describe("eval, predict and export on a finished run", () => {
     expect(JSON.parse(chunks.join("")).images).toBe(6);
   });
 
+  it("eval --engine onnx|tfjs and predict on either engine give the same top-1, and say which engine ran", async () => {
+    const evalJson = async (engine: string) => {
+      const chunks: string[] = [];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((s: string) => (chunks.push(s), true)) as typeof process.stdout.write;
+      try {
+        expect(await main(["eval", runDir, "--json", "--engine", engine])).toBe(0);
+      } finally {
+        process.stdout.write = write;
+      }
+      return JSON.parse(chunks.join("")) as { engine: string; confusion: number[][]; loss: number };
+    };
+    const [onnx, tfjs] = [await evalJson("onnx"), await evalJson("tfjs")];
+    expect(onnx.engine).toBe("onnxruntime-cpu");
+    expect(tfjs.engine).toMatch(/^tfjs-(wasm|cpu)$/);
+    expect(onnx.confusion).toEqual(tfjs.confusion);
+    expect(Math.abs(onnx.loss - tfjs.loss) / tfjs.loss).toBeLessThan(1e-4);
+
+    const files = listImages([join(runDir, "top_losses")]);
+    const m = await openRunModel(runDir);
+    const a = await predictFiles(m, files, { engine: "onnx" });
+    const b = await predictFiles(m, files, { engine: "tfjs" });
+    expect([a.engine, b.engine]).toEqual(["onnxruntime-cpu", tfjs.engine]);
+    expect(a.predictions.map((p) => p.label)).toEqual(b.predictions.map((p) => p.label));
+    a.predictions.forEach((p, i) => expect(p.probability).toBeCloseTo(b.predictions[i]!.probability, 4));
+  });
+
   it("predict labels image files with probabilities over the classes", async () => {
     const files = listImages([join(runDir, "top_losses")]);
     expect(files.length).toBeGreaterThan(0);
@@ -154,6 +182,23 @@ describe("eval, predict and export on a finished run", () => {
     await expect(exportRun(runDir, join(runDir, "config.yaml"))).rejects.toThrow(
       /config\.yaml: is a file, not a folder/,
     );
+  });
+
+  it("export --format tfjs-graph writes a graph model that tf.loadGraphModel runs, labelling as predict does", async () => {
+    const out = join(dir, "export-graph");
+    expect(await main(["export", runDir, "--out", out, "--format", "tfjs-graph"])).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, EXPORT_MANIFEST), "utf8"));
+    expect(manifest).toMatchObject({ format_kind: "tfjs-graph", input: { shape: [null, 32, 32, 3] } });
+    expect(JSON.parse(readFileSync(join(out, "model.json"), "utf8")).format).toBe("graph-model");
+    const graph = await loadGraphModel(fileHandler(out));
+    const files = listImages([join(runDir, "top_losses")]);
+    const m = await openRunModel(runDir);
+    const { predictions } = await predictFiles(m, files, { engine: "tfjs" });
+    const x = await inputOf(m, files);
+    const probs = graph.execute(x, "probabilities") as tf.Tensor2D;
+    const labels = Array.from(await probs.argMax(1).data()).map((k) => m.classes[k]);
+    expect(labels).toEqual(predictions.map((p) => p.label));
+    tf.dispose([x, probs]);
   });
 
   it("export writes the metrics of the epoch whose weights it exports, not the final epoch's", async () => {

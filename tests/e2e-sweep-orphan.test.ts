@@ -93,7 +93,7 @@ describe("tessera sweep --resume after the sweep died between spawning a trial a
     const log = readFileSync(join(dir, SWEEP_FILES.logs, "trial-0.log"), "utf8");
     expect(log).not.toMatch(/already exists|being written by/);
     // The orphan said why it stopped (it shares the trial's log file).
-    expect(log).toMatch(/before recording this trial/);
+    expect(log).toMatch(/before recording this process/);
     expect(existsSync(join(runDir, RUN_FILES.lock))).toBe(false);
   });
 });

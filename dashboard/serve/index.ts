@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type NextFactory from "next";
 import { tokensFileFor, workerForToken } from "@tessera/shared/tokens";
+import { setLauncher, type Launcher } from "../src/server/cluster/launcher";
 import { isLoopback } from "./auth";
 import { requestListener } from "./listener";
 import { DASHBOARD_DIR, ensureBuilt } from "./build";
@@ -37,6 +38,12 @@ export interface DashboardOptions {
   tokensFile?: string;
   /** Progress lines (build, listening). @default stderr */
   log?: (line: string) => void;
+  /**
+   * The queue behind the Launch and Queue pages (`tessera dashboard --queue URL` passes the
+   * runner's BullMQ launcher). Without one those pages say the server has no queue. The caller
+   * owns it: `close()` uninstalls it but does not close its Redis connections.
+   */
+  launcher?: Launcher;
 }
 
 export interface RunningDashboard {
@@ -80,6 +87,8 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
   const index = currentRunIndex();
   if (index) log(`tessera dashboard: run index ${index.file} ready in ${Math.round(performance.now() - t0)} ms`);
   await ensureBuilt(log);
+  // Installed before Next handles its first request; the queue router reads it per request.
+  if (opts.launcher) setLauncher(opts.launcher);
   const nextModule = (await import("next")) as unknown as { default: unknown };
   const createNext = ((nextModule.default as { default?: unknown }).default ??
     nextModule.default) as typeof NextFactory;
@@ -110,6 +119,10 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Runni
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
       await app.close();
+      if (opts.launcher) setLauncher(undefined);
     },
   };
 }
+
+/** The queue interface the runner implements for the Launch and Queue pages (runner/src/queue/launcher.ts). */
+export type { Launcher, LaunchPlan, LaunchRequest, QueueJob } from "../src/server/cluster/launcher";

@@ -24,6 +24,7 @@ function base(): ResolvedConfig {
     description: "",
     seed: 42,
     backend: "auto",
+    inference_engine: "auto",
     data: {
       source: "folder",
       path: "data/kimia",

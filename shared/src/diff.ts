@@ -12,7 +12,7 @@
  * - lists of plain values (`trainable`, `moms`, a group's parts) are compared whole;
  * - `model.groups` is ordered (discriminative LRs spread over it low to high), so an order change
  *   is reported;
- * - fields outside the config hash (`data.path`, `backend`) are marked `defining: false`.
+ * - fields outside the config hash (`data.path`, `backend`, `inference_engine`) are marked `defining: false`.
  */
 import type { ResolvedConfig, ResolvedStage } from "./resolved";
 import { formatPath, type PathSegment } from "./path";
@@ -34,7 +34,7 @@ export interface ConfigChange {
 }
 
 /** Paths (as written by `formatPath`) that do not define the experiment; see DESIGN.md's run store. */
-const NON_DEFINING = new Set(["data.path", "backend"]);
+const NON_DEFINING = new Set(["data.path", "backend", "inference_engine"]);
 
 /** Tag keys of the tagged unions in the resolved config, by the key holding the union. */
 const UNION_TAGS: Record<string, string> = { data: "source", label: "from", lr: "kind", schedule: "name" };

@@ -3,7 +3,15 @@
  * filled, shorthands expanded, `extends` merged, `--set` applied. Everything downstream (trainer,
  * run store, dashboard, diff) sees only this shape, and the run folder stores it.
  */
-import type { BackboneName, BackendName, BnMode, LrSuggestion, Monitor, ResNetPart } from "./schema";
+import type {
+  BackboneName,
+  BackendName,
+  BnMode,
+  InferenceEngineName,
+  LrSuggestion,
+  Monitor,
+  ResNetPart,
+} from "./schema";
 
 export interface ResolvedSplit {
   protocol: "holdout" | "kfold" | "leave_one_out" | "predefined";
@@ -89,6 +97,7 @@ export interface ResolvedConfig {
   description: string;
   seed: number;
   backend: BackendName;
+  inference_engine: InferenceEngineName;
   data: ResolvedData;
   model: ResolvedModel;
   train: {

@@ -47,6 +47,13 @@ export type BnMode = (typeof BN_MODES)[number];
 export const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
+/**
+ * What Tessera infers with through a fixed model (the activation cache's frozen prefix, `eval`,
+ * `predict`, TTA): ONNX Runtime on the CPU or the run's tfjs backend.
+ */
+export const INFERENCE_ENGINES = ["auto", "tfjs", "onnx"] as const;
+export type InferenceEngineName = (typeof INFERENCE_ENGINES)[number];
+
 // ---------------------------------------------------------------- data
 
 export const Split = Type.Object(
@@ -518,6 +525,19 @@ export const ExperimentSchema = Type.Object(
             `TensorFlow.js backend. auto tries ${BACKENDS.filter((b) => b !== "auto").join(", ")} in that order ` +
             "and takes the first that starts on real hardware (tensorflow-gpu only when TensorFlow sees a CUDA GPU, " +
             "webgpu never on a software adapter such as llvmpipe or lavapipe). Not part of config_hash.",
+          default: "auto",
+        },
+      ),
+    ),
+    inference_engine: Opt(
+      Type.Union(
+        INFERENCE_ENGINES.map((e) => Type.Literal(e)),
+        {
+          description:
+            "What fills the activation cache and runs the final TTA pass: onnx (ONNX Runtime on the CPU, the model " +
+            "converted in memory), tfjs (the run's backend), or auto (onnx when the tfjs backend is wasm or cpu, " +
+            "where ONNX Runtime measured about 4x faster; tfjs on native and GPU backends). When ONNX Runtime " +
+            "cannot load or a layer cannot be converted, tfjs runs and one line says why. Not part of config_hash.",
           default: "auto",
         },
       ),

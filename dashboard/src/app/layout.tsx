@@ -17,6 +17,8 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <Link href="/">Runs</Link>
             <Link href="/sweeps">Sweeps</Link>
             <Link href="/configs">Configs</Link>
+            <Link href="/launch">Launch</Link>
+            <Link href="/queue">Queue</Link>
           </nav>
         </header>
         <main className="page">

@@ -5,9 +5,10 @@
  */
 import { availableParallelism } from "node:os";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { BACKENDS } from "@tessera/shared";
+import { BACKENDS, INFERENCE_ENGINES } from "@tessera/shared";
 import { ExitError } from "../errors";
 import { diskFullError, isDiskFull } from "../runs/disk-full";
+import { recordFailure } from "../child/failure";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -76,6 +77,16 @@ function createProgram(): Command {
     )
     .option("--json", "print the trial table as JSON on stdout")
     .option("--dry-run", "print the plan (trials, config hashes, cost) and write nothing")
+    .option(
+      "--queue <url>",
+      "enqueue the trials for tessera workers (redis://host:6379/0); run it where the central server's --runs-dir is",
+    )
+    .addOption(
+      new Option("--priority <n>", "with --queue: trial priority, higher runs sooner (-1000..1000)").argParser(
+        integerIn("--priority", -1000, 1000),
+      ),
+    )
+    .option("--requires-backend <backend>", "with --queue: only workers with this --backend take the trials")
     .action(async (file: string | undefined, opts) => (await import("./commands/sweep")).sweepCommand(file, opts));
   sweep
     .command("ls")
@@ -110,6 +121,7 @@ function createProgram(): Command {
     .argument("<run>", "run id or run folder")
     .option("--data <folder|config>", "a folder of labelled images or a config whose data to use")
     .option("--runs-dir <dir>", "runs dir")
+    .addOption(inferenceEngineOption())
     .option("--json", "print JSON on stdout")
     .action(async (run: string, opts) => (await import("./commands/eval")).evalCommand(run, opts));
 
@@ -119,6 +131,7 @@ function createProgram(): Command {
     .argument("<run>", "run id or run folder")
     .argument("<images...>", "image files or folders")
     .option("--runs-dir <dir>", "runs dir")
+    .addOption(inferenceEngineOption())
     .option("--json", "print JSON on stdout")
     .action(async (run: string, images: string[], opts) =>
       (await import("./commands/predict")).predictCommand(run, images, opts),
@@ -126,10 +139,12 @@ function createProgram(): Command {
 
   program
     .command("export")
-    .description("Write a self-describing model folder: tfjs layers model, ONNX, or a static web page.")
+    .description("Write a self-describing model folder: tfjs layers or graph model, ONNX, or a static web page.")
     .argument("<run>", "run id or run folder")
     .requiredOption("--out <dir>", "output folder")
-    .addOption(new Option("--format <format>", "what to write").choices(["tfjs", "onnx", "web"]).default("tfjs"))
+    .addOption(
+      new Option("--format <format>", "what to write").choices(["tfjs", "tfjs-graph", "onnx", "web"]).default("tfjs"),
+    )
     .addOption(new Option("--checkpoint <which>", "which checkpoint").choices(["best", "last"]).default("best"))
     .option("--opset <n>", "ONNX opset (13-21)", "17")
     .option("--batch <dynamic|N>", "ONNX batch dimension: symbolic, or a fixed size", "dynamic")
@@ -231,10 +246,74 @@ function createProgram(): Command {
     .option("--configs-dir <dir>", "configs folder to serve", "configs")
     .option("--sweeps-dir <dir>", "sweeps folder to serve (default ./sweeps, env TESSERA_SWEEPS_DIR)")
     .option(
+      "--queue <url>",
+      "the BullMQ queue (redis://host:6379/0) the Launch and Queue pages use; see docs/cluster.md",
+    )
+    .option(
       "--index-file <file>",
       "SQLite run index (default <runs-dir>/../.tessera/<name>.index.sqlite, env TESSERA_INDEX_FILE)",
     )
     .action(async (opts) => (await import("./commands/dashboard")).dashboardCommand(opts));
+
+  program
+    .command("submit")
+    .description("Validate a config and enqueue it as one run on a queue (see docs/cluster.md).")
+    .argument("<config>", "YAML experiment file")
+    .requiredOption("--queue <url>", "the queue: redis://[:password@]host:6379/0 or rediss://...")
+    .option("--set <path=value>", "override one value (repeatable)", collect, [])
+    .addOption(
+      new Option("--priority <n>", "higher runs sooner, -1000..1000 (default 0)").argParser(
+        integerIn("--priority", -1000, 1000),
+      ),
+    )
+    .option("--requires-backend <name>", "only a worker started with this --backend takes the run")
+    .option("--data-root <dir>", "a relative data.path in the job is relative to this (default: the working directory)")
+    .option("--json", "print the job and run ids as JSON on stdout")
+    .action(async (config: string, opts) => (await import("./commands/submit")).submitCommand(config, opts));
+
+  const queue = program.command("queue").description("See and manage queued runs: ls, cancel, retry.");
+  const queueUrl = () =>
+    new Option("--queue <url>", "the queue: redis://[:password@]host:6379/0").makeOptionMandatory();
+  queue
+    .command("ls")
+    .description("List jobs: running, waiting, failed and finished.")
+    .addOption(queueUrl())
+    .option("--json", "print the jobs as JSON on stdout")
+    .action(async (opts) => (await import("./commands/queue")).queueLsCommand(opts));
+  queue
+    .command("cancel")
+    .description("Remove a waiting job, or stop a running one after its current batch.")
+    .argument("<job>", "job id (from tessera queue ls)")
+    .addOption(queueUrl())
+    .action(async (job: string, opts) => (await import("./commands/queue")).queueCancelCommand(job, opts));
+  queue
+    .command("retry")
+    .description("Retry a failed job; its run resumes from its last checkpoint.")
+    .argument("<job>", "job id (from tessera queue ls)")
+    .addOption(queueUrl())
+    .action(async (job: string, opts) => (await import("./commands/queue")).queueRetryCommand(job, opts));
+
+  program
+    .command("worker")
+    .description("Take runs from a queue and train them here, pushing them to the central server.")
+    .requiredOption("--queue <url>", "the queue: redis://[:password@]host:6379/0 or rediss://...")
+    .option("--server <url>", "the central tessera dashboard that stores the runs, e.g. http://central:3000")
+    .option("--token <token>", "this worker's token for --server (env TESSERA_TOKEN)")
+    .addOption(new Option("--concurrency <n>", "runs at once (default 1)").argParser(integerIn("--concurrency", 1, 64)))
+    .addOption(backendOption())
+    .option("--name <name>", "this worker's name in queue ls and the dashboard (default host-pid)")
+    .option("--data-root <dir>", "relative data paths in jobs are resolved here (default: the working directory)")
+    .option("--runs <dir>", "this worker's own run folders (default ./runs, env TESSERA_RUNS_DIR)")
+    .option("--state-dir <dir>", "logs and job configs (default <runs>/../.tessera-worker/<name>)")
+    .addOption(
+      new Option("--threads <n>", "wasm threads per run (default cores / concurrency)").argParser(
+        integerIn("--threads", 1, 64),
+      ),
+    )
+    .addOption(
+      new Option("--lock-ms <n>", "job lock duration").argParser(integerIn("--lock-ms", 500, 600_000)).hideHelp(),
+    )
+    .action(async (opts) => (await import("./commands/worker")).workerCommand(opts));
 
   program
     .command("index")
@@ -303,12 +382,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof ExitError) {
       if (error.message) process.stderr.write(`${error.message}\n`);
+      recordFailure(error);
       return error.code;
     }
     if (isDiskFull(error)) {
       process.stderr.write(`${diskFullError(error, null).message}\n`);
       return 1;
     }
+    recordFailure(error);
     process.stderr.write(
       `tessera: unexpected error (this is a bug, please report it)\n${(error as Error)?.stack ?? String(error)}\n`,
     );
@@ -326,9 +407,31 @@ function positiveOrZero(flag: string) {
   };
 }
 
+/** An integer flag within [min, max] (e.g. a queue priority). */
+function integerIn(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(
+        `${flag}: expected an integer from ${min} to ${max}, received ${JSON.stringify(value)}`,
+      );
+    return n;
+  };
+}
+
 /** `--backend`: one of the schema's backends (the same list `backend:` in a config accepts). */
 function backendOption(): Option {
   return new Option("--backend <name>", "TensorFlow.js backend").choices(BACKENDS);
+}
+
+/** `--engine` of eval and predict: what infers (the config field `inference_engine` for runs). */
+function inferenceEngineOption(): Option {
+  return new Option(
+    "--engine <engine>",
+    "inference engine: onnx (ONNX Runtime, CPU), tfjs, or auto (onnx when tfjs would run on wasm/cpu)",
+  )
+    .choices(INFERENCE_ENGINES)
+    .default("auto");
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * `config_hash`: sha256 of the canonical JSON (keys sorted, no whitespace) of the resolved config,
- * leaving out what differs by machine — `data.path` and `backend` (the runs dir is not in a config).
- * The same two fields are the ones `diffConfigs` (shared/src/diff.ts) marks as not defining.
+ * leaving out what differs by machine — `data.path`, `backend` and `inference_engine` (the runs dir
+ * is not in a config).
+ * The same fields are the ones `diffConfigs` (shared/src/diff.ts) marks as not defining.
  * Same hash = same experiment, whatever the key order, comments or `extends` layout of the YAML.
  */
 import { createHash } from "node:crypto";
@@ -21,7 +22,7 @@ export function canonicalJson(value: unknown): string {
 
 /** What the hash covers: the resolved config minus machine-specific fields. */
 export function hashedPart(config: ResolvedConfig): unknown {
-  const { backend: _backend, data, ...rest } = config;
+  const { backend: _backend, inference_engine: _engine, data, ...rest } = config;
   const { path: _path, ...dataRest } = data as ResolvedConfig["data"] & { path?: string };
   return { ...rest, data: dataRest };
 }

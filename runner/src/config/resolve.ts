@@ -62,6 +62,7 @@ export function resolve(written: ExperimentConfig): ResolvedConfig {
     description: written.description ?? "",
     seed,
     backend: written.backend ?? def(ExperimentSchema, "backend"),
+    inference_engine: written.inference_engine ?? def(ExperimentSchema, "inference_engine"),
     data: resolveData(written.data, seed),
     model: {
       backbone: written.model.backbone,

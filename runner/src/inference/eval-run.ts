@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { PerClass } from "@tessera/shared";
+import type { InferenceEngineName, PerClass } from "@tessera/shared";
 import { RUN_FILES } from "@tessera/shared";
 import * as tf from "../tf";
 import { loadConfig } from "../config";
@@ -14,6 +14,7 @@ import { loadDataset, loadImages, normalizeBatch, type LoadedDataset } from "../
 import { DataError } from "../errors";
 import { SOURCE_FILE } from "../runs";
 import { evaluate, type InputFn } from "./evaluate";
+import { openInferer } from "./engine";
 import { inputOf, listImages, openRunModel, type RunModel } from "./predict";
 import { mostConfused } from "@tessera/shared";
 
@@ -29,6 +30,8 @@ export interface EvalRunResult {
   /** rows = true class, cols = predicted, in `classes` order (the model's). */
   confusion: number[][];
   most_confused: { actual: string; predicted: string; count: number }[];
+  /** What inferred: `onnxruntime-cpu` or `tfjs-<backend>`. */
+  engine: string;
 }
 
 /** Labelled images to evaluate on, whatever their source. */
@@ -113,21 +116,29 @@ function labelsFor(names: string[], classes: string[]): number[] {
   return names.map((n) => classes.indexOf(n));
 }
 
-/** Evaluates the run's best checkpoint on `data` (see the module comment). */
-export async function evalRun(runDir: string, data?: string): Promise<EvalRunResult> {
+/**
+ * Evaluates the run's best checkpoint on `data` (see the module comment), on `opts.engine`
+ * (`--engine`, default auto: see inference/engine.ts).
+ */
+export async function evalRun(
+  runDir: string,
+  data?: string,
+  opts: { engine?: InferenceEngineName } = {},
+): Promise<EvalRunResult> {
   const m = await openRunModel(runDir);
   const set = await evalSetFor(runDir, m, data);
   const { indices, label } = set;
   const labels = labelsFor(set.names, m.classes);
+  const inferer = await openInferer(m.model, { engine: opts.engine ?? "auto", size: m.size, output: "classifier" });
   const ev = await evaluate({
-    model: m.model,
+    model: inferer,
     input: set.input,
     indices,
     labels,
     classes: m.classes,
     size: m.size,
     batchSize: 32,
-  });
+  }).finally(() => inferer.dispose());
   return {
     run: runDir,
     checkpoint: m.checkpointDir,
@@ -139,5 +150,6 @@ export async function evalRun(runDir: string, data?: string): Promise<EvalRunRes
     per_class: ev.perClass,
     confusion: ev.confusion,
     most_confused: mostConfused(ev.confusion, m.classes),
+    engine: inferer.engine,
   };
 }

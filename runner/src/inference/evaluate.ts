@@ -7,6 +7,7 @@ import * as tf from "../tf";
 import { dihedralViews } from "../data";
 import { accuracyOf, confusionMatrix, perClassScores } from "@tessera/shared";
 import type { PerClass } from "@tessera/shared";
+import { tfjsInferer, type Inferer } from "./engine";
 
 /** Builds the model's input (normalised NHWC float32) for these items at this size. */
 export type InputFn = (indices: number[], size: number) => Promise<tf.Tensor4D>;
@@ -23,18 +24,33 @@ export interface EvalResult {
   probs: Float32Array;
 }
 
-/** Softmax probabilities of a batch; TTA averages them over the dihedral views. */
-export function predictProbs(model: tf.LayersModel, x: tf.Tensor4D, tta: boolean): tf.Tensor2D {
-  return tf.tidy(() => {
-    const views = tta ? dihedralViews(x) : [x];
-    const probs = views.map((v) => tf.softmax(model.apply(v, { training: false }) as tf.Tensor2D));
-    return (probs.length === 1 ? probs[0]! : tf.div(tf.addN(probs), probs.length)) as tf.Tensor2D;
-  });
+/**
+ * Softmax probabilities of a batch; TTA averages them over the dihedral views. A tfjs model runs
+ * in tfjs; an {@link Inferer} runs each view on its engine (ONNX Runtime or tfjs).
+ */
+export async function predictProbs(
+  model: tf.LayersModel | Inferer,
+  x: tf.Tensor4D,
+  tta: boolean,
+): Promise<tf.Tensor2D> {
+  const inferer = "run" in model ? model : tfjsInferer(model);
+  const views = tta ? dihedralViews(x) : [x];
+  const probs: tf.Tensor2D[] = [];
+  for (const v of views) {
+    const logits = await inferer.run(v);
+    probs.push(tf.softmax(logits as tf.Tensor2D));
+    logits.dispose();
+    if (v !== x) v.dispose();
+  }
+  if (probs.length === 1) return probs[0]!;
+  const mean = tf.tidy(() => tf.div(tf.addN(probs), probs.length) as tf.Tensor2D);
+  tf.dispose(probs);
+  return mean;
 }
 
 /** Evaluates `indices` (labels `labels[i]`) at `size`, `batchSize` images at a time. */
 export async function evaluate(opts: {
-  model: tf.LayersModel;
+  model: tf.LayersModel | Inferer;
   input: InputFn;
   indices: number[];
   labels: ArrayLike<number>;
@@ -52,7 +68,7 @@ export async function evaluate(opts: {
   for (let start = 0; start < n; start += opts.batchSize) {
     const chunk = indices.slice(start, start + opts.batchSize);
     const x = await opts.input(chunk, opts.size);
-    const p = predictProbs(opts.model, x, opts.tta ?? false);
+    const p = await predictProbs(opts.model, x, opts.tta ?? false);
     x.dispose();
     const values = await p.data();
     p.dispose();

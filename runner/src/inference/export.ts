@@ -17,6 +17,7 @@ import { bestCheckpointDir, inferenceBackend, openRunModel } from "./predict";
 import { RUN_FILES } from "@tessera/shared";
 import { writeOnnxExport, type OnnxExportOptions } from "../export/onnx";
 import { writeWebExport } from "../export/web";
+import { writeGraphExport } from "../export/tfjs-graph";
 
 /** The name of the description file in an exported folder. */
 export const EXPORT_MANIFEST = "tessera-model.json";
@@ -40,8 +41,11 @@ function readMetaOrExit(runDir: string): RunMeta {
   }
 }
 
-/** What `tessera export` writes: the tfjs layers model, an ONNX file, or a static web page. */
-export type ExportFormat = "tfjs" | "onnx" | "web";
+/**
+ * What `tessera export` writes: the tfjs layers model, a tfjs graph model, an ONNX file, or a
+ * static web page.
+ */
+export type ExportFormat = "tfjs" | "tfjs-graph" | "onnx" | "web";
 
 /** Options of {@link exportRun}. */
 export interface ExportOptions extends OnnxExportOptions {
@@ -101,7 +105,13 @@ export async function exportRun(
   let files: string[];
   try {
     ensureOutDir(out);
-    if (format === "onnx") {
+    if (format === "tfjs-graph") {
+      files = await writeGraphExport(m.model, m.size, out);
+      Object.assign(manifest, {
+        format_kind: "tfjs-graph",
+        output: { ...manifest.output, names: ["logits", "probabilities"] },
+      });
+    } else if (format === "onnx") {
       const written = writeOnnxExport(m, out, opts, manifest);
       files = written.files;
       Object.assign(manifest, { format_kind: "onnx", input: written.input, normalize: written.normalize });

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { RUN_FILES } from "@tessera/shared";
+import { RUN_FILES, type InferenceEngineName } from "@tessera/shared";
 import * as tf from "../tf";
 import { decodeFile, normalizeBatch, resolveNormalize, type NormalizeMode, type ResizeMode } from "../data";
 import { FORMAT_OF_EXTENSION } from "../data/sources/listing";
@@ -17,6 +17,7 @@ import { bestCheckpointDir } from "../train/checkpoints/layout";
 
 export { bestCheckpointDir };
 import { predictProbs } from "./evaluate";
+import { openInferer } from "./engine";
 
 /** A run's best model, ready for inference. */
 export interface RunModel {
@@ -146,44 +147,58 @@ export interface PredictFailure {
   error: string;
 }
 
+/** How {@link predictFiles} infers. */
+export interface PredictOptions {
+  /** Images per inference call. @default 32 */
+  batch?: number;
+  /** `--engine`: see inference/engine.ts. @default "auto" */
+  engine?: InferenceEngineName;
+}
+
 /**
  * Labels image files with the run's best model, `batch` images at a time. A file that cannot be
  * read or decoded is reported in `failed` and the others are still labelled (one bad tile in a
- * folder of thousands should not cost the rest).
+ * folder of thousands should not cost the rest). `engine` says what inferred.
  */
 export async function predictFiles(
   m: RunModel,
   files: string[],
-  batch = 32,
-): Promise<{ predictions: Prediction[]; failed: PredictFailure[] }> {
+  opts: PredictOptions = {},
+): Promise<{ predictions: Prediction[]; failed: PredictFailure[]; engine: string }> {
+  const batch = opts.batch ?? 32;
   const predictions: Prediction[] = [];
   const failed: PredictFailure[] = [];
-  for (let i = 0; i < files.length; i += batch) {
-    const decoded = await Promise.allSettled(files.slice(i, i + batch).map((f) => decodeFile(f, m.size, m.resize)));
-    const chunk: string[] = [];
-    const tiles: Uint8Array[] = [];
-    decoded.forEach((d, j) => {
-      const file = files[i + j]!;
-      if (d.status === "fulfilled") {
-        chunk.push(file);
-        tiles.push(d.value);
-      } else failed.push({ file, error: (d.reason as Error).message });
-    });
-    if (chunk.length === 0) continue;
-    const x = tensorOf(m, tiles);
-    const p = predictProbs(m.model, x, false);
-    const probs = await p.array();
-    tf.dispose([x, p]);
-    chunk.forEach((file, j) => {
-      const row = probs[j]!;
-      const best = row.indexOf(Math.max(...row));
-      predictions.push({
-        file,
-        label: m.classes[best]!,
-        probability: row[best]!,
-        probabilities: Object.fromEntries(m.classes.map((c, k) => [c, row[k]!])),
+  const inferer = await openInferer(m.model, { engine: opts.engine ?? "auto", size: m.size, output: "classifier" });
+  try {
+    for (let i = 0; i < files.length; i += batch) {
+      const decoded = await Promise.allSettled(files.slice(i, i + batch).map((f) => decodeFile(f, m.size, m.resize)));
+      const chunk: string[] = [];
+      const tiles: Uint8Array[] = [];
+      decoded.forEach((d, j) => {
+        const file = files[i + j]!;
+        if (d.status === "fulfilled") {
+          chunk.push(file);
+          tiles.push(d.value);
+        } else failed.push({ file, error: (d.reason as Error).message });
       });
-    });
+      if (chunk.length === 0) continue;
+      const x = tensorOf(m, tiles);
+      const p = await predictProbs(inferer, x, false);
+      const probs = await p.array();
+      tf.dispose([x, p]);
+      chunk.forEach((file, j) => {
+        const row = probs[j]!;
+        const best = row.indexOf(Math.max(...row));
+        predictions.push({
+          file,
+          label: m.classes[best]!,
+          probability: row[best]!,
+          probabilities: Object.fromEntries(m.classes.map((c, k) => [c, row[k]!])),
+        });
+      });
+    }
+  } finally {
+    await inferer.dispose();
   }
-  return { predictions, failed };
+  return { predictions, failed, engine: inferer.engine };
 }

@@ -36,7 +36,7 @@ export async function readArtifacts(dirOrFile: string): Promise<tf.io.ModelArtif
   });
 }
 
-/** Writes artifacts as `dir/model.json` + one shard `dir/weights.bin`. */
+/** Writes artifacts (layers or graph model) as `dir/model.json` + one shard `dir/weights.bin`. */
 export async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
   await mkdir(dir, { recursive: true });
   const data = artifacts.weightData;
@@ -49,6 +49,7 @@ export async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifact
     convertedBy: artifacts.convertedBy ?? null,
     weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs ?? [] }],
     ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+    ...(artifacts.signature ? { signature: artifacts.signature } : {}),
   };
   await writeFile(path.join(dir, "model.json"), JSON.stringify(json));
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };

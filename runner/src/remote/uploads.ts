@@ -5,8 +5,17 @@
  * what the server holds; hashes are cached by (size, mtime, inode) so an idle poll hashes nothing.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import {
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import { RUN_FILES } from "@tessera/shared";
 import { uploadPathProblem } from "@tessera/shared/ingest";
 import { commitFolder, putFile, type CallResult, type ServerAddress } from "./client";
@@ -81,9 +90,44 @@ export async function syncFile(
 }
 
 /**
- * Uploads a checkpoint folder whose files differ from the server's, staged then committed. The
- * runner replaces the folder by rename; if it did so while we read, a sha check fails on the
- * server or here, and the folder simply goes again on the next pass. Returns the files sent.
+ * A private, consistent copy of a checkpoint folder: its files hard-linked (copied across file
+ * systems) into a dot-folder of the runs dir, outside the run folder (listings skip it: no meta.json). The runner never rewrites a checkpoint file in place; it swaps
+ * the whole folder by rename (runs/atomic.ts). So if the folder's inode is the same before and
+ * after linking, every link is the same version, and what is uploaded from the copy cannot change
+ * mid-upload (uploading from the live folder did: a swap between hashing and sending made the
+ * server refuse the sha256, and a kill at that moment left the server without the newest resume point).
+ * Returns null when a swap happened while linking (the next pass takes the new folder).
+ */
+function snapshotFolder(dir: string, runsDir: string): { dir: string; names: string[] } | null {
+  const before = statSync(dir, { throwIfNoEntry: false });
+  if (!before?.isDirectory()) return null;
+  const snap = join(runsDir, `.tessera-upload-${randomBytes(6).toString("hex")}`);
+  mkdirSync(snap);
+  try {
+    const names = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isFile() && !d.name.startsWith("."))
+      .map((d) => d.name);
+    for (const name of names) {
+      try {
+        linkSync(join(dir, name), join(snap, name));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
+        copyFileSync(join(dir, name), join(snap, name));
+      }
+    }
+    const after = statSync(dir, { throwIfNoEntry: false });
+    if (after?.ino !== before.ino) throw new Error("swapped");
+    return { dir: snap, names };
+  } catch {
+    rmSync(snap, { recursive: true, force: true });
+    return null;
+  }
+}
+
+/**
+ * Uploads a checkpoint folder whose files differ from the server's, staged then committed, from a
+ * snapshot taken first (snapshotFolder), so the files sent are one version of the folder.
+ * Returns the files sent.
  */
 export async function syncFolder(
   addr: ServerAddress,
@@ -92,22 +136,25 @@ export async function syncFolder(
   folder: string,
   server: Record<string, string>,
 ): Promise<CallResult<Record<string, string> | null>> {
-  const names = readdirSync(join(runDir, folder), { withFileTypes: true })
-    .filter((d) => d.isFile() && !d.name.startsWith("."))
-    .map((d) => d.name);
-  const files: { path: string; sha256: string; size: number }[] = [];
-  for (const name of names) {
-    const path = `${folder}/${name}`;
-    const sha256 = await localSha256(join(runDir, path));
-    if (!sha256) return { ok: true, value: null };
-    files.push({ path, sha256, size: statSync(join(runDir, path)).size });
+  const snap = snapshotFolder(join(runDir, folder), dirname(runDir));
+  if (!snap) return { ok: true, value: null };
+  try {
+    const files: { path: string; sha256: string; size: number }[] = [];
+    for (const name of snap.names) {
+      const sha256 = await localSha256(join(snap.dir, name));
+      if (!sha256) return { ok: true, value: null };
+      files.push({ path: `${folder}/${name}`, sha256, size: statSync(join(snap.dir, name)).size });
+    }
+    if (files.length === 0 || files.every((f) => server[f.path] === f.sha256)) return { ok: true, value: null };
+    const upload = randomBytes(9).toString("base64url");
+    for (const [i, f] of files.entries()) {
+      const r = await putFile(addr, runId, f.path, join(snap.dir, snap.names[i]!), f.sha256, upload);
+      if (!r.ok) return r;
+    }
+    const r = await commitFolder(addr, { runId, upload, folder, files });
+    return r.ok ? { ok: true, value: Object.fromEntries(files.map((f) => [f.path, f.sha256])) } : r;
+  } finally {
+    for (const name of snap.names) hashes.delete(join(snap.dir, name));
+    rmSync(snap.dir, { recursive: true, force: true });
   }
-  if (files.length === 0 || files.every((f) => server[f.path] === f.sha256)) return { ok: true, value: null };
-  const upload = randomBytes(9).toString("base64url");
-  for (const f of files) {
-    const r = await putFile(addr, runId, f.path, join(runDir, f.path), f.sha256, upload);
-    if (!r.ok) return r;
-  }
-  const r = await commitFolder(addr, { runId, upload, folder, files });
-  return r.ok ? { ok: true, value: Object.fromEntries(files.map((f) => [f.path, f.sha256])) } : r;
 }

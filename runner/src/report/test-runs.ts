@@ -29,6 +29,7 @@ export function sampleConfig(over: (c: ResolvedConfig) => void = () => {}): Reso
     description: "",
     seed: 42,
     backend: "cpu",
+    inference_engine: "auto",
     data: {
       source: "synthetic",
       classes: 4,

@@ -75,6 +75,13 @@ async function openSource(path: string): Promise<Source> {
   const size = Number(manifest.input.shape.at(-1) === 3 ? manifest.input.shape[1] : manifest.input.shape.at(-1));
   const onnxFile = join(path, ONNX_FILE);
   const hasTfjs = existsSync(join(path, MODEL_JSON));
+  if (
+    hasTfjs &&
+    (JSON.parse(readFileSync(join(path, MODEL_JSON), "utf8")) as { format?: string }).format === "graph-model"
+  )
+    throw new ExitError(
+      `${path}: a tfjs graph-model export, which serve does not load; serve the run folder or an export with --format tfjs or onnx`,
+    );
   return {
     classes: manifest.classes,
     size,

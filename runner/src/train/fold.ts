@@ -18,6 +18,7 @@ import { foldSafety, type RunSafety } from "./crash-safety";
 import { stageModelAndData, type ActivationCachePool } from "./activation-cache/cache";
 import type { LoadedDataset } from "../data";
 import { writeFoldTta } from "./fold-tta";
+import { openInferer } from "../inference/engine";
 
 export interface FoldResult {
   fold: number | null;
@@ -118,6 +119,7 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
       data,
       fold,
       runDir: opts.runDir,
+      engine: config.inference_engine,
       ...(opts.cachePool ? { pool: opts.cachePool } : {}),
       ...(opts.share ? { share: opts.share } : {}),
     });
@@ -142,8 +144,14 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
   let tta: EvalResult | null = null;
   const finalStage = config.train.stages.at(-1)!;
   if (config.tta && fold.valid.length > 0) {
+    // The final weights no longer change: 8 views of every validation image, on the fast engine.
+    const inferer = await openInferer(built.model, {
+      engine: config.inference_engine,
+      size: finalStage.size,
+      output: "classifier",
+    });
     tta = await evaluate({
-      model: built.model,
+      model: inferer,
       input: (indices, size) => data.input(indices, size, null),
       indices: fold.valid,
       labels: data.labels,
@@ -151,7 +159,7 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
       size: finalStage.size,
       batchSize: finalStage.batch_size,
       tta: true,
-    });
+    }).finally(() => inferer.dispose());
     // The events do not carry TTA: kept on disk so a resumed k-fold run can still average it.
     writeFoldTta(opts.runDir, fold.id, tta.accuracy);
   }

@@ -2,6 +2,7 @@
 import { router } from "../trpc";
 import { configsRouter } from "./configs";
 import { ingestRouter } from "./ingest";
+import { queueRouter } from "./queue";
 import { runsRouter } from "./runs";
 import { sweepsRouter } from "./sweeps";
 
@@ -10,6 +11,7 @@ export const appRouter = router({
   configs: configsRouter,
   sweeps: sweepsRouter,
   ingest: ingestRouter,
+  queue: queueRouter,
 });
 
 /** Client code imports only this type, never the server code. */

@@ -5,6 +5,7 @@
  * so training does not stall the web server's event loop) and then `openBrowser`.
  */
 import { spawn } from "node:child_process";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../../errors";
 import {
@@ -23,6 +24,8 @@ export interface DashboardFlags {
   token?: string;
   configsDir?: string;
   sweepsDir?: string;
+  /** The BullMQ queue behind the Launch and Queue pages. */
+  queue?: string;
   indexFile?: string;
 }
 
@@ -43,17 +46,28 @@ export function dashboardOptions(flags: DashboardFlags): DashboardOptions {
 }
 
 export async function dashboardCommand(flags: DashboardFlags): Promise<void> {
+  const options = dashboardOptions(flags);
+  // Connected before the server starts, so a bad --queue URL or an unreachable Redis stops the
+  // command with that message instead of serving pages that cannot launch anything.
+  const launcher = flags.queue
+    ? await (await import("../../queue/launcher")).createLauncher(flags.queue, resolve(flags.configsDir ?? "configs"))
+    : undefined;
   let running: RunningDashboard;
   try {
-    running = await startDashboard(dashboardOptions(flags));
+    running = await startDashboard({ ...options, ...(launcher ? { launcher } : {}) });
   } catch (error) {
+    await launcher?.close();
     if (error instanceof DashboardOptionsError) throw new UsageError(error.message);
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
       throw new UsageError(`tessera dashboard: port ${flags.port} is in use; pick another with --port`);
     throw error;
   }
   await new Promise<void>((done) => {
-    const stop = () => void running.close().then(done, done);
+    const stop = () =>
+      void running
+        .close()
+        .then(() => launcher?.close())
+        .then(done, done);
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
@@ -73,6 +87,7 @@ export function spawnDashboard(flags: DashboardFlags): Promise<{ url: string; st
     "--host": flags.host,
     "--configs-dir": flags.configsDir,
     "--sweeps-dir": flags.sweepsDir,
+    "--queue": flags.queue,
     "--index-file": flags.indexFile,
   })) {
     if (value !== undefined) args.push(flag, value);

@@ -1,4 +1,5 @@
 /** `tessera eval <run> [--data <folder|config>] [--json]`: the best checkpoint on labelled images. */
+import type { InferenceEngineName } from "@tessera/shared";
 import { resolveRunRef, runsDirFrom } from "../../runs";
 import { evalRun } from "../../inference/eval-run";
 import { inferenceBackend } from "../../inference/predict";
@@ -7,13 +8,15 @@ export interface EvalCommandOptions {
   data?: string;
   runsDir?: string;
   json?: boolean;
+  /** `--engine auto|tfjs|onnx` */
+  engine?: InferenceEngineName;
 }
 
 /** Prints accuracy, per-class scores and the confusion matrix (stderr), or JSON on stdout. */
 export async function evalCommand(ref: string, opts: EvalCommandOptions = {}): Promise<void> {
   const dir = resolveRunRef(ref, runsDirFrom(opts.runsDir));
   await inferenceBackend();
-  const r = await evalRun(dir, opts.data);
+  const r = await evalRun(dir, opts.data, opts.engine ? { engine: opts.engine } : {});
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     return;
@@ -22,6 +25,7 @@ export async function evalCommand(ref: string, opts: EvalCommandOptions = {}): P
   const lines = [
     `${r.run}`,
     `  checkpoint ${r.checkpoint}`,
+    `  engine     ${r.engine}`,
     `  data       ${r.data}: ${r.images} images`,
     `  accuracy   ${(r.accuracy * 100).toFixed(2)}%   loss ${r.loss.toFixed(4)}`,
     "",

@@ -1,4 +1,4 @@
-/** `tessera export <run> --out dir [--format tfjs|onnx|web]`: a self-describing model folder. */
+/** `tessera export <run> --out dir [--format tfjs|tfjs-graph|onnx|web]`: a self-describing model folder. */
 import { ExitError } from "../../errors";
 import { resolveRunRef, runsDirFrom } from "../../runs";
 import { exportRun, type ExportFormat } from "../../inference/export";

@@ -1,4 +1,5 @@
 /** `tessera predict <run> <images|folder>... [--json]`: label new images with the best checkpoint. */
+import type { InferenceEngineName } from "@tessera/shared";
 import { ExitError } from "../../errors";
 import { resolveRunRef, runsDirFrom } from "../../runs";
 import { checkpointLabel, inferenceBackend, listImages, openRunModel, predictFiles } from "../../inference/predict";
@@ -6,6 +7,8 @@ import { checkpointLabel, inferenceBackend, listImages, openRunModel, predictFil
 export interface PredictCommandOptions {
   runsDir?: string;
   json?: boolean;
+  /** `--engine auto|tfjs|onnx` */
+  engine?: InferenceEngineName;
 }
 
 /**
@@ -18,13 +21,13 @@ export async function predictCommand(ref: string, images: string[], opts: Predic
   const files = listImages(images);
   await inferenceBackend();
   const model = await openRunModel(dir);
-  const { predictions, failed } = await predictFiles(model, files);
+  const { predictions, failed, engine } = await predictFiles(model, files, opts.engine ? { engine: opts.engine } : {});
   const { stage, epoch, fold, monitor, value } = model.info;
-  process.stderr.write(`tessera predict: ${checkpointLabel(model.info)}\n`);
+  process.stderr.write(`tessera predict: ${checkpointLabel(model.info)}, on ${engine}\n`);
   if (opts.json) {
     const checkpoint = { stage, epoch, fold: fold ?? null, monitor, value };
     process.stdout.write(
-      `${JSON.stringify({ run: dir, checkpoint, classes: model.classes, predictions, failed }, null, 2)}\n`,
+      `${JSON.stringify({ run: dir, checkpoint, engine, classes: model.classes, predictions, failed }, null, 2)}\n`,
     );
   } else {
     for (const p of predictions) process.stdout.write(`${p.file}\t${p.label}\t${p.probability.toFixed(4)}\n`);

@@ -1,7 +1,7 @@
 /** `tessera run <config> [--set k=v]... [--backend b] [--runs-dir d] [--json]`: train and write a run folder. */
 import type { BackendName } from "@tessera/shared";
 import { ExitError, UsageError } from "../../errors";
-import { awaitRecord } from "../../sweep/handshake";
+import { awaitRecord } from "../../child/handshake";
 import { runExperiment } from "../../train";
 import { installInterrupt } from "../../train/interrupt";
 import { basename } from "node:path";
@@ -31,12 +31,12 @@ export async function runCommand(config: string | undefined, opts: RunCommandOpt
   if (opts.resume && opts.set?.length)
     throw new UsageError("tessera run --resume: --set cannot change a run that already started");
   if (!config && !opts.resume) throw new UsageError("tessera run: missing <config> (a YAML experiment file)");
-  // A sweep's trial writes nothing before the sweep has recorded its pid: if the sweep died first,
+  // A child of a sweep or a queue worker writes nothing before its parent has recorded its pid: if the sweep died first,
   // no resumed sweep could know this process, so it must leave the trial's folder to that sweep.
   if ((await awaitRecord()) === "orphaned")
     throw new ExitError(
-      "tessera run: the sweep that started this trial died before recording this trial's process; " +
-        "exiting without touching its run folder (tessera sweep --resume runs the trial)",
+      "tessera run: the sweep or worker that started this run died before recording this process; " +
+        "exiting without touching the run folder (a resumed sweep, or another worker, runs it)",
       130,
     );
   const progress = progressHooks();

@@ -79,8 +79,10 @@ export function renderRun(d: RunDescription, activationCache: ActivationCacheRec
       `  activation cache: stage ${c.stage}${c.fold === null ? "" : ` fold ${c.fold}`} trained on [${c.cached_groups.join(",")}] ` +
         `outputs (${c.cut_layer}${c.pooled ? ", pooled" : ""}), ${c.items} images x ${c.views} views: ` +
         `${c.filled_rows}/${c.rows} rows computed${c.reused_rows ? `, ${c.reused_rows} reused` : ""}, ` +
-        `${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.storage}, ${c.seconds.toFixed(1)} s of prefix passes`,
+        `${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.storage}, ${c.seconds.toFixed(1)} s of prefix passes` +
+        (c.engine ? ` on ${c.engine}` : ""),
     );
+    if (c.engine_fallback) lines.push(`    ${c.engine_fallback}`);
   }
   for (const r of d.resumes) lines.push(`  resumed (attempt ${r.attempt}) from ${r.from.stage} epoch ${r.from.epoch}`);
   for (const i of d.interruptions) lines.push(`  interrupted in ${i.stage} epoch ${i.epoch} step ${i.step}`);

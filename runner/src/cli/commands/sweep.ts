@@ -1,6 +1,7 @@
 /** `tessera sweep <file>` / `tessera sweep --resume <id>`: run a sweep's trials to the end. */
 import { ExitError, UsageError } from "../../errors";
 import { runSweep } from "../../sweep/drive";
+import type { QueueExecutor } from "../../sweep/queue-executor";
 import { printJson, say } from "../../runs/cli-text";
 import { trialTable } from "./sweep-show";
 import { planCommand } from "./plan";
@@ -12,6 +13,12 @@ export interface SweepCommandOptions {
   threads?: number;
   json?: boolean;
   dryRun?: boolean;
+  /** Enqueue the trials on this BullMQ queue for `tessera worker`s instead of running them here. */
+  queue?: string;
+  /** With `queue`: the trials' priority (higher runs sooner). */
+  priority?: number;
+  /** With `queue`: only workers started with this `--backend` take the trials. */
+  requiresBackend?: string;
 }
 
 /**
@@ -28,6 +35,19 @@ export async function sweepCommand(file: string | undefined, opts: SweepCommandO
     return planCommand(file, {
       ...(opts.json ? { json: true } : {}),
       ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
+    });
+  }
+  if ((opts.priority !== undefined || opts.requiresBackend) && !opts.queue)
+    throw new UsageError("tessera sweep: --priority and --requires-backend need --queue");
+  // Opened before anything is written, so an unreachable Redis fails the command with nothing created.
+  let queued: QueueExecutor | null = null;
+  if (opts.queue) {
+    const { queueExecutor } = await import("../../sweep/queue-executor");
+    queued = await queueExecutor({
+      url: opts.queue,
+      parallel: 1,
+      ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
+      ...(opts.requiresBackend ? { requiresBackend: opts.requiresBackend } : {}),
     });
   }
   const controller = new AbortController();
@@ -49,6 +69,8 @@ export async function sweepCommand(file: string | undefined, opts: SweepCommandO
       ...(opts.threads ? { threads: opts.threads } : {}),
       signal: controller.signal,
       say: (line) => say(`sweep: ${line}`),
+      // The sweep's `parallel:` decides how many trial jobs are in the queue at once.
+      ...(queued ? { executor: ({ parallel }: { parallel: number }) => ({ ...queued!, slots: parallel }) } : {}),
     });
     const { state } = result;
     say(trialTable(state));
@@ -63,5 +85,6 @@ export async function sweepCommand(file: string | undefined, opts: SweepCommandO
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    await queued?.close();
   }
 }

@@ -12,7 +12,8 @@
 import type * as tf from "../../tf";
 import type { NormalizeMode } from "../../data";
 import { CAFFE_MEAN_BGR, IMAGENET_MEAN, IMAGENET_STD } from "../../data/normalize";
-import { batchNorm, conv2d, simpleLayer, UnsupportedLayerError, type GraphSink, type Value } from "./layers";
+import { batchNorm, conv2d, simpleLayer, type GraphSink, type Value } from "./layers";
+import { walkLayers } from "../walk";
 import { floatTensor, int64Tensor, irVersionFor, node, onnx, valueInfo } from "./proto";
 
 /** What {@link toOnnx} needs besides the model. */
@@ -27,13 +28,24 @@ export interface OnnxOptions {
   bake?: NormalizeMode | null;
   /** Written to `metadata_props`. */
   metadata?: Record<string, string>;
+  /**
+   * Layout of the graph input. `NHWC` (tfjs's own layout) puts one Transpose at the input, so
+   * Tessera can feed a tfjs tensor's data unchanged when it infers in memory. @default "NCHW"
+   */
+  layout?: "NCHW" | "NHWC";
+  /**
+   * `classifier`: outputs `logits` and `probabilities`. `features`: one output `features`, the
+   * model's output as it is (a frozen prefix's activations: `[c]`, or `[h, w, c]` in the input's
+   * layout). @default "classifier"
+   */
+  output?: "classifier" | "features";
 }
 
 /** Opsets this exporter writes: every op it emits has its current form from 13 on (Softmax axis, Pad inputs). */
 export const OPSETS = { min: 13, max: 21 } as const;
 
 /** Appends the normalisation of raw RGB 0..255 NCHW pixels; returns the normalised tensor. */
-function bakeNormalize(mode: NormalizeMode, sink: GraphSink): Value["name"] {
+function bakeNormalize(mode: NormalizeMode, input: string, sink: GraphSink): Value["name"] {
   const c = (name: string, v: number[]) =>
     sink.initializers.push(floatTensor(name, [1, 3, 1, 1], Float32Array.from(v)));
   switch (mode) {
@@ -41,7 +53,7 @@ function bakeNormalize(mode: NormalizeMode, sink: GraphSink): Value["name"] {
       // Keras "caffe": RGB -> BGR (a Gather over the channel axis), then subtract the BGR means.
       sink.initializers.push(int64Tensor("pre/bgr_order", [3], [2, 1, 0]));
       c("pre/mean_bgr", [...CAFFE_MEAN_BGR]);
-      sink.nodes.push(node("Gather", ["input", "pre/bgr_order"], ["pre/bgr"], "pre/bgr", { axis: 1 }));
+      sink.nodes.push(node("Gather", [input, "pre/bgr_order"], ["pre/bgr"], "pre/bgr", { axis: 1 }));
       sink.nodes.push(node("Sub", ["pre/bgr", "pre/mean_bgr"], ["pre/normalized"], "pre/sub_mean"));
       break;
     case "imagenet":
@@ -53,28 +65,45 @@ function bakeNormalize(mode: NormalizeMode, sink: GraphSink): Value["name"] {
         "pre/std255",
         IMAGENET_STD.map((s) => s * 255),
       );
-      sink.nodes.push(node("Sub", ["input", "pre/mean255"], ["pre/centered"], "pre/sub_mean"));
+      sink.nodes.push(node("Sub", [input, "pre/mean255"], ["pre/centered"], "pre/sub_mean"));
       sink.nodes.push(node("Div", ["pre/centered", "pre/std255"], ["pre/normalized"], "pre/div_std"));
       break;
     case "none":
       c("pre/255", [255, 255, 255]);
-      sink.nodes.push(node("Div", ["input", "pre/255"], ["pre/normalized"], "pre/div_255"));
+      sink.nodes.push(node("Div", [input, "pre/255"], ["pre/normalized"], "pre/div_255"));
       break;
   }
   return "pre/normalized";
 }
 
-/** Layers whose only consumer is a BatchNormalization, which gets folded into them. */
-function consumers(model: tf.LayersModel): Map<string, tf.layers.Layer[]> {
-  const out = new Map<string, tf.layers.Layer[]>();
-  for (const layer of model.layers)
-    for (const from of layer.inboundNodes[0]?.inboundLayers ?? [])
-      out.set(from.name, [...(out.get(from.name) ?? []), layer]);
-  return out;
+/** The graph's input value: NHWC transposed to NCHW when asked, then the baked normalisation. */
+function graphInput(opts: OnnxOptions, sink: GraphSink): Value {
+  let name = "input";
+  if (opts.layout === "NHWC") {
+    sink.nodes.push(node("Transpose", [name], ["input/nchw"], "input/nchw", { perm: [0, 3, 1, 2] }));
+    name = "input/nchw";
+  }
+  return { name: opts.bake ? bakeNormalize(opts.bake, name, sink) : name, shape: [3, opts.size, opts.size] };
+}
+
+/** Appends the graph outputs after `last`; returns their value infos. */
+function graphOutputs(last: Value, opts: OnnxOptions, b: number | string, sink: GraphSink) {
+  if (opts.output === "features") {
+    const nhwc = opts.layout === "NHWC" && last.shape.length === 3;
+    const [c, h, w] = last.shape as [number, number, number];
+    if (nhwc) sink.nodes.push(node("Transpose", [last.name], ["features"], "features", { perm: [0, 2, 3, 1] }));
+    else sink.nodes.push(node("Identity", [last.name], ["features"], "features"));
+    return [valueInfo("features", [b, ...(nhwc ? [h, w, c] : last.shape)])];
+  }
+  if (last.shape.length !== 1)
+    throw new Error(`the model's output has shape [${last.shape.join(", ")}]; expected [classes]`);
+  sink.nodes.push(node("Identity", [last.name], ["logits"], "logits"));
+  sink.nodes.push(node("Softmax", ["logits"], ["probabilities"], "probabilities", { axis: 1 }));
+  return [valueInfo("logits", [b, last.shape[0]!]), valueInfo("probabilities", [b, last.shape[0]!])];
 }
 
 /**
- * Converts the model; the result is ready for `onnx.ModelProto.encode`.
+ * Converts the model (walked by export/walk.ts); the result is ready for `onnx.ModelProto.encode`.
  * @throws UnsupportedLayerError for a layer class with no mapping (names the layer and class)
  */
 export function toOnnx(model: tf.LayersModel, opts: OnnxOptions): InstanceType<typeof onnx.ModelProto> {
@@ -83,45 +112,16 @@ export function toOnnx(model: tf.LayersModel, opts: OnnxOptions): InstanceType<t
     throw new RangeError(`--opset ${opset}: expected an integer from ${OPSETS.min} to ${OPSETS.max}`);
   const batch = opts.batch ?? "dynamic";
   const sink: GraphSink = { nodes: [], initializers: [] };
-  const values = new Map<string, Value>();
-  const usedBy = consumers(model);
-  const folded = new Set<string>();
-  if (model.inputs.length !== 1 || model.outputs.length !== 1)
-    throw new Error(
-      `ONNX export expects one input and one output; the model has ${model.inputs.length} and ${model.outputs.length}`,
-    );
-
-  for (const layer of model.layers) {
-    // A layer applied twice (shared weights) would need one ONNX node per application.
-    if (layer.inboundNodes.length > 1) throw new UnsupportedLayerError(layer, "the layer is applied more than once");
-    const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
-    const inputs = inbound.map((l) => values.get(l.name)!);
-    const cls = layer.getClassName();
-    let out: Value;
-    if (cls === "InputLayer") {
-      out = { name: opts.bake ? bakeNormalize(opts.bake, sink) : "input", shape: [3, opts.size, opts.size] };
-    } else if (folded.has(layer.name)) {
-      out = inputs[0]!;
-    } else if (cls === "Conv2D") {
-      const next = usedBy.get(layer.name) ?? [];
-      const bn = next.length === 1 && next[0]!.getClassName() === "BatchNormalization" ? next[0]! : null;
-      if (bn) folded.add(bn.name);
-      out = conv2d(layer, inputs[0]!, sink, bn);
-    } else if (cls === "BatchNormalization") {
-      out = batchNorm(layer, inputs[0]!, sink);
-    } else {
-      out = simpleLayer(layer, inputs, sink);
-    }
-    if (cls !== "InputLayer" && inputs.some((i) => i === undefined))
-      throw new UnsupportedLayerError(layer, "its inputs come from a layer not yet converted");
-    values.set(layer.name, out);
-  }
-  const last = values.get(model.outputLayers[0]!.name)!;
-  if (last.shape.length !== 1)
-    throw new Error(`the model's output has shape [${last.shape.join(", ")}]; expected [classes]`);
-  sink.nodes.push(node("Identity", [last.name], ["logits"], "logits"));
-  sink.nodes.push(node("Softmax", ["logits"], ["probabilities"], "probabilities", { axis: 1 }));
+  const last = walkLayers<Value>(model, {
+    format: "ONNX",
+    input: () => graphInput(opts, sink),
+    conv: (layer, x, bn) => conv2d(layer, x, sink, bn),
+    layer: (layer, ins) =>
+      layer.getClassName() === "BatchNormalization" ? batchNorm(layer, ins[0]!, sink) : simpleLayer(layer, ins, sink),
+  });
   const b = batch === "dynamic" ? "batch" : batch;
+  const inShape = opts.layout === "NHWC" ? [b, opts.size, opts.size, 3] : [b, 3, opts.size, opts.size];
+  const output = graphOutputs(last, opts, b, sink);
   return onnx.ModelProto.create({
     irVersion: irVersionFor(opset),
     opsetImport: [{ domain: "", version: opset }],
@@ -130,8 +130,8 @@ export function toOnnx(model: tf.LayersModel, opts: OnnxOptions): InstanceType<t
       name: model.name,
       node: sink.nodes,
       initializer: sink.initializers,
-      input: [valueInfo("input", [b, 3, opts.size, opts.size])],
-      output: [valueInfo("logits", [b, last.shape[0]!]), valueInfo("probabilities", [b, last.shape[0]!])],
+      input: [valueInfo("input", inShape)],
+      output,
     },
     metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
   });

@@ -9,14 +9,9 @@
 import type * as tf from "../../tf";
 import { floatTensor, int64Tensor, node, type AttrValue } from "./proto";
 import type onnxProto from "onnx-proto";
+import { UnsupportedLayerError } from "../walk";
 
-/** A layer the exporter has no mapping for. */
-export class UnsupportedLayerError extends Error {
-  constructor(layer: tf.layers.Layer, why: string) {
-    super(`cannot export layer '${layer.name}' (class ${layer.getClassName()}) to ONNX: ${why}`);
-    this.name = "UnsupportedLayerError";
-  }
-}
+export { UnsupportedLayerError };
 
 /** A tensor in the graph being built: its ONNX name and its shape without the batch axis. */
 export interface Value {

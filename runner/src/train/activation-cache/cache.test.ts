@@ -9,6 +9,7 @@ import { freezeForStage } from "../loop/step";
 import { ActivationCachePool, dihedralViewsForSeed, prepareActivationCache } from "./cache";
 import type { TrainData } from "../loop/data";
 import { runStage } from "../loop/stage";
+import type { EpochLogs, TrainHooks } from "../loop/hooks";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { SharedActivations } from "./share";
 import { tmpdir } from "node:os";
@@ -84,6 +85,7 @@ async function train(
   data: TrainData,
   stage: ResolvedStage,
   fold = data.folds[0]!,
+  hooks: TrainHooks[] = [],
 ) {
   return runStage({
     model,
@@ -95,7 +97,7 @@ async function train(
     data,
     fold,
     seed: 9,
-    hooks: [],
+    hooks,
     monitor: "valid.accuracy",
     mode: "max",
   });
@@ -183,6 +185,103 @@ describe("activation cache", () => {
       expect(maxDiff).toBeLessThan(1e-4);
     });
   }
+
+  it("fills the cache with ONNX Runtime or tfjs to the same training result, and records which filled it", async () => {
+    // Real BatchNorm statistics in the frozen prefix, so the ONNX side's BN folding is exercised
+    // (seeds from 1: tfjs draws an unseeded value for seed 0).
+    const withBnStats = (built: BuiltModel) => {
+      built.model.layers
+        .filter((l) => l.getClassName() === "BatchNormalization")
+        .forEach((layer, k) =>
+          layer.setWeights(
+            layer
+              .getWeights()
+              .map((w, i) =>
+                i === 3
+                  ? tf.randomUniform(w.shape, 0.5, 2, "float32", k + 1)
+                  : tf.randomNormal(w.shape, 0, 0.3, "float32", k * 4 + i + 1),
+              ),
+          ),
+        );
+      return built;
+    };
+    const data = fakeData();
+    const stage = stageOf(["late", "head"]);
+    const runWith = async (engine: "onnx" | "tfjs") => {
+      const built = withBnStats(await tinyModel());
+      const runDir = mkdtempSync(join(tmpdir(), "tessera-engine-"));
+      const cached = await prepareActivationCache({
+        built,
+        stage,
+        augment: AUG,
+        data,
+        fold: data.folds[0]!,
+        runDir,
+        engine,
+      });
+      if ("reason" in cached) throw new Error(cached.reason);
+      const epochs: EpochLogs[] = [];
+      const end = await train(built, cached.model, cached.data, stage, data.folds[0]!, [
+        { onEpochEnd: (logs) => void epochs.push(logs) },
+      ]);
+      cached.dispose();
+      const record = JSON.parse(readFileSync(join(runDir, "activation_cache.json"), "utf8"))[0];
+      const weights = built.model.layers.flatMap((l) => l.getWeights()).map((w) => w.dataSync());
+      return { end, record, weights, last: epochs.at(-1)! };
+    };
+    const ort = await runWith("onnx");
+    const tfjs = await runWith("tfjs");
+    expect(ort.record.engine).toBe("onnxruntime-cpu");
+    expect(tfjs.record.engine).toBe(`tfjs-${tf.getBackend()}`);
+    expect(ort.record.filled_rows).toBeGreaterThan(0);
+    // Prefix rows differ by float32 rounding only (~1e-6 relative: summation order, BN folded into
+    // the convolutions). The losses, means over many rows, keep that order: within 1e-4 relative.
+    // Accuracy is a count of argmaxes: equal. Weights: Adam divides each gradient component by its
+    // running RMS, so a component near zero turns a 1e-6 input change into a visible part of one
+    // step (lr 1e-2 here); 1e-3 (a tenth of one step, 6 steps in all) is what "the same training"
+    // can promise (measured: 4.2e-4; losses 6e-7 relative), and a real disagreement (a wrong layout
+    // or BN fold) moves weights by whole steps.
+    expect(ort.end.best?.value).toBe(tfjs.end.best?.value);
+    expect(ort.last.valid_accuracy).toBe(tfjs.last.valid_accuracy);
+    expect(Math.abs(ort.last.train_loss - tfjs.last.train_loss) / tfjs.last.train_loss).toBeLessThan(1e-4);
+    expect(Math.abs(ort.last.valid_loss - tfjs.last.valid_loss) / tfjs.last.valid_loss).toBeLessThan(1e-4);
+    let maxDiff = 0;
+    ort.weights.forEach((w, i) =>
+      w.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - tfjs.weights[i]![j]!)))),
+    );
+    expect(maxDiff).toBeLessThan(1e-3);
+    expect(maxDiff).toBeGreaterThan(0); // the two engines really computed the rows separately
+  });
+
+  it("fills with tfjs and records why when ONNX Runtime cannot load", async () => {
+    const data = fakeData();
+    const built = await tinyModel();
+    const runDir = mkdtempSync(join(tmpdir(), "tessera-fallback-"));
+    const lines: string[] = [];
+    const cached = await prepareActivationCache({
+      built,
+      stage: stageOf(["head"]),
+      augment: AUG,
+      data,
+      fold: data.folds[0]!,
+      runDir,
+      engine: "onnx",
+      engineOptions: {
+        warn: (l) => lines.push(l),
+        loadOrt: () => Promise.reject(new Error("no onnxruntime binary for this platform")),
+      },
+    });
+    if ("reason" in cached) throw new Error(cached.reason);
+    const rows = await cached.data.input([0, 1, 2], SIZE, null);
+    expect(rows.shape).toEqual([3, 1, 1, cached.model.inputs[0]!.shape[3]]);
+    rows.dispose();
+    cached.dispose();
+    expect(lines).toEqual([
+      `inference: ONNX Runtime not used (no onnxruntime binary for this platform); inferring with tfjs-${tf.getBackend()}`,
+    ]);
+    const [record] = JSON.parse(readFileSync(join(runDir, "activation_cache.json"), "utf8"));
+    expect(record).toMatchObject({ engine: `tfjs-${tf.getBackend()}`, engine_fallback: lines[0], filled_rows: 3 });
+  });
 
   it("computes each prefix row once across folds and stages that share a pool", async () => {
     const data = fakeData();

@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ResolvedAugment, ResolvedStage } from "@tessera/shared";
+import type { InferenceEngineName, ResolvedAugment, ResolvedStage } from "@tessera/shared";
 import * as tf from "../../tf";
 import { dihedralView, rngFor } from "../../data";
 import { setTrainable, type BuiltModel } from "../../model";
@@ -26,6 +26,7 @@ import { cutAtFrozenPrefix } from "./model-cut";
 import { SharedActivations } from "./share";
 import { cacheEligibility } from "./eligibility";
 import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "./record";
+import { openInferer, type Inferer, type InfererOptions } from "../../inference/engine";
 
 export { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "./record";
 export { cacheEligibility, firstTapedPart } from "./eligibility";
@@ -59,6 +60,10 @@ export interface PrepareOptions {
    * TESSERA_ACTIVATION_SHARE, with no sharing when unset
    */
   share?: { root: string; dataKey: string };
+  /** What computes the prefix's outputs (the run's `inference_engine`). @default "auto" */
+  engine?: InferenceEngineName;
+  /** Passed to the engine (tests: where the fallback line goes, how ONNX Runtime loads). */
+  engineOptions?: Pick<InfererOptions, "warn" | "loadOrt">;
 }
 
 /** One cached tensor: row `item * views + view` holds that item's prefix output for that view. */
@@ -200,9 +205,21 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
       });
     } else await compute();
   };
+  // Opened when the first row is computed: a stage whose rows all come from the pool converts nothing.
+  let inferer: Inferer | null = null;
+  let engineOpenSeconds = 0;
   const compute = async () => {
     if (missing.size === 0) return;
     const t0 = performance.now();
+    if (!inferer) {
+      inferer = await openInferer(cut.prefix, {
+        engine: opts.engine ?? "auto",
+        size,
+        output: "features",
+        ...opts.engineOptions,
+      });
+      engineOpenSeconds = (performance.now() - t0) / 1000;
+    }
     for (let v = 0; v < views; v++) {
       const todo = [...missing].filter(([, n]) => n.view === v);
       for (let start = 0; start < todo.length; start += bs) {
@@ -212,12 +229,11 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
           size,
           null,
         );
-        const out = tf.tidy(() => {
-          const y = cut.prefix.apply(v === 0 ? x : dihedralView(x, v), { training: false }) as tf.Tensor4D;
-          return cut.pooled ? tf.mean(y, [1, 2]) : y;
-        });
+        const view = v === 0 ? x : dihedralView(x, v);
+        const y = await inferer.run(view);
+        const out = cut.pooled ? tf.mean(y, [1, 2]) : y;
         const values = (await out.data()) as Float32Array;
-        tf.dispose([x, out]);
+        tf.dispose([x, view, y, out]);
         chunk.forEach(([row], k) => {
           const rowValues = values.subarray(k * rowLength, (k + 1) * rowLength);
           store.write(row, rowValues);
@@ -249,6 +265,7 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
     bytes: store.bytes,
     storage: store.storage,
     seconds: 0,
+    engine: null,
   };
 
   const cachedData: TrainData = {
@@ -272,6 +289,10 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
       record.filled_rows = filledRows;
       record.reused_rows = reusedRows;
       record.seconds = prefixSeconds;
+      record.engine = inferer?.engine ?? null;
+      record.engine_open_seconds = engineOpenSeconds;
+      if (inferer?.fallback) record.engine_fallback = inferer.fallback;
+      void inferer?.dispose();
       if (opts.runDir) appendRecord(opts.runDir, record);
       ownPool?.dispose();
     },

@@ -24,4 +24,13 @@ export interface ActivationCacheRecord {
   storage: "memory" | "disk";
   /** Seconds spent computing prefix outputs. */
   seconds: number;
+  /**
+   * What computed this stage's rows: `onnxruntime-cpu` or `tfjs-<backend>`; null when every row
+   * came from an earlier stage, fold or process (absent in older runs).
+   */
+  engine?: string | null;
+  /** Of `seconds`, the part spent opening the engine (ONNX: converting the prefix in memory, loading it). */
+  engine_open_seconds?: number;
+  /** Why ONNX Runtime was wanted but tfjs computed the rows (the line the run printed). */
+  engine_fallback?: string;
 }

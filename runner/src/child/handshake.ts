@@ -1,5 +1,6 @@
 /**
- * The start handshake between a sweep and each trial's `tessera run` child. The sweep spawns the
+ * The start handshake between a parent (a sweep, a queue worker) and each `tessera run` child it
+ * spawns (child/run-child.ts). The sweep spawns the
  * child, then records its pid (with a token only that child knows) beside the trial's log; the
  * child writes nothing until it reads its own pid and token there. If the sweep dies between the
  * spawn and that record, the child sees its parent gone first and exits without touching the run

@@ -1,0 +1,5 @@
+import { LaunchView } from "../../components/LaunchView";
+
+export default function LaunchPage() {
+  return <LaunchView />;
+}

@@ -1,0 +1,5 @@
+import { QueueView } from "../../components/QueueView";
+
+export default function QueuePage() {
+  return <QueueView />;
+}
