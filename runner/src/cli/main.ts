@@ -302,7 +302,10 @@ function createProgram(): Command {
     .addOption(new Option("--concurrency <n>", "runs at once (default 1)").argParser(integerIn("--concurrency", 1, 64)))
     .addOption(backendOption())
     .option("--name <name>", "this worker's name in queue ls and the dashboard (default host-pid)")
-    .option("--data-root <dir>", "relative data paths in jobs are resolved here (default: the working directory)")
+    .option(
+      "--data-root <dir>",
+      "relative data paths in jobs are resolved here, and a job's data.path must stay below it (default: the working directory, not confined)",
+    )
     .option("--runs <dir>", "this worker's own run folders (default ./runs, env TESSERA_RUNS_DIR)")
     .option("--state-dir <dir>", "logs and job configs (default <runs>/../.tessera-worker/<name>)")
     .addOption(

@@ -55,7 +55,10 @@ export type WorkerConfig =
  * Writes the job's config to `<dir>/<runId>.yaml` with `data.path` under `dataRoot`, and validates
  * it as `tessera run` would (data checked too). Problems here are not worth a retry.
  */
-export async function workerConfig(job: RunJob, opts: { dataRoot: string; dir: string }): Promise<WorkerConfig> {
+export async function workerConfig(
+  job: RunJob,
+  opts: { dataRoot: string; dir: string; confine?: boolean },
+): Promise<WorkerConfig> {
   const dataRoot = resolve(opts.dataRoot);
   let doc;
   try {
@@ -69,6 +72,18 @@ export async function workerConfig(job: RunJob, opts: { dataRoot: string; dir: s
   const path = doc.getIn(["data", "path"]);
   if (typeof path === "string" && path !== "") doc.setIn(["data", "path"], resolve(dataRoot, path));
   const sets = job.sets.map((flag) => mapDataPathSet(flag, (p) => resolve(dataRoot, p)));
+  if (opts.confine) {
+    const paths = [typeof path === "string" && path !== "" ? resolve(dataRoot, path) : null];
+    for (const flag of job.sets) mapDataPathSet(flag, (p) => (paths.push(resolve(dataRoot, p)), p));
+    const outside = paths.filter((p): p is string => p !== null && !isInside(dataRoot, p));
+    if (outside.length > 0)
+      return {
+        ok: false,
+        problems: outside.map(
+          (p) => `data.path: ${p} is outside this worker's --data-root ${dataRoot}; refusing to read it`,
+        ),
+      };
+  }
   mkdirSync(opts.dir, { recursive: true });
   const file = join(opts.dir, `${job.runId}.yaml`);
   writeFileSync(file, doc.toString());
@@ -83,6 +98,12 @@ export async function workerConfig(job: RunJob, opts: { dataRoot: string; dir: s
       ],
     };
   return { ok: true, file, sets, loaded: checked.loaded };
+}
+
+/** True when `path` (absolute) is `root` or below it. */
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
 /** A relative path from `root` when `path` is absolute, else `path` as written. */

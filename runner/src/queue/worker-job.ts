@@ -21,6 +21,8 @@ import type { RunSync, RunSyncFactory } from "./sync";
 export interface JobContext {
   name: string;
   dataRoot: string;
+  /** `--data-root` was given: a job's data.path must stay below it (a job is hostile input). */
+  confineData: boolean;
   runsDir: string;
   stateDir: string;
   /** `--backend`: passed to every run, and what `requires.backend` is matched against. */
@@ -59,7 +61,11 @@ export async function processRunJob(job: Job, token: string | undefined, ctx: Jo
     await job.moveToDelayed(Date.now() + ctx.requeueDelayMs, token);
     throw new DelayedError();
   }
-  const config = await workerConfig(data, { dataRoot: ctx.dataRoot, dir: join(ctx.stateDir, "jobs") });
+  const config = await workerConfig(data, {
+    dataRoot: ctx.dataRoot,
+    dir: join(ctx.stateDir, "jobs"),
+    confine: ctx.confineData,
+  });
   if (!config.ok)
     throw new UnrecoverableError(`job ${job.id}: the config does not validate here:\n${config.problems.join("\n")}`);
 

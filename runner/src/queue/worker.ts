@@ -62,6 +62,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const ctx: JobContext = {
     name,
     dataRoot: resolve(opts.dataRoot ?? "."),
+    confineData: opts.dataRoot !== undefined,
     runsDir,
     stateDir: resolve(opts.stateDir ?? join(runsDir, "..", ".tessera-worker", name)),
     backend: opts.backend ?? null,
