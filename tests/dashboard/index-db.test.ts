@@ -19,6 +19,7 @@ import { listRunRows } from "../../dashboard/src/server/store/runs";
 import { FixtureRun } from "../e2e/fixture-run";
 import { populate } from "../e2e/populate";
 import { FixtureSweep } from "../e2e/sweep-fixture";
+import { missingComponent } from "../helpers/components";
 import { REPO_ROOT } from "../helpers/paths";
 
 let scratch: string;
@@ -59,7 +60,9 @@ afterEach(() => {
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe("the run index", () => {
+const skip = await missingComponent("sqlite");
+
+describe.skipIf(skip !== null)("the run index", () => {
   it("rebuilt from the folders, holds exactly what the folders give, row for row", async () => {
     const result = rebuildRunIndex({ runsDir: runs, sweepsDir: sweeps, file: join(scratch, "rebuilt.sqlite") });
     expect(result).toMatchObject({ runs: 15, sweeps: 1 });

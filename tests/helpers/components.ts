@@ -1,6 +1,6 @@
 /**
  * The system components some tests need (chromium, a WebGPU adapter on Vulkan/Metal/D3D12, the
- * shared Kimia tiles, redis-server), found in one place. On a machine without one, its tests skip
+ * shared Kimia tiles, redis-server, a built better-sqlite3), found in one place. On a machine without one, its tests skip
  * and say in one line what to install; with `TESSERA_REQUIRE_COMPONENTS=1` (set by .ci/run) a
  * missing component fails instead, so CI cannot silently stop testing something.
  *
@@ -10,12 +10,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { delimiter, join } from "node:path";
 import { probeAdapter } from "../../runner/src/backend/webgpu/probe";
-import { KIMIA_DIR } from "./paths";
+import { KIMIA_DIR, REPO_ROOT } from "./paths";
 
 /** The components tests can ask for. */
-export type Component = "chromium" | "webgpu" | "kimia" | "redis";
+export type Component = "chromium" | "webgpu" | "kimia" | "redis" | "sqlite";
 
 /** True where a missing component must fail its tests (CI), not skip them. */
 export const REQUIRE_COMPONENTS = process.env.TESSERA_REQUIRE_COMPONENTS === "1";
@@ -61,6 +62,19 @@ async function check(component: Component): Promise<string | null> {
       return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0
         ? null
         : "redis-server not found: apt-get install redis-server";
+    case "sqlite":
+      try {
+        // The dashboard's optional dependency; its native part is missing when the build failed.
+        const load = createRequire(join(REPO_ROOT, "dashboard", "package.json"));
+        const Database = load("better-sqlite3") as new (file: string) => { close(): void };
+        new Database(":memory:").close();
+        return null;
+      } catch (error) {
+        return (
+          `better-sqlite3 is not built (${(error as Error).message.split("\n")[0]}): with make, g++ and python3, ` +
+          "run `npm_config_nodedir=<node's prefix, e.g. /usr> pnpm rebuild better-sqlite3` (its prebuilt download needs GitHub)"
+        );
+      }
   }
 }
 
