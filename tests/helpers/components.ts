@@ -1,6 +1,6 @@
 /**
  * The system components some tests need (chromium, a WebGPU adapter on Vulkan/Metal/D3D12, the
- * shared Kimia tiles, redis-server, a built better-sqlite3), found in one place. On a machine without one, its tests skip
+ * shared Kimia tiles, redis-server, a built better-sqlite3, clang + wasm-ld for the wasm module), found in one place. On a machine without one, its tests skip
  * and say in one line what to install; with `TESSERA_REQUIRE_COMPONENTS=1` (set by .ci/run) a
  * missing component fails instead, so CI cannot silently stop testing something.
  *
@@ -16,7 +16,7 @@ import { probeAdapter } from "../../runner/src/backend/webgpu/probe";
 import { KIMIA_DIR, REPO_ROOT } from "./paths";
 
 /** The components tests can ask for. */
-export type Component = "chromium" | "webgpu" | "kimia" | "redis" | "sqlite";
+export type Component = "chromium" | "webgpu" | "kimia" | "redis" | "sqlite" | "clang";
 
 /** True where a missing component must fail its tests (CI), not skip them. */
 export const REQUIRE_COMPONENTS = process.env.TESSERA_REQUIRE_COMPONENTS === "1";
@@ -62,6 +62,11 @@ async function check(component: Component): Promise<string | null> {
       return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0
         ? null
         : "redis-server not found: apt-get install redis-server";
+    case "clang":
+      // runner/src/backend/wasm/native/build.sh: clang and wasm-ld (lld), llvm-objdump (llvm).
+      return onPath(["clang"]) && onPath(["wasm-ld"]) && onPath(["llvm-objdump"])
+        ? null
+        : "clang, wasm-ld or llvm-objdump not found: apt-get install clang lld llvm (Debian 12: clang 14)";
     case "sqlite":
       try {
         // The dashboard's optional dependency; its native part is missing when the build failed.

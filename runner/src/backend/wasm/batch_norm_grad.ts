@@ -1,5 +1,6 @@
 import {
   add,
+  engine,
   FusedBatchNorm,
   getGradient,
   mul,
@@ -11,6 +12,8 @@ import {
   tidy,
 } from "@tensorflow/tfjs-core";
 import type { GradConfig, NamedAttrMap, Tensor } from "@tensorflow/tfjs-core";
+import { FusedKernel } from "./fused_kernels";
+import { hasFusedKernel } from "./fused_grads";
 
 let original: GradConfig | undefined;
 
@@ -21,6 +24,9 @@ let original: GradConfig | undefined;
  * Same formulas, broadcasting a [C] factor instead: dx = dy*g, dmean = -sum(dy)*g,
  * dvar = -g/(2(var+eps)) * sum(dy*(x-mean)), dscale = sum(dy*(x-mean))/sqrt(var+eps),
  * doffset = sum(dy), with g = scale/sqrt(var+eps). Other shapes use tfjs-core's gradient.
+ * Where native/fused.wasm is loaded (wasm), both sums come from one read of dy and x
+ * (channel_sums) and dx from one pass (scale_channels), instead of Sub, Mul, two reductions and a
+ * broadcasting Mul.
  */
 export const fusedBatchNormGradConfig: GradConfig = {
   kernelName: FusedBatchNorm,
@@ -35,6 +41,22 @@ export const fusedBatchNormGradConfig: GradConfig = {
     const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
     const rs = rsqrt(add(variance, attrs.varianceEpsilon as number));
     const g = scale == null ? rs : mul(rs, scale);
+    const last = x.shape[x.rank - 1];
+    const fused =
+      x.dtype === "float32" &&
+      grad.dtype === "float32" &&
+      mean.size === last &&
+      hasFusedKernel(FusedKernel.channelSums);
+    if (fused) {
+      const [sumDy, dyXc] = engine().runKernel(FusedKernel.channelSums, { dy: grad, x, mean }) as [Tensor, Tensor];
+      return {
+        x: () => engine().runKernel(FusedKernel.scaleChannels, { x: grad, scale: g }) as Tensor,
+        mean: () => neg(mul(sumDy, g)),
+        variance: () => mul(dyXc, mul(mul(g, mul(rs, rs)), -0.5)),
+        scale: () => mul(dyXc, rs),
+        offset: () => sumDy.clone(),
+      };
+    }
     // sum(dy*(x-mean)) over N,H,W, shared by dvar and dscale; its full-size temporaries die here.
     const dyXc = tidy(() => sum(mul(grad, sub(x, mean)), axes));
     return {

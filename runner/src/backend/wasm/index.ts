@@ -10,6 +10,8 @@ import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { registerWasmGradKernels } from "./register";
+import { loadFused } from "./native";
+import { registerFusedKernels, unregisterFusedKernels } from "./fused_kernels";
 import { enableNodeThreads, withCoreCount } from "./threads";
 
 /** Options for {@link prepareWasmBackend}. */
@@ -30,13 +32,18 @@ export function wasmDistDir(): string {
 }
 
 let pathsSet = false;
+let warned = false;
 
 /**
  * Registers the wasm gradient kernels and makes `wasm` the active tfjs backend.
  * Safe to call more than once.
- * @returns the number of threads the backend actually runs with
+ * Then loads native/fused.wasm on the backend's heap and registers its kernels; when it cannot
+ * (see {@link loadFused}) the gradients keep tfjs's composite path and `fused` says why.
+ * @returns the number of threads the backend actually runs with, and the fused module's state
  */
-export async function prepareWasmBackend(opts: PrepareWasmOptions = {}): Promise<{ threads: number }> {
+export async function prepareWasmBackend(
+  opts: PrepareWasmOptions = {},
+): Promise<{ threads: number; fused: true | { error: string } }> {
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1)
     throw new Error(`threads: expected an integer >= 1, received ${threads}`);
@@ -50,5 +57,14 @@ export async function prepareWasmBackend(opts: PrepareWasmOptions = {}): Promise
   const ok = await withCoreCount(threads, () => tf.setBackend("wasm"));
   if (!ok) throw new Error("tfjs wasm backend failed to initialise (see the warning above)");
   await tf.ready();
-  return { threads: getThreadsCount() };
+  const fused = loadFused(tf.backend());
+  if ("error" in fused) {
+    unregisterFusedKernels();
+    if (!warned && process.env.TESSERA_WASM_FUSED !== "0")
+      console.warn(`wasm: fused kernels not loaded, using the composite ones (${fused.error})`);
+    warned = true;
+    return { threads: getThreadsCount(), fused };
+  }
+  registerFusedKernels(fused);
+  return { threads: getThreadsCount(), fused: true };
 }

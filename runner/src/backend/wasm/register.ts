@@ -6,6 +6,7 @@ import { maxPoolGradConfig } from "./max_pool_grad";
 import { registerBatchNormGrad } from "./batch_norm_grad";
 import { leadingReduceConfigs } from "./reduce_leading";
 import { sharedIdentity, sharedSameTypeCast } from "./identity";
+import { registerFusedGradients } from "./fused_grads";
 
 /** Every kernel this module adds to (or replaces in) the wasm backend. */
 export const wasmGradKernels: readonly KernelConfig[] = [
@@ -36,6 +37,8 @@ export function registerWasmGradKernels(): void {
     reducersInstalled = true;
   }
   registerBatchNormGrad();
+  // ReLU and Mean gradients that use native/fused.wasm's kernels where registered (index.ts).
+  registerFusedGradients();
 }
 
 let reducersInstalled = false;

@@ -1,6 +1,6 @@
 /**
- * Child-process probe for threads.test.ts: starts wasm with 2 threads, runs a convolution and its
- * gradients on wasm and on cpu, prints one JSON line and returns without any explicit teardown, so
+ * Child-process probe for threads.test.ts: starts wasm with 2 threads, runs a convolution, batch
+ * norm and ReLU and their gradients on wasm and on cpu, prints one JSON line and returns without any explicit teardown, so
  * the test also checks that the process exits by itself.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -8,14 +8,21 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers";
 import { prepareWasmBackend } from "./index";
 
-const { threads } = await prepareWasmBackend({ threads: 2 });
+const { threads, fused } = await prepareWasmBackend({ threads: 2 });
 const run = (backend: string): Float32Array[] => {
   tf.setBackend(backend);
   return tf.tidy(() => {
     const x = tf.reshape(tf.sin(tf.range(0, 2 * 16 * 16 * 8)), [2, 16, 16, 8]) as tf.Tensor4D;
     const w = tf.reshape(tf.cos(tf.range(0, 3 * 3 * 8 * 16)), [3, 3, 8, 16]) as tf.Tensor4D;
-    const f = (a: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")));
+    // Conv, then training-mode batch norm and ReLU: their gradients run native/fused-shared.wasm's
+    // kernels on the shared heap.
+    const f = (a: tf.Tensor, b: tf.Tensor) => {
+      const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same");
+      const { mean, variance } = tf.moments(y, [0, 1, 2]);
+      return tf.sum(
+        tf.square(tf.sub(tf.relu(tf.batchNorm(y, mean, variance, tf.zeros([16]), tf.ones([16]), 1e-3)), 0.5)),
+      );
+    };
     const [dx, dw] = tf.grads(f)([x, w]);
     return [tf.conv2d(x, w, 1, "same"), dx!, dw!].map((t) => t.dataSync() as Float32Array);
   });
@@ -30,6 +37,7 @@ want.forEach((w, k) => {
 console.log(
   JSON.stringify({
     threads,
+    fused: fused === true ? true : fused.error,
     rel,
     sharedMemory:
       (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer instanceof SharedArrayBuffer,

@@ -1,0 +1,156 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+// tfjs-layers registers every op gradient (tfjs-core's Node bundle alone registers none).
+import "@tensorflow/tfjs-layers";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { missingComponent } from "../../../../tests/helpers/components";
+import { prepareWasmBackend } from "./index";
+import { FusedKernel, registerFusedKernels, unregisterFusedKernels } from "./fused_kernels";
+import { fusedWasmPath, loadFused, type FusedExports } from "./native";
+import { compareOnBackends } from "./testing";
+
+let module: FusedExports;
+
+beforeAll(async () => {
+  const { fused } = await prepareWasmBackend();
+  if (fused !== true) throw new Error(`fused module not loaded: ${fused.error}`);
+  const m = loadFused(tf.backend());
+  if ("error" in m) throw new Error(m.error);
+  module = m;
+});
+afterAll(() => registerFusedKernels(module));
+
+/** Training-mode batch norm (tfjs-layers: batch moments, then FusedBatchNorm), then ReLU. */
+function bnReluLoss(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Scalar {
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  const y = tf.relu(tf.batchNorm(x, mean, variance, beta, gamma, 1e-3));
+  return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
+}
+
+/** Names of the kernels `f` runs on the active backend (gradients included). */
+async function kernelsRun(f: () => tf.Tensor[]): Promise<string[]> {
+  const info = await tf.profile(() => f());
+  tf.dispose(info.result as tf.Tensor[]);
+  return info.kernelNames;
+}
+
+describe("native/fused.wasm kernels", () => {
+  // Channel counts below, at and above one SIMD vector (4), and not a multiple of it.
+  it.for([
+    [2, 5, 4, 3],
+    [2, 3, 3, 8],
+    [4, 7, 6, 17],
+    [1, 9, 9, 64],
+  ])("BN + ReLU + moments gradients match cpu's (tfjs-core's), x %j", (shape) => {
+    const c = shape[3]!;
+    const diff = compareOnBackends(`bn+relu x${shape.join("x")}`, [shape, [c], [c]], (xs) =>
+      tf.grads((...a: tf.Tensor[]) => bnReluLoss(a[0]!, a[1]!, a[2]!))(xs),
+    );
+    expect(diff.rel).toBeLessThan(1e-4);
+  });
+
+  it("runs in place of tfjs's composite gradients on wasm, and not on cpu", async () => {
+    const x = tf.randomNormal([2, 4, 4, 8], 0, 1, "float32", 3);
+    const [g, b] = [tf.ones([8]), tf.zeros([8])];
+    const step = () => tf.grads((...a: tf.Tensor[]) => bnReluLoss(a[0]!, a[1]!, a[2]!))([x, g, b]);
+    const onWasm = await kernelsRun(step);
+    for (const k of Object.values(FusedKernel)) expect(onWasm).toContain(k);
+    expect(onWasm).not.toContain("Step");
+    tf.setBackend("cpu");
+    const onCpu = await kernelsRun(step);
+    tf.setBackend("wasm");
+    expect(onCpu.filter((k) => k.startsWith("Tessera"))).toEqual([]);
+    tf.dispose([x, g, b]);
+  });
+
+  it("falls back to the composite path when the kernels are not registered (module not loaded)", async () => {
+    unregisterFusedKernels();
+    try {
+      const shape = [2, 5, 4, 6];
+      const diff = compareOnBackends("bn+relu composite", [shape, [6], [6]], (xs) =>
+        tf.grads((...a: tf.Tensor[]) => bnReluLoss(a[0]!, a[1]!, a[2]!))(xs),
+      );
+      expect(diff.rel).toBeLessThan(1e-4);
+      const x = tf.randomNormal(shape);
+      const names = await kernelsRun(() => [tf.grad((a: tf.Tensor) => tf.sum(tf.relu(a)))(x)]);
+      expect(names).toContain("Step");
+      x.dispose();
+    } finally {
+      registerFusedKernels(module);
+    }
+  });
+
+  it("Mean over non-leading axes keeps tfjs-core's gradient", () => {
+    const diff = compareOnBackends("mean axes 1,2", [[2, 3, 4, 5]], (xs) => [
+      tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.mean(a, [1, 2]), tf.reshape(tf.range(0, 10), [2, 5]))))(xs[0]!),
+    ]);
+    expect(diff.rel).toBeLessThan(1e-6);
+  });
+
+  it("reports why it cannot load instead of throwing", () => {
+    expect(loadFused({})).toEqual({ error: expect.stringContaining("memory not found") });
+    const saved = process.env.TESSERA_WASM_FUSED;
+    process.env.TESSERA_WASM_FUSED = "0";
+    try {
+      expect(loadFused(tf.backend())).toEqual({ error: "TESSERA_WASM_FUSED=0" });
+    } finally {
+      if (saved === undefined) delete process.env.TESSERA_WASM_FUSED;
+      else process.env.TESSERA_WASM_FUSED = saved;
+    }
+    // A memory of the wrong kind: the shared build's import does not accept a plain memory.
+    const plain = new WebAssembly.Memory({ initial: 1 });
+    expect(
+      () =>
+        new WebAssembly.Instance(new WebAssembly.Module(readFileSync(fusedWasmPath(true))), { env: { memory: plain } }),
+    ).toThrow();
+  });
+
+  it("the committed binaries own no memory: no data section, only env.memory imported", () => {
+    for (const shared of [false, true]) {
+      const bytes = readFileSync(fusedWasmPath(shared));
+      const mod = new WebAssembly.Module(bytes);
+      expect(WebAssembly.Module.imports(mod)).toEqual([{ module: "env", name: "memory", kind: "memory" }]);
+      expect(sectionIds(bytes)).not.toContain(11); // 11: data
+    }
+  });
+
+  it("native/build.sh reproduces the committed .wasm bytes", async (ctx) => {
+    const why = await missingComponent("clang");
+    if (why !== null) return ctx.skip(why);
+    const out = mkdtempSync(join(tmpdir(), "tessera-fused-"));
+    try {
+      execFileSync(fileURLToPath(new URL("./native/build.sh", import.meta.url)), [out], { stdio: "pipe" });
+      for (const shared of [false, true]) {
+        const name = shared ? "fused-shared.wasm" : "fused.wasm";
+        expect(
+          readFileSync(join(out, name)).equals(readFileSync(fusedWasmPath(shared))),
+          `${name} differs: run build.sh and commit`,
+        ).toBe(true);
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The ids of a wasm binary's sections, in order (the binary format's framing: id, LEB128 size). */
+function sectionIds(bytes: Uint8Array): number[] {
+  const ids: number[] = [];
+  let i = 8; // magic + version
+  while (i < bytes.length) {
+    ids.push(bytes[i++]!);
+    let size = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[i++]!;
+      size |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+    i += size;
+  }
+  return ids;
+}
