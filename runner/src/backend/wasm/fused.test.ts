@@ -54,6 +54,45 @@ describe("native/fused.wasm kernels", () => {
     expect(diff.rel).toBeLessThan(1e-4);
   });
 
+  it.for([
+    [2, 5, 4, 3],
+    [1, 4, 4, 64],
+  ])("FusedBatchNorm forward matches cpu, with and without scale/offset, x %j", (shape) => {
+    const c = shape[3]!;
+    const diff = compareOnBackends(`bn forward x${shape.join("x")}`, [shape, [c], [c], [c], [c]], (xs) => {
+      const [x, mean, v, scale, offset] = xs as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+      return tf.tidy(() => {
+        const variance = tf.add(tf.abs(v), 0.1) as tf.Tensor1D;
+        // A large mean and a small spread: centring before scaling keeps the precision.
+        const far = tf.add(tf.mul(x, 0.01), 100) as tf.Tensor4D;
+        return [
+          tf.batchNorm(x, mean, variance, offset, scale, 1e-3),
+          tf.batchNorm(x, mean, variance, undefined, undefined, 1e-3),
+          tf.batchNorm(
+            far,
+            tf.add(mean, 100) as tf.Tensor1D,
+            tf.mul(variance, 1e-4) as tf.Tensor1D,
+            offset,
+            scale,
+            1e-5,
+          ),
+          // Statistics of rank 4: wasm's own kernel.
+          tf.batchNorm(
+            x,
+            ...([mean, variance, offset, scale].map((t) => tf.reshape(t, [1, 1, 1, c]) as tf.Tensor4D) as [
+              tf.Tensor4D,
+              tf.Tensor4D,
+              tf.Tensor4D,
+              tf.Tensor4D,
+            ]),
+            1e-3,
+          ),
+        ];
+      });
+    });
+    expect(diff.rel).toBeLessThan(1e-4);
+  });
+
   it("runs in place of tfjs's composite gradients on wasm, and not on cpu", async () => {
     const x = tf.randomNormal([2, 4, 4, 8], 0, 1, "float32", 3);
     const [g, b] = [tf.ones([8]), tf.zeros([8])];

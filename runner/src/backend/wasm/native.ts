@@ -10,9 +10,21 @@ export interface FusedExports {
   channel_sums(dy: number, x: number, mean: number, sumDy: number, sumDyXc: number, rows: number, c: number): void;
   scale_channels(a: number, scale: number, out: number, rows: number, c: number): void;
   broadcast_rows(v: number, out: number, rows: number, c: number): void;
+  batch_norm(
+    x: number,
+    mean: number,
+    variance: number,
+    scale: number,
+    offset: number,
+    eps: number,
+    g: number,
+    out: number,
+    rows: number,
+    c: number,
+  ): void;
 }
 
-const EXPORT_NAMES = ["relu_grad", "channel_sums", "scale_channels", "broadcast_rows"] as const;
+const EXPORT_NAMES = ["relu_grad", "channel_sums", "scale_channels", "broadcast_rows", "batch_norm"] as const;
 
 /** The Emscripten module of tfjs-backend-wasm (`backend.wasm`), as far as it is used here. */
 interface EmscriptenModule {

@@ -73,3 +73,26 @@ void broadcast_rows(const float *v, float *out, unsigned rows, unsigned c) {
     for (; k < c; k++) o[k] = v[k];
   }
 }
+
+/*
+ * Batch norm's forward pass, out = (x - mean[k]) * g[k] + offset[k] with g = scale / sqrt(var + eps)
+ * (scale or offset 0: none). g is first written to `g` (c floats the caller provides), so the
+ * full-size pass is a subtract, a multiply and an add. x is centred before scaling, as tfjs's cpu
+ * backend does, so a large mean does not cancel away the precision of a small spread.
+ */
+EXPORT(batch_norm)
+void batch_norm(const float *x, const float *mean, const float *var, const float *scale, const float *offset,
+                float eps, float *g, float *out, unsigned rows, unsigned c) {
+  for (unsigned k = 0; k < c; k++) g[k] = (scale ? scale[k] : 1.0f) / __builtin_sqrtf(var[k] + eps);
+  for (unsigned r = 0; r < rows; r++) {
+    const float *in = x + (unsigned long)r * c;
+    float *o = out + (unsigned long)r * c;
+    unsigned k = 0;
+    for (; k + 4 <= c; k += 4) {
+      v128_t y = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(in + k), wasm_v128_load(mean + k)), wasm_v128_load(g + k));
+      if (offset) y = wasm_f32x4_add(y, wasm_v128_load(offset + k));
+      wasm_v128_store(o + k, y);
+    }
+    for (; k < c; k++) o[k] = (in[k] - mean[k]) * g[k] + (offset ? offset[k] : 0.0f);
+  }
+}
