@@ -93,6 +93,41 @@ describe("native/fused.wasm kernels", () => {
     expect(diff.rel).toBeLessThan(1e-4);
   });
 
+  // Every permutation of rank 4 (odd sizes: the scalar edges; 8x12: whole SIMD blocks), and ranks 2-3.
+  const perms4 = [0, 1, 2, 3]
+    .flatMap((a) => [0, 1, 2, 3].flatMap((b) => [0, 1, 2, 3].flatMap((c) => [0, 1, 2, 3].map((d) => [a, b, c, d]))))
+    .filter((p) => new Set(p).size === 4);
+  it.for([
+    [2, 3, 5, 7],
+    [3, 8, 5, 12],
+    [1, 9, 36, 40],
+  ])("Transpose matches cpu for all 24 permutations, x %j", (shape) => {
+    const diff = compareOnBackends(`transpose x${shape.join("x")}`, [shape], (xs) =>
+      perms4.map((perm) => tf.transpose(xs[0]!, perm)),
+    );
+    expect(diff.abs).toBe(0);
+  });
+
+  it("Transpose of ranks 2 and 3 (padded to 4) matches cpu", () => {
+    const diff = compareOnBackends(
+      "transpose rank 2/3",
+      [
+        [37, 70],
+        [5, 9, 13],
+      ],
+      ([a, b]) => [
+        tf.transpose(a!),
+        ...[
+          [0, 2, 1],
+          [2, 0, 1],
+          [1, 2, 0],
+          [2, 1, 0],
+        ].map((perm) => tf.transpose(b!, perm)),
+      ],
+    );
+    expect(diff.abs).toBe(0);
+  });
+
   it("runs in place of tfjs's composite gradients on wasm, and not on cpu", async () => {
     const x = tf.randomNormal([2, 4, 4, 8], 0, 1, "float32", 3);
     const [g, b] = [tf.ones([8]), tf.zeros([8])];

@@ -22,9 +22,17 @@ export interface FusedExports {
     rows: number,
     c: number,
   ): void;
+  transpose4(x: number, out: number, ...dimsThenPerm: number[]): void;
 }
 
-const EXPORT_NAMES = ["relu_grad", "channel_sums", "scale_channels", "broadcast_rows", "batch_norm"] as const;
+const EXPORT_NAMES = [
+  "relu_grad",
+  "channel_sums",
+  "scale_channels",
+  "broadcast_rows",
+  "batch_norm",
+  "transpose4",
+] as const;
 
 /** The Emscripten module of tfjs-backend-wasm (`backend.wasm`), as far as it is used here. */
 interface EmscriptenModule {

@@ -13,7 +13,10 @@ clang "${flags[@]}" -matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory
   -o "$out/fused-shared.wasm" "$here/fused.c"
 # The module shares tfjs's heap, so it must own no memory: no data segment, and no use of the
 # linker's shadow stack (__stack_pointer, global 0), which sits at the bottom of the heap tfjs uses.
+# (Output captured first: with pipefail, `grep -q` closing the pipe early would fail the check.)
 for f in "$out/fused.wasm" "$out/fused-shared.wasm"; do
-  if llvm-objdump -h "$f" | grep -qE ' DATA '; then echo "$f: has a data section" >&2; exit 1; fi
-  if llvm-objdump -d "$f" | grep -qE 'global\.(get|set)'; then echo "$f: uses the shadow stack" >&2; exit 1; fi
+  headers="$(llvm-objdump -h "$f")"
+  code="$(llvm-objdump -d "$f")"
+  if grep -qE ' DATA ' <<<"$headers"; then echo "$f: has a data section" >&2; exit 1; fi
+  if grep -qE 'global\.(get|set)' <<<"$code"; then echo "$f: uses the shadow stack (a local array?)" >&2; exit 1; fi
 done

@@ -96,3 +96,80 @@ void batch_norm(const float *x, const float *mean, const float *var, const float
     for (; k < c; k++) o[k] = (in[k] - mean[k]) * g[k] + (offset ? offset[k] : 0.0f);
   }
 }
+
+/*
+ * dst[i * dld + j] = src[j * sld + i] for i < m, j < n: a strided 2-D transpose in 4x4 SIMD
+ * blocks, 32 source rows at a time so the rows being read stay in cache.
+ */
+static void transpose_2d(const float *src, float *dst, unsigned m, unsigned n, unsigned sld, unsigned dld) {
+  for (unsigned jb = 0; jb < n; jb += 32) {
+    unsigned je = jb + 32 < n ? jb + 32 : n;
+    unsigned i = 0;
+    for (; i + 4 <= m; i += 4) {
+      unsigned j = jb;
+      for (; j + 4 <= je; j += 4) {
+        v128_t r0 = wasm_v128_load(src + (unsigned long)j * sld + i);
+        v128_t r1 = wasm_v128_load(src + (unsigned long)(j + 1) * sld + i);
+        v128_t r2 = wasm_v128_load(src + (unsigned long)(j + 2) * sld + i);
+        v128_t r3 = wasm_v128_load(src + (unsigned long)(j + 3) * sld + i);
+        v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+        v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        wasm_v128_store(dst + (unsigned long)i * dld + j, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+        wasm_v128_store(dst + (unsigned long)(i + 1) * dld + j, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+        wasm_v128_store(dst + (unsigned long)(i + 2) * dld + j, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+        wasm_v128_store(dst + (unsigned long)(i + 3) * dld + j, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+      }
+      for (; j < je; j++)
+        for (unsigned k = 0; k < 4; k++) dst[(unsigned long)(i + k) * dld + j] = src[(unsigned long)j * sld + i + k];
+    }
+    for (; i < m; i++)
+      for (unsigned j = jb; j < je; j++) dst[(unsigned long)i * dld + j] = src[(unsigned long)j * sld + i];
+  }
+}
+
+/* dst[0..n) = src[0..n) (row copies of a transpose that keeps the innermost axis). */
+static void copy_run(const float *src, float *dst, unsigned n) {
+  unsigned k = 0;
+  for (; k + 4 <= n; k += 4) wasm_v128_store(dst + k, wasm_v128_load(src + k));
+  for (; k < n; k++) dst[k] = src[k];
+}
+
+/*
+ * Rank-4 transpose of a float32 [d0,d1,d2,d3] tensor: output axis j is input axis p_j. When the
+ * innermost axis stays innermost it is row copies; otherwise the output axis q fed by the input's
+ * innermost axis and the output's innermost axis form strided 2-D transposes (transpose_2d), one
+ * per index of the two remaining output axes. wasm's Transpose kernel moves ~60-180M values/s on
+ * these shapes (element by element); this is the layout change the conv gradients do around GEMMs.
+ */
+/* The i-th of four values (no arrays: a local array would live on the shadow stack). */
+static inline unsigned long pick(unsigned i, unsigned long a, unsigned long b, unsigned long c, unsigned long d) {
+  return i == 0 ? a : i == 1 ? b : i == 2 ? c : d;
+}
+
+EXPORT(transpose4)
+void transpose4(const float *x, float *out, unsigned d0, unsigned d1, unsigned d2, unsigned d3, unsigned p0,
+                unsigned p1, unsigned p2, unsigned p3) {
+  const unsigned long s0 = (unsigned long)d1 * d2 * d3, s1 = (unsigned long)d2 * d3, s2 = d3, s3 = 1;
+  /* Output dims and the input stride of each output axis. */
+  const unsigned long od0 = pick(p0, d0, d1, d2, d3), od1 = pick(p1, d0, d1, d2, d3);
+  const unsigned long od2 = pick(p2, d0, d1, d2, d3), od3 = pick(p3, d0, d1, d2, d3);
+  const unsigned long is0 = pick(p0, s0, s1, s2, s3), is1 = pick(p1, s0, s1, s2, s3);
+  const unsigned long is2 = pick(p2, s0, s1, s2, s3), is3 = pick(p3, s0, s1, s2, s3);
+  const unsigned long os3 = 1, os2 = od3, os1 = os2 * od2, os0 = os1 * od1;
+  if (p3 == 3) {
+    for (unsigned a = 0; a < od0; a++)
+      for (unsigned b = 0; b < od1; b++)
+        for (unsigned c = 0; c < od2; c++)
+          copy_run(x + a * is0 + b * is1 + c * is2, out + a * os0 + b * os1 + c * os2, od3);
+    return;
+  }
+  /* q: the output axis fed by the input's innermost axis; u, v: the two others besides 3. */
+  const unsigned q = p0 == 3 ? 0 : p1 == 3 ? 1 : 2;
+  const unsigned u = q == 0 ? 1 : 0, v = q == 2 ? 1 : 2;
+  const unsigned long nu = pick(u, od0, od1, od2, od3), nv = pick(v, od0, od1, od2, od3);
+  const unsigned long iu = pick(u, is0, is1, is2, is3), iv = pick(v, is0, is1, is2, is3);
+  const unsigned long ou = pick(u, os0, os1, os2, os3), ov = pick(v, os0, os1, os2, os3);
+  const unsigned long nq = pick(q, od0, od1, od2, od3), oq = pick(q, os0, os1, os2, os3);
+  for (unsigned a = 0; a < nu; a++)
+    for (unsigned b = 0; b < nv; b++) transpose_2d(x + a * iu + b * iv, out + a * ou + b * ov, nq, od3, is3, oq);
+}
