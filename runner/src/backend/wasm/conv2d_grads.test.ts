@@ -4,6 +4,8 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { prepareWasmBackend } from "./index";
+import { FusedKernel } from "./fused_kernels";
+import { KernelScope } from "./scope";
 import { compareOnBackends } from "./testing";
 
 type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -62,6 +64,22 @@ const cases: Case[] = [
   { x: [2, 9, 10, 3], f: [1, 1, 3, 7], stride: 3, pad: "valid" },
   { x: [2, 11, 9, 4], f: [3, 3, 4, 3], stride: [2, 1], pad: "same" },
   { x: [2, 12, 10, 3], f: [5, 4, 3, 2], stride: [1, 3], pad: "valid" },
+  // n*oh*ow >= 512: the filter gradient as one GEMM per tap over the fused module's shifted pixels.
+  { x: [2, 17, 16, 5], f: [3, 3, 5, 6], stride: 1, pad: "same" },
+  { x: [4, 24, 22, 3], f: [3, 3, 3, 4], stride: 2, pad: "same" },
+  { x: [4, 26, 24, 3], f: [7, 7, 3, 4], stride: 2, pad: "same" },
+  { x: [4, 40, 31, 2], f: [3, 2, 2, 3], stride: 3, pad: "valid" },
+  {
+    x: [2, 20, 18, 3],
+    f: [3, 3, 3, 4],
+    stride: 1,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [0, 0],
+    ],
+  },
 ];
 
 const name = (c: Case) => `x${c.x.join("x")} f${c.f.join("x")} s${String(c.stride)} ${JSON.stringify(c.pad)}`;
@@ -81,5 +99,24 @@ describe("wasm Conv2D gradients against cpu", () => {
       return [dx!, df!];
     });
     expect(diff.rel).toBeLessThan(1e-4);
+  });
+
+  it("takes the per-tap GEMM path from 512 output pixels, the Conv2D path below", () => {
+    const inner = (x: [number, number, number, number]) => {
+      const names: string[] = [];
+      KernelScope.onKernel = (name) => names.push(name);
+      try {
+        tf.tidy(() =>
+          tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(tf.ones(x) as tf.Tensor4D, f as tf.Tensor4D, 1, "same")))(
+            tf.ones([3, 3, 2, 2]),
+          ),
+        );
+      } finally {
+        KernelScope.onKernel = undefined;
+      }
+      return names;
+    };
+    expect(inner([2, 16, 16, 2])).toContain(FusedKernel.shiftedPixels);
+    expect(inner([2, 15, 16, 2])).not.toContain(FusedKernel.shiftedPixels);
   });
 });

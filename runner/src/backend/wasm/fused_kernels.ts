@@ -12,6 +12,11 @@ export const FusedKernel = {
   scaleChannels: "TesseraScaleChannels",
   /** {v} ([C]) with attr shape [..., C] -> v repeated over the leading axes. */
   broadcastRows: "TesseraBroadcastRows",
+  /**
+   * {x} ([n,h,w,c]) with attrs oh, ow, sh, sw, top, left -> [n,oh,ow,c], pixel (i,j) taken from
+   * x at (i*sh - top, j*sw - left), zero outside: one filter tap's inputs (conv2d_backprop_filter.ts).
+   */
+  shiftedPixels: "TesseraShiftedPixels",
 } as const;
 
 /** The backend methods used here (BackendWasm's, not on KernelBackend). */
@@ -80,6 +85,29 @@ export function fusedKernelConfigs(m: FusedExports): KernelConfig[] {
       const out = b.makeOutput([...shape], "float32");
       const [rows, c] = rowsAndChannels(FusedKernel.broadcastRows, out, v);
       m.broadcast_rows(b.getMemoryOffset(v.dataId), b.getMemoryOffset(out.dataId), rows, c);
+      return out;
+    }),
+    config(FusedKernel.shiftedPixels, ({ inputs, backend, attrs }) => {
+      const { x } = inputs as { x: TensorInfo };
+      const { oh, ow, sh, sw, top, left } = attrs as Record<string, number>;
+      float32(FusedKernel.shiftedPixels, x);
+      const [n = 1, h = 1, w = 1, c = 1] = x.shape;
+      const b = backend as unknown as WasmBackend;
+      const out = b.makeOutput([n, oh!, ow!, c], "float32");
+      m.shifted_pixels(
+        b.getMemoryOffset(x.dataId),
+        b.getMemoryOffset(out.dataId),
+        n,
+        h,
+        w,
+        c,
+        oh!,
+        ow!,
+        sh!,
+        sw!,
+        top!,
+        left!,
+      );
       return out;
     }),
   ];

@@ -23,6 +23,7 @@ export interface FusedExports {
     c: number,
   ): void;
   transpose4(x: number, out: number, ...dimsThenPerm: number[]): void;
+  shifted_pixels(x: number, out: number, ...dimsStridesPads: number[]): void;
 }
 
 const EXPORT_NAMES = [

@@ -163,6 +163,14 @@ export class KernelScope {
     return t;
   }
 
+  /** Frees `t` now (an intermediate no longer needed: keeps the heap small inside a loop). */
+  release(t: TensorInfo): void {
+    const i = this.temps.lastIndexOf(t);
+    if (i < 0) return;
+    this.temps.splice(i, 1);
+    this.backend.disposeData(t.dataId);
+  }
+
   /** Frees every intermediate result not kept. */
   dispose(): void {
     for (const t of this.temps) this.backend.disposeData(t.dataId);

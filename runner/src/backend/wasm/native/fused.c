@@ -173,3 +173,29 @@ void transpose4(const float *x, float *out, unsigned d0, unsigned d1, unsigned d
   for (unsigned a = 0; a < nu; a++)
     for (unsigned b = 0; b < nv; b++) transpose_2d(x + a * iu + b * iv, out + a * ou + b * ov, nq, od3, is3, oq);
 }
+
+/*
+ * One filter tap's input pixels for a convolution's filter gradient: out[b, i, j, :] =
+ * x[b, i*sh - top, j*sw - left, :] ([n, oh, ow, c] from [n, h, w, c]; zeros outside x, the
+ * padding). top/left are the padding minus the tap's offset, so they may be negative.
+ */
+EXPORT(shifted_pixels)
+void shifted_pixels(const float *x, float *out, unsigned n, unsigned h, unsigned w, unsigned c, unsigned oh,
+                    unsigned ow, unsigned sh, unsigned sw, int top, int left) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (unsigned b = 0; b < n; b++)
+    for (unsigned i = 0; i < oh; i++) {
+      const int y = (int)(i * sh) - top;
+      float *o = out + ((unsigned long)b * oh + i) * ow * c;
+      for (unsigned j = 0; j < ow; j++, o += c) {
+        const int xx = (int)(j * sw) - left;
+        if (y < 0 || y >= (int)h || xx < 0 || xx >= (int)w) {
+          unsigned k = 0;
+          for (; k + 4 <= c; k += 4) wasm_v128_store(o + k, zero);
+          for (; k < c; k++) o[k] = 0.0f;
+        } else {
+          copy_run(x + (((unsigned long)b * h + (unsigned)y) * w + (unsigned)xx) * c, o, c);
+        }
+      }
+    }
+}
