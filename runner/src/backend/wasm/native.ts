@@ -35,19 +35,35 @@ const EXPORT_NAMES = [
   "transpose4",
 ] as const;
 
+/**
+ * A WebAssembly.Memory as far as it is used here. Spelled out because the repo's tsconfigs load
+ * no "dom" lib, and @types/node's WebAssembly namespace has no Memory type in every project.
+ */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+
+/** The WebAssembly JS API, typed for the same reason. */
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 /** The Emscripten module of tfjs-backend-wasm (`backend.wasm`), as far as it is used here. */
 interface EmscriptenModule {
   /** The threaded build's (shared) memory. */
-  wasmMemory?: WebAssembly.Memory;
+  wasmMemory?: WasmMemory;
   /** The single-threaded build exports its memory instead. */
-  asm?: { memory?: WebAssembly.Memory };
+  asm?: { memory?: WasmMemory };
 }
 
 /** The backend's WebAssembly.Memory, or null when neither build's way of exposing it is there. */
-export function backendMemory(backend: unknown): WebAssembly.Memory | null {
+export function backendMemory(backend: unknown): WasmMemory | null {
   const module = (backend as { wasm?: EmscriptenModule }).wasm;
   const memory = module?.wasmMemory ?? module?.asm?.memory;
-  return memory instanceof WebAssembly.Memory ? memory : null;
+  return memory instanceof wasmApi.Memory ? memory : null;
 }
 
 /** Path of the committed binary for a shared (threaded build) or plain memory. */
@@ -67,8 +83,8 @@ export function loadFused(backend: unknown): FusedExports | { error: string } {
   const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
   const file = fusedWasmPath(shared);
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { memory } });
-    const exports = instance.exports as Record<string, unknown>;
+    const instance = new wasmApi.Instance(new wasmApi.Module(readFileSync(file)), { env: { memory } });
+    const exports = instance.exports;
     const missing = EXPORT_NAMES.filter((name) => typeof exports[name] !== "function");
     if (missing.length > 0) return { error: `${file} lacks ${missing.join(", ")}` };
     return exports as unknown as FusedExports;
