@@ -48,12 +48,15 @@ export function conv2dBackpropFilter(
       xs = s.pickPixels(x, oh, ow, sh, sw);
     }
     // XNNPACK multiplies only untransposed operands (BatchMatMul with transposeA is a ~10x slower
-    // loop), so transpose the smaller of the two activations explicitly.
+    // loop), so one activation is transposed explicitly. The other is the GEMM's "weights", which
+    // XNNPACK packs on every call (~50M values/s, slower than the GEMM itself on these shapes), so
+    // that one is the smaller: measured with fresh tensors, 1.3-2x faster than packing the larger
+    // from k = 2048 pixels (ResNet-50's first two stages), about even below.
     const k = n * oh * ow;
     const a = s.reshape(xs, [k, cin]);
     const b = s.reshape(dy, [k, cout]);
     let dw: TensorInfo;
-    if (cin <= cout) {
+    if (cin > cout) {
       dw = s.run(
         "BatchMatMul",
         { a: s.reshape(s.transpose(a, [1, 0]), [1, cin, k]), b: s.reshape(b, [1, k, cout]) },
@@ -70,24 +73,29 @@ export function conv2dBackpropFilter(
     return s.reshape(dw, [1, 1, cin, cout]);
   }
 
-  if (n * oh * ow >= GEMM_PER_TAP_MIN_ROWS && getKernel(FusedKernel.shiftedPixels, "wasm") !== undefined) {
-    // One GEMM per filter tap: dW[kh,kw]ᵀ = dyᵀ [cout, k] x (the tap's input pixels) [k, cin], with
-    // k = n*oh*ow. XNNPACK's GEMM runs these shapes at 1.3-1.8x the MAC rate of the Conv2D below,
-    // whose reduction per tap is only the batch (n input channels). dyᵀ is transposed once; each
-    // tap's pixels are gathered by the fused module and freed after their GEMM.
+  if (n * oh * ow >= GEMM_PER_TAP_MIN_ROWS && cin >= 8 && getKernel(FusedKernel.shiftedPixels, "wasm") !== undefined) {
+    // One GEMM per filter tap: dW[kh,kw] = (the tap's input pixels)ᵀ [cin, k] x dy [k, cout], with
+    // k = n*oh*ow. dy is the GEMM's packed operand (XNNPACK packs its "weights" operand, ~50M
+    // values/s, and tfjs caches that per tensor), so it is packed once for all taps; each tap's
+    // pixels are gathered by the fused module, transposed (4x4 SIMD) and freed after their GEMM.
+    // 1.3-1.8x the MAC rate of the Conv2D below, whose reduction per tap is only the batch.
     const k = n * oh * ow;
-    const dyT = s.reshape(s.transpose(s.reshape(dy, [k, cout]), [1, 0]), [1, cout, k]);
+    const dy2 = s.reshape(dy, [1, k, cout]);
     const taps: TensorInfo[] = [];
     for (let kh = 0; kh < fh; kh++) {
       for (let kw = 0; kw < fw; kw++) {
         const attrs = { oh, ow, sh, sw, top: top - kh, left: left - kw };
         const pixels = s.run(FusedKernel.shiftedPixels, { x }, attrs);
-        taps.push(s.run("BatchMatMul", { a: dyT, b: s.reshape(pixels, [1, k, cin]) }, mm));
-        s.release(pixels);
+        const flat = s.reshape(pixels, [k, cin]);
+        const pixelsT = s.transpose(flat, [1, 0]);
+        const a = s.reshape(pixelsT, [1, cin, k]);
+        taps.push(s.run("BatchMatMul", { a, b: dy2 }, mm));
+        // Reshapes share their input's buffer (one more reference): release them too to free it.
+        for (const t of [a, pixelsT, flat, pixels]) s.release(t);
       }
     }
     const stacked = taps.length === 1 ? taps[0]! : s.run("Concat", taps as unknown as NamedTensorInfoMap, { axis: 0 });
-    return s.reshape(s.transpose(stacked, [0, 2, 1]), [fh, fw, cin, cout]);
+    return s.reshape(stacked, [fh, fw, cin, cout]);
   }
 
   const xc = s.padOrCrop(x, [
@@ -116,7 +124,8 @@ const mm = { transposeA: false, transposeB: false };
 
 /**
  * Below this many output pixels (n*oh*ow) the per-tap GEMMs lose to the single Conv2D (measured:
- * ResNet's 4x4 stage at batch 8, k = 128, is faster as the Conv2D; k = 512 and up as GEMMs).
+ * ResNet's 4x4 stage at batch 8, k = 128, is faster as the Conv2D; k = 512 and up as GEMMs). With
+ * fewer than 8 input channels (the RGB stem) the GEMMs are too thin to gain either.
  */
 const GEMM_PER_TAP_MIN_ROWS = 512;
 
