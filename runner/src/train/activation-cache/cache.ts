@@ -124,6 +124,8 @@ async function weightsFingerprint(model: tf.LayersModel): Promise<string> {
 /** A cached stage: train with `model` and `data` in place of the originals, then `dispose()`. */
 export interface CachedStage {
   model: tf.LayersModel;
+  /** The prefix's weights (tfjs `originalName`s): they cannot change while the stage trains. */
+  frozenWeights: string[];
   data: TrainData;
   record: ActivationCacheRecord;
   dispose(): void;
@@ -283,6 +285,7 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
   };
   return {
     model: cut.suffix,
+    frozenWeights: cut.prefix.weights.map((w) => w.originalName),
     data: cachedData,
     record,
     dispose: () => {
@@ -309,11 +312,23 @@ function appendRecord(runDir: string, record: ActivationCacheRecord): void {
  * What `trainFold` calls per stage: the cached suffix model and data when the stage allows it,
  * else the originals (`dispose` is then a no-op). Env `TESSERA_ACTIVATION_CACHE=0` turns it off.
  */
-export async function stageModelAndData(
-  opts: PrepareOptions,
-): Promise<{ model: tf.LayersModel; data: TrainData; cached: ActivationCacheRecord | null; dispose(): void }> {
+export async function stageModelAndData(opts: PrepareOptions): Promise<{
+  model: tf.LayersModel;
+  data: TrainData;
+  cached: ActivationCacheRecord | null;
+  /** Weights the stage cannot change (the cached prefix's); empty when it runs uncached. */
+  frozenWeights: string[];
+  dispose(): void;
+}> {
   const off = process.env.TESSERA_ACTIVATION_CACHE === "0";
   const cached = off ? { reason: "off" } : await prepareActivationCache(opts);
-  if ("reason" in cached) return { model: opts.built.model, data: opts.data, cached: null, dispose: () => undefined };
-  return { model: cached.model, data: cached.data, cached: cached.record, dispose: cached.dispose };
+  if ("reason" in cached)
+    return { model: opts.built.model, data: opts.data, cached: null, frozenWeights: [], dispose: () => undefined };
+  return {
+    model: cached.model,
+    data: cached.data,
+    cached: cached.record,
+    frozenWeights: cached.frozenWeights,
+    dispose: cached.dispose,
+  };
 }
