@@ -7,9 +7,9 @@
  * (the prefix's weights, named by their content) and `weights.bin` (everything else). The frozen
  * shard is written once and then hard-linked from the checkpoint folder that already has it, so
  * every folder stays complete and self-contained (tfjs, export, eval and serve read both shards
- * through the manifest; deleting one folder never breaks another). The name is a hash of the bytes
- * about to be written, not of what the stage claims is frozen, so a weight that did change can only
- * cost a fresh write, never a stale link.
+ * through the manifest; deleting one folder never breaks another). The name is the sha256 of the
+ * shard's bytes, computed again whenever any of those weights got a new tensor, so a weight that
+ * did change costs a fresh write, never a stale link.
  */
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, linkSync, readdirSync, statSync, writeFileSync } from "node:fs";
@@ -58,67 +58,81 @@ function checkpointFolders(runDir: string): string[] {
   return out;
 }
 
-/** Writes the frozen bytes as `dir/<name>`: a hard link to an existing copy of the same size, else a copy or a write. */
-function placeFrozenShard(dir: string, name: string, bytes: Uint8Array, runDir: string): "linked" | "written" {
+/** Hard-links (or copies) `name` of `size` bytes into `dir` from a checkpoint folder that has it; false if none does. */
+function linkFrozenShard(dir: string, name: string, size: number, runDir: string): boolean {
   const target = join(dir, name);
   for (const folder of checkpointFolders(runDir)) {
     const source = join(folder, name);
-    if (folder === dir || !existsSync(source) || statSync(source).size !== bytes.byteLength) continue;
+    if (folder === dir || !existsSync(source) || statSync(source).size !== size) continue;
     try {
       linkSync(source, target);
     } catch {
-      // A file system without hard links (some network mounts): a copy is still far cheaper than
+      // A file system without hard links (some network mounts): a copy is still cheaper than
       // re-serialising, and keeps each folder independent.
       copyFileSync(source, target);
     }
-    return "linked";
+    return true;
   }
-  writeFileSync(target, bytes);
-  return "written";
+  return false;
 }
 
-/** Bytes per element of the dtypes tfjs layers models save. */
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+/** What was last written for a frozen part: valid while every frozen variable keeps its tensor. */
+interface Written {
+  /** Each frozen variable's tensor data id when hashed: tfjs replaces it on every assign (setWeights, optimizers). */
+  ids: unknown[];
+  name: string;
+  size: number;
+  specs: tf.io.WeightsManifestEntry[];
+}
+const written = new WeakMap<FrozenPart, Written>();
 
 /**
- * Writes `artifacts` into `dir` as two shards, the frozen weights first (see the file comment).
- * Returns how the frozen shard got there, for tests and the profile.
+ * Writes `model` into `dir` as a layers-model folder with two shards, the frozen weights first
+ * (see the file comment), the way `model.save` would (same topology and weight specs). The frozen
+ * weights are read and hashed only when one of their tensors changed since the last write (tfjs
+ * tensors are immutable: a variable that changes gets a new data id); otherwise their shard is
+ * linked from the checkpoint folder that has it. Returns how the frozen shard got there.
  */
-export function writeSplitArtifacts(
+export async function writeSplitCheckpoint(
+  model: tf.LayersModel,
   dir: string,
-  artifacts: tf.io.ModelArtifacts,
   part: FrozenPart,
-): Promise<{ result: tf.io.SaveResult; frozen: "linked" | "written" }> {
-  const specs = artifacts.weightSpecs ?? [];
-  const all = new Uint8Array(
-    artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData),
-  );
-  const frozen: { specs: tf.io.WeightsManifestEntry[]; chunks: Uint8Array[] } = { specs: [], chunks: [] };
-  const rest: { specs: tf.io.WeightsManifestEntry[]; chunks: Uint8Array[] } = { specs: [], chunks: [] };
-  let offset = 0;
-  for (const spec of specs) {
-    if (spec.quantization) throw new Error(`internal: checkpoint weight ${spec.name} is quantized`);
-    const size = spec.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[spec.dtype] ?? 4);
-    const into = part.names.has(spec.name) ? frozen : rest;
-    into.specs.push(spec);
-    into.chunks.push(all.subarray(offset, offset + size));
-    offset += size;
+): Promise<"linked" | "written"> {
+  const named = (ws: tf.LayerVariable[]) => ws.map((w) => ({ name: w.originalName, tensor: w.read() }));
+  const frozenVars = model.weights.filter((w) => part.names.has(w.originalName));
+  const restVars = model.weights.filter((w) => !part.names.has(w.originalName));
+  const ids = frozenVars.map((w) => w.read().dataId);
+  let known = written.get(part);
+  if (known && (known.ids.length !== ids.length || known.ids.some((id, i) => id !== ids[i]))) known = undefined;
+  let how: "linked" | "written" = "linked";
+  if (!known || !linkFrozenShard(dir, known.name, known.size, part.runDir)) {
+    const encoded = await tf.io.encodeWeights(named(frozenVars));
+    const bytes = new Uint8Array(tf.io.CompositeArrayBuffer.join(encoded.data));
+    const name = `frozen-${createHash("sha256").update(bytes).digest("hex")}.bin`;
+    if (!linkFrozenShard(dir, name, bytes.byteLength, part.runDir)) {
+      writeFileSync(join(dir, name), bytes);
+      how = "written";
+    }
+    known = { ids, name, size: bytes.byteLength, specs: encoded.specs };
+    written.set(part, known);
   }
-  const frozenBytes = Buffer.concat(frozen.chunks);
-  const name = `frozen-${createHash("sha256").update(frozenBytes).digest("hex")}.bin`;
-  const how = placeFrozenShard(dir, name, frozenBytes, part.runDir);
-  const restBytes = Buffer.concat(rest.chunks);
-  // writeArtifacts writes model.json with the one manifest group it is given; the order of the
-  // groups is the order tfjs concatenates the shards when it loads them.
-  return writeArtifacts(
+  const rest = await tf.io.encodeWeights(named(restVars));
+  const metadata = model.getUserDefinedMetadata();
+  await writeArtifacts(
     dir,
     {
-      ...artifacts,
+      modelTopology: model.toJSON(null, false) as tf.io.ModelArtifacts["modelTopology"],
+      format: "layers-model",
+      generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+      convertedBy: null,
       weightSpecs: rest.specs,
-      weightData: restBytes.buffer.slice(restBytes.byteOffset, restBytes.byteOffset + restBytes.byteLength),
+      weightData: rest.data,
+      ...(metadata ? { userDefinedMetadata: metadata } : {}),
     },
-    [{ paths: [name], weights: frozen.specs }],
-  ).then((result) => ({ result, frozen: how }));
+    // The groups' order is the order tfjs concatenates the shards when it loads them.
+    [{ paths: [known.name], weights: known.specs }],
+  );
+  return how;
 }
 
 /** True for a checkpoint folder's file that is a frozen shard (the ingest and export keep it). */

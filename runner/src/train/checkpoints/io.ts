@@ -13,7 +13,7 @@ import { fileHandler } from "../../model/fileio";
 import { replaceDirAtomic } from "../../runs/atomic";
 import { readCheckpointJson, verifyModelFolder } from "./check";
 import { CHECKPOINT_JSON, MODEL_JSON } from "./layout";
-import { frozenPartOf, writeSplitArtifacts } from "./frozen-part";
+import { frozenPartOf, writeSplitCheckpoint } from "./frozen-part";
 
 export { CHECKPOINT_JSON, MODEL_JSON, WEIGHTS_BIN } from "./layout";
 
@@ -40,9 +40,8 @@ export interface CheckpointInfo {
  */
 export async function writeCheckpointInto(model: tf.LayersModel, dir: string, info: CheckpointInfo): Promise<void> {
   const part = frozenPartOf(model);
-  const handler = fileHandler(dir);
-  if (part) handler.save = async (artifacts) => (await writeSplitArtifacts(dir, artifacts, part)).result;
-  await model.save(handler);
+  if (part) await writeSplitCheckpoint(model, dir, part);
+  else await model.save(fileHandler(dir));
   writeFileSync(join(dir, CHECKPOINT_JSON), `${JSON.stringify(info, null, 2)}\n`);
 }
 
