@@ -8,6 +8,7 @@
  *
  *   pnpm exec tsx bench/trial-costs.ts [--threads 1] [--saves 3]
  */
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,7 +24,11 @@ import { markFrozen } from "../runner/src/train/checkpoints/frozen-part";
 import { loadConfig } from "../runner/src/config";
 
 const { values: o } = parseArgs({
-  options: { threads: { type: "string", default: "1" }, saves: { type: "string", default: "3" } },
+  options: {
+    threads: { type: "string", default: "1" },
+    saves: { type: "string", default: "3" },
+    "backend-only": { type: "boolean", default: false },
+  },
 });
 const threads = Number(o.threads);
 const saves = Number(o.saves);
@@ -35,11 +40,36 @@ const timed = async <T>(label: string, f: () => Promise<T> | T): Promise<T> => {
   return out;
 };
 
+if (o["backend-only"]) {
+  // A fresh process per measurement: `auto` is cheap once any backend has started.
+  const t0 = performance.now();
+  const started = await selectBackend("auto", { threads });
+  console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, name: started.name }));
+  process.exit(0);
+}
+const backendIn = (env: Record<string, string>) => {
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", import.meta.filename, "--backend-only", "--threads", String(threads)],
+    {
+      env: { ...process.env, ...env },
+      encoding: "utf8",
+    },
+  );
+  const line = r.stdout.trim().split("\n").at(-1) ?? "";
+  if (r.status !== 0) throw new Error(`backend measurement failed: ${r.stderr.slice(-500)}`);
+  return JSON.parse(line) as { seconds: number; name: string };
+};
 console.log(`trial fixed costs, ResNet50 ImageNet head stage, ${threads} thread(s), shared machine`);
-// The probe first, in a fresh process state: `auto` imports the native packages and opens Dawn.
-const info = await timed("backend auto (probe)", () => selectBackend("auto", { threads }));
-process.env.TESSERA_AUTO_BACKEND = info.name === "tensorflow" ? "tensorflow" : info.name;
-await timed(`backend handed (${info.name}, no probe)`, () => selectBackend("auto", { threads }));
+const probed = backendIn({});
+console.log(
+  `  ${"backend auto, probed (fresh process)".padEnd(44)} ${probed.seconds.toFixed(2).padStart(7)} s  -> ${probed.name}`,
+);
+const handed = backendIn({ TESSERA_AUTO_BACKEND: probed.name === "tensorflow" ? "tensorflow" : probed.name });
+console.log(
+  `  ${"backend auto, handed (fresh process)".padEnd(44)} ${handed.seconds.toFixed(2).padStart(7)} s  -> ${handed.name}`,
+);
+await selectBackend(probed.name === "tensorflow" ? "tensorflow" : (probed.name as "wasm"), { threads });
 
 const { config } = await loadConfig(join(root, "configs/kimia960-resnet50.yaml"), { set: [], sweepTrials: false });
 const pretrained = await resolvePretrained(config.model.pretrained, config.model.backbone, {});
