@@ -23,7 +23,7 @@ import { writeJsonAtomic } from "../../runs";
 import { ActivationStore, DEFAULT_MAX_MEMORY_BYTES } from "./store";
 import type { TrainData, TrainFold } from "../loop/data";
 import { cutAtFrozenPrefix } from "./model-cut";
-import { SharedActivations } from "./share";
+import { BLOCK_ROWS, CLAIM_ROWS, SharedActivations } from "./share";
 import { cacheEligibility } from "./eligibility";
 import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "./record";
 import { openInferer, type Inferer, type InfererOptions } from "../../inference/engine";
@@ -200,12 +200,49 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
     };
     takeShared();
     if (missing.size === 0) return;
-    if (shared) {
-      await shared.locked(async () => {
-        takeShared(); // filled while this process waited for the lock
+    if (!shared) return compute();
+    // Block by block: claim a few blocks no other trial is filling, compute them, release them and
+    // claim more; then wait for the blocks others held (most of them written by then).
+    const all = new Map(missing);
+    const blocks = new Map<number, [number, { item: number; view: number }][]>();
+    for (const [row, n] of all) {
+      const b = Math.floor(row / BLOCK_ROWS);
+      blocks.set(b, [...(blocks.get(b) ?? []), [row, n]]);
+    }
+    const computeHeld = async (
+      held: { lock: { release(): void }; rows: [number, { item: number; view: number }][] }[],
+    ) => {
+      try {
+        missing.clear();
+        for (const h of held) for (const [row, n] of h.rows) if (!filled[row]) missing.set(row, n);
+        takeShared(); // written by another trial since this batch looked
         await compute();
-      });
-    } else await compute();
+      } finally {
+        for (const h of held) h.lock.release();
+      }
+    };
+    const waiting: number[] = [];
+    let held: { lock: { release(): void }; rows: [number, { item: number; view: number }][] }[] = [];
+    for (const [b, rows] of blocks) {
+      const lock = shared.tryLock(b);
+      if (!lock) {
+        waiting.push(b);
+        continue;
+      }
+      held.push({ lock, rows });
+      if (held.reduce((n, h) => n + h.rows.length, 0) >= CLAIM_ROWS) {
+        await computeHeld(held);
+        held = [];
+      }
+    }
+    if (held.length > 0) await computeHeld(held);
+    for (const b of waiting) {
+      const rows = blocks.get(b)!;
+      // Usually written by the trial that held the lock by now: taking the lock then computes nothing.
+      if (!rows.every(([row]) => filled[row])) await computeHeld([{ lock: await shared.lock(b), rows }]);
+    }
+    const left = [...all.keys()].filter((row) => !filled[row]).length;
+    if (left > 0) throw new Error(`internal: ${left} prefix rows still missing after the fill`);
   };
   // Opened when the first row is computed: a stage whose rows all come from the pool converts nothing.
   let inferer: Inferer | null = null;
