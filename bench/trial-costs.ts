@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { selectBackend } from "../runner/src/backend";
+import * as tf from "../runner/src/tf";
 import { buildModel, setTrainable } from "../runner/src/model";
 import { readArtifacts } from "../runner/src/model/fileio";
 import { resolvePretrained } from "../runner/src/model/pretrained";
@@ -75,9 +76,15 @@ const { config } = await loadConfig(join(root, "configs/kimia960-resnet50.yaml")
 const pretrained = await resolvePretrained(config.model.pretrained, config.model.backbone, {});
 await timed("read pretrained weights (model.json + shards)", () => readArtifacts(pretrained.dir));
 const built = await timed("buildModel (read + graph + load by name)", () => buildModel(config.model, 20, { seed: 1 }));
-setTrainable(built, ["head"], false);
-const cut = cutAtFrozenPrefix(built, ["head"]);
-if ("reason" in cut) throw new Error(cut.reason);
+const cut = await timed("set trainable + cut at the frozen prefix", () => {
+  setTrainable(built, ["head"], false);
+  const c = cutAtFrozenPrefix(built, ["head"]);
+  if ("reason" in c) throw new Error(c.reason);
+  return c;
+});
+await timed("first prefix call, 1 image at 128 px (shape probe)", () =>
+  tf.tidy(() => cut.prefix.predict(tf.zeros([1, 128, 128, 3])) as tf.Tensor).data(),
+);
 await timed("fingerprint the frozen prefix (sha256)", async () => {
   const hash = createHash("sha256");
   for (const w of cut.prefix.weights) {

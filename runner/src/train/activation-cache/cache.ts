@@ -121,6 +121,26 @@ async function weightsFingerprint(model: tf.LayersModel): Promise<string> {
   return hash.digest("hex");
 }
 
+/**
+ * The prefix's output [h, w, c] at `size` px, from the layers' shape arithmetic: running the prefix
+ * on a blank image to learn it cost a whole ResNet50 forward pass (1.3 s at 128 px on one wasm
+ * thread, more under load) in every trial, including the sweep trials that then read every row.
+ * Falls back to that pass if a layer cannot say its output shape.
+ */
+export function prefixOutputShape(prefix: tf.LayersModel, size: number): [number, number, number] {
+  try {
+    const shape = prefix.computeOutputShape([1, size, size, 3]) as number[];
+    if (shape.length === 4 && shape.every((d) => Number.isInteger(d) && d > 0))
+      return [shape[1]!, shape[2]!, shape[3]!];
+  } catch {
+    /* a layer without shape arithmetic: probe below */
+  }
+  const probe = tf.tidy(() => prefix.predict(tf.zeros([1, size, size, 3])) as tf.Tensor4D);
+  const [, h, w, c] = probe.shape;
+  probe.dispose();
+  return [h, w, c];
+}
+
 /** A cached stage: train with `model` and `data` in place of the originals, then `dispose()`. */
 export interface CachedStage {
   model: tf.LayersModel;
@@ -145,9 +165,7 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
   const views = opts.augment.dihedral ? 8 : 1;
   const size = stage.size;
 
-  const probe = tf.tidy(() => cut.prefix.predict(tf.zeros([1, size, size, 3])) as tf.Tensor4D);
-  const [, h, w, c] = probe.shape;
-  probe.dispose();
+  const [h, w, c] = prefixOutputShape(cut.prefix, size);
   const rowShape = cut.pooled ? [1, 1, c] : [h, w, c];
   const rowLength = rowShape.reduce((a, b) => a * b, 1);
   const ownPool = opts.pool

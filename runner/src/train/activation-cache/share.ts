@@ -63,7 +63,12 @@ export class SharedActivations {
     try {
       return acquireRunLock(dir, () => undefined);
     } catch (error) {
-      if (error instanceof ExitError && /being written by pid/.test(error.message)) return null;
+      // Held by another process, or by another trial of this one (tests run two in one process).
+      if (
+        error instanceof ExitError &&
+        /being written by pid|already open for writing in this process/.test(error.message)
+      )
+        return null;
       throw error;
     }
   }
