@@ -82,7 +82,7 @@ const cut = await timed("set trainable + cut at the frozen prefix", () => {
   if ("reason" in c) throw new Error(c.reason);
   return c;
 });
-await timed("first prefix call, 1 image at 128 px (shape probe)", () =>
+await timed("prefix pass, 1 blank image (the shape probe no longer run)", () =>
   tf.tidy(() => cut.prefix.predict(tf.zeros([1, 128, 128, 3])) as tf.Tensor).data(),
 );
 await timed("fingerprint the frozen prefix (sha256)", async () => {
