@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "../tf";
 import { buildModel, type BuiltModel } from "../model";
+import { withRandomBnStatistics } from "../model/test-helpers";
 import { cutAtFrozenPrefix } from "../train/activation-cache/model-cut";
 import { relativeError } from "../export/onnx/test-helpers";
 import { evaluate } from "./evaluate";
@@ -26,19 +27,7 @@ async function tiny(backbone: "resnet18" | "resnet50" = "resnet18"): Promise<Bui
     5,
     { seed: 7 },
   );
-  built.model.layers
-    .filter((l) => l.getClassName() === "BatchNormalization")
-    .forEach((layer, k) =>
-      layer.setWeights(
-        layer
-          .getWeights()
-          .map((w, i) =>
-            i === 3
-              ? tf.randomUniform(w.shape, 0.5, 2, "float32", k + 1)
-              : tf.randomNormal(w.shape, 0, 0.3, "float32", k * 4 + i + 1),
-          ),
-      ),
-    );
+  withRandomBnStatistics(built.model);
   return built;
 }
 

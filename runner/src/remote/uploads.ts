@@ -27,20 +27,25 @@ function statKey(file: string): string | null {
   return s?.isFile() ? `${s.size}:${s.mtimeMs}:${s.ino}` : null;
 }
 
-/** sha256 of a local file (streamed), or null when it is gone; cached by its stat. */
-export async function localSha256(file: string): Promise<string | null> {
-  const key = statKey(file);
-  if (!key) return null;
-  const hit = hashes.get(file);
-  if (hit?.key === key) return hit.sha256;
+/** sha256 of a file, streamed; null when it is gone or swapped away while reading. */
+async function sha256Of(file: string): Promise<string | null> {
   const hash = createHash("sha256");
   try {
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   } catch {
     return null; // swapped away while reading: the next pass sees the new one
   }
-  const sha256 = hash.digest("hex");
-  if (statKey(file) === key) hashes.set(file, { key, sha256 });
+  return hash.digest("hex");
+}
+
+/** sha256 of a local file (streamed), or null when it is gone; cached by its stat. */
+export async function localSha256(file: string): Promise<string | null> {
+  const key = statKey(file);
+  if (!key) return null;
+  const hit = hashes.get(file);
+  if (hit?.key === key) return hit.sha256;
+  const sha256 = await sha256Of(file);
+  if (sha256 && statKey(file) === key) hashes.set(file, { key, sha256 });
   return sha256;
 }
 
@@ -141,7 +146,7 @@ export async function syncFolder(
   try {
     const files: { path: string; sha256: string; size: number }[] = [];
     for (const name of snap.names) {
-      const sha256 = await localSha256(join(snap.dir, name));
+      const sha256 = await sha256Of(join(snap.dir, name)); // a private snapshot: nothing to cache
       if (!sha256) return { ok: true, value: null };
       files.push({ path: `${folder}/${name}`, sha256, size: statSync(join(snap.dir, name)).size });
     }
@@ -154,7 +159,6 @@ export async function syncFolder(
     const r = await commitFolder(addr, { runId, upload, folder, files });
     return r.ok ? { ok: true, value: Object.fromEntries(files.map((f) => [f.path, f.sha256])) } : r;
   } finally {
-    for (const name of snap.names) hashes.delete(join(snap.dir, name));
     rmSync(snap.dir, { recursive: true, force: true });
   }
 }

@@ -34,31 +34,18 @@ export interface RunRow {
   trial: number | null;
 }
 
-/** What the index keeps of one run: the row's stored fields plus what tells a change. */
-export interface RunEntry {
-  id: string;
-  name: string;
-  status: RunStatus;
-  started: string;
-  ended: string | null;
+/**
+ * What the index keeps of one run: the row's stored fields (not the two computed when the row is
+ * made: `seconds` runs on with the clock, `stale` asks the lock) plus what tells a change.
+ */
+export type RunEntry = Omit<RunRow, "seconds" | "stale"> & {
   /** meta.ended, else (not running) the last event's time, as ms; null while running or unknown. */
   endMs: number | null;
-  backend: string | null;
-  configHash: string;
-  bestAccuracy: number | null;
-  lastAccuracy: number | null;
-  stage: string | null;
-  stageIndex: number | null;
-  epoch: number | null;
-  epochs: number | null;
-  lastSeq: number;
-  sweep: string | null;
-  trial: number | null;
   /** Searchable labels of the run folder: `sweep:<id>`, `trial:<n>`, `host:<name>`. */
   tags: string[];
   metaSig: string;
   eventsSig: string;
-}
+};
 
 /** "mtimeMs:size" of a file, or "-" when it is missing: equal signatures mean nothing to re-read. */
 export function fileSig(file: string): string {
@@ -117,26 +104,12 @@ export function readRunEntry(root: string, id: string): RunEntry | null {
 
 /** The Runs table row of an entry, `now` for a running run's duration; `stale` checks the lock. */
 export function toRunRow(e: RunEntry, root: string, now = Date.now()): RunRow {
-  const startedMs = Date.parse(e.started);
-  const endMs = e.endMs ?? (e.status === "running" ? now : null);
+  // Everything but what only the index needs goes to the row, which the browser receives.
+  const { endMs: entryEndMs, tags: _tags, metaSig: _metaSig, eventsSig: _eventsSig, ...stored } = e;
+  const endMs = entryEndMs ?? (e.status === "running" ? now : null);
   return {
-    id: e.id,
-    name: e.name,
-    status: e.status,
-    started: e.started,
-    ended: e.ended,
-    seconds: endMs === null ? 0 : Math.max(0, (endMs - startedMs) / 1000),
-    backend: e.backend,
-    configHash: e.configHash,
-    bestAccuracy: e.bestAccuracy,
-    lastAccuracy: e.lastAccuracy,
-    stage: e.stage,
-    stageIndex: e.stageIndex,
-    epoch: e.epoch,
-    epochs: e.epochs,
-    lastSeq: e.lastSeq,
+    ...stored,
+    seconds: endMs === null ? 0 : Math.max(0, (endMs - Date.parse(e.started)) / 1000),
     stale: e.status === "running" && !lockHeld(lockState(join(root, e.id))),
-    sweep: e.sweep,
-    trial: e.trial,
   };
 }

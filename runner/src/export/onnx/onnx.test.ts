@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "../../tf";
 import { buildModel } from "../../model";
+import { withRandomBnStatistics } from "../../model/test-helpers";
 import { normalizeBatch, type NormalizeMode } from "../../data";
 import { encodeOnnx, toOnnx } from "./graph";
 import { nchw, relativeError, runOrt } from "./test-helpers";
@@ -17,15 +18,7 @@ async function tiny(backbone: BackboneName, classes: number, head = { dropout: 0
   const built = await buildModel({ backbone, pretrained: "none", width: 0.125, head, groups: GROUPS }, classes, {
     seed: 7,
   });
-  // Random init leaves BatchNorm at mean 0 / variance 1: give it real statistics so folding is tested.
-  for (const layer of built.model.layers.filter((l) => l.getClassName() === "BatchNormalization")) {
-    const shapes = layer.getWeights().map((w) => w.shape);
-    layer.setWeights(
-      shapes.map((s, i) =>
-        i === 3 ? tf.randomUniform(s, 0.5, 2, "float32", 1) : tf.randomNormal(s, 0, 0.3, "float32", i + 3),
-      ),
-    );
-  }
+  withRandomBnStatistics(built.model);
   return built.model;
 }
 

@@ -5,6 +5,7 @@ import type { ResolvedAugment, ResolvedOptimizer, ResolvedStage } from "@tessera
 import * as tf from "../../tf";
 import { augmentBatch, normalizeBatch } from "../../data";
 import { buildModel, type BuiltModel } from "../../model";
+import { withRandomBnStatistics } from "../../model/test-helpers";
 import { freezeForStage } from "../loop/step";
 import { ActivationCachePool, dihedralViewsForSeed, prefixOutputShape, prepareActivationCache } from "./cache";
 import { cutAtFrozenPrefix } from "./model-cut";
@@ -189,28 +190,11 @@ describe("activation cache", () => {
   }
 
   it("fills the cache with ONNX Runtime or tfjs to the same training result, and records which filled it", async () => {
-    // Real BatchNorm statistics in the frozen prefix, so the ONNX side's BN folding is exercised
-    // (seeds from 1: tfjs draws an unseeded value for seed 0).
-    const withBnStats = (built: BuiltModel) => {
-      built.model.layers
-        .filter((l) => l.getClassName() === "BatchNormalization")
-        .forEach((layer, k) =>
-          layer.setWeights(
-            layer
-              .getWeights()
-              .map((w, i) =>
-                i === 3
-                  ? tf.randomUniform(w.shape, 0.5, 2, "float32", k + 1)
-                  : tf.randomNormal(w.shape, 0, 0.3, "float32", k * 4 + i + 1),
-              ),
-          ),
-        );
-      return built;
-    };
     const data = fakeData();
     const stage = stageOf(["late", "head"]);
     const runWith = async (engine: "onnx" | "tfjs") => {
-      const built = withBnStats(await tinyModel());
+      const built = await tinyModel();
+      withRandomBnStatistics(built.model); // so the ONNX side's BatchNorm folding is exercised
       const runDir = mkdtempSync(join(tmpdir(), "tessera-engine-"));
       const cached = await prepareActivationCache({
         built,
