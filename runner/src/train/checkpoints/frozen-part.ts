@@ -47,12 +47,12 @@ const FROZEN_SHARD = /^frozen-[0-9a-f]{64}\.bin$/;
 function checkpointFolders(runDir: string): string[] {
   const root = join(runDir, RUN_FILES.checkpoints);
   if (!existsSync(root)) return [];
+  // Staging folders of an interrupted write may hold a half-written shard: never link from them.
+  const finished = (dir: string) => readdirSync(dir).filter((name) => !name.includes(".staging"));
   const out: string[] = [];
-  for (const name of readdirSync(root)) {
-    // Staging folders of an interrupted write may hold a half-written shard: never link from them.
-    if (name.includes(".staging")) continue;
+  for (const name of finished(root)) {
     const dir = join(root, name);
-    if (/^fold\d+$/.test(name)) out.push(...readdirSync(dir).map((k) => join(dir, k)));
+    if (/^fold\d+$/.test(name)) out.push(...finished(dir).map((k) => join(dir, k)));
     else out.push(dir);
   }
   return out;
