@@ -9,6 +9,7 @@
 import * as tf from "../tf";
 import type { BackendName } from "@tessera/shared";
 import { ExitError } from "../errors";
+import { writeFileAtomic } from "../runs/atomic";
 import { NATIVE_PACKAGES, importNative, nativeInstallHint, notOnGpu, packageVersion } from "./native";
 
 /** What ran, for the run's meta.json and `run_started`. */
@@ -31,6 +32,35 @@ export interface SelectOptions {
   onNote?: (line: string) => void;
   /** Show the native libraries' own warnings (Dawn's), which are hidden otherwise. */
   verbose?: boolean;
+}
+
+/**
+ * The probe `auto` runs costs seconds (the native packages' imports, a child process that opens
+ * Dawn's adapters), and a sweep's trials all run on one machine: the first trial that resolves
+ * `auto` writes the backend it found to the file in {@link AUTO_BACKEND_FILE_ENV}, and the sweep
+ * hands that name to later trials in {@link AUTO_BACKEND_ENV}, which start it directly. A
+ * standalone `tessera run` has neither variable and probes as always.
+ */
+export const AUTO_BACKEND_ENV = "TESSERA_AUTO_BACKEND";
+/** Where a process that resolved `auto` by probing writes the backend it found (see AUTO_BACKEND_ENV). */
+export const AUTO_BACKEND_FILE_ENV = "TESSERA_AUTO_BACKEND_FILE";
+
+/** The concrete backend `auto` means in this process, when a sweep handed one. */
+export function handedBackend(value = process.env[AUTO_BACKEND_ENV]): Concrete | null {
+  const name = value?.trim();
+  return (AUTO_ORDER as string[]).includes(name ?? "") ? (name as Concrete) : null;
+}
+
+function recordResolved(name: Concrete): void {
+  const file = process.env[AUTO_BACKEND_FILE_ENV];
+  // Best effort: without it the next trial just probes again.
+  if (file) {
+    try {
+      writeFileAtomic(file, `${name}\n`);
+    } catch {
+      /* the sweep folder is gone or read-only: nothing is lost */
+    }
+  }
 }
 
 /** A candidate that works but should not be picked: `auto` says why in one line and moves on. */
@@ -115,6 +145,18 @@ export async function selectBackend(name: BackendName, opts: SelectOptions = {})
       throw new ExitError(`backend "${name}" is not available: ${(error as Error).message}; ${installHint(name)}`);
     }
   }
+  const handed = handedBackend();
+  if (handed) {
+    try {
+      const info = await start(handed, true, opts);
+      await tf.ready();
+      opts.onNote?.(`backend ${handed}: as the sweep resolved \`auto\` (no probe)`);
+      return info;
+    } catch (error) {
+      // Not what the sweep's first trial found (another machine after a resume?): probe after all.
+      opts.onNote?.(`the sweep's backend ${handed} did not start here (${(error as Error).message}); probing`);
+    }
+  }
   const problems: string[] = [];
   const skipped: string[] = [];
   for (const candidate of AUTO_ORDER) {
@@ -122,6 +164,7 @@ export async function selectBackend(name: BackendName, opts: SelectOptions = {})
       const info = await start(candidate, true, opts);
       await tf.ready();
       for (const why of skipped) opts.onNote?.(`${why}; using ${info.name}`);
+      recordResolved(candidate);
       return info;
     } catch (error) {
       problems.push(`${candidate}: ${(error as Error).message}`);

@@ -2,7 +2,6 @@
  * `tessera data preview`: a PNG grid of augmented training samples with their labels, so a user
  * sees what the network sees (augmentation strength, resize mode, stain jitter) before training.
  */
-import { createCanvas } from "@napi-rs/canvas";
 import type { ResolvedConfig } from "@tessera/shared";
 import * as tf from "../tf";
 import { augmentBatch } from "./augment";
@@ -51,6 +50,8 @@ export async function renderPreview(
   const rgb = await augmented.data();
   augmented.dispose();
 
+  // Imported here: loading Skia costs ~0.4 s, and every `tessera run` imports this module.
+  const { createCanvas } = await import("@napi-rs/canvas");
   const cell = Math.max(size, 96);
   const label = 16;
   const cols = Math.min(8, Math.max(1, Math.ceil(Math.sqrt(indices.length * 1.5))));

@@ -4,7 +4,7 @@
  * `tessera-model.json` saying what goes in (size, pixel range, normalisation with its constants)
  * and what comes out (logits in `classes` order), and where it came from (run, config hash, metrics).
  */
-import { copyFileSync, existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { CAFFE_MEAN_BGR, IMAGENET_MEAN, IMAGENET_STD } from "../data";
 import { ExitError } from "../errors";
@@ -12,6 +12,7 @@ import { ensureOutDir } from "../out-dir";
 import type { RunMeta } from "@tessera/shared";
 import { readMeta, readSummary } from "../runs";
 import { MODEL_JSON, WEIGHTS_BIN } from "../train/checkpoints/io";
+import { fileHandler } from "../model/fileio";
 import { checkpointMetrics } from "./checkpoint-metrics";
 import { bestCheckpointDir, inferenceBackend, openRunModel } from "./predict";
 import { RUN_FILES } from "@tessera/shared";
@@ -116,7 +117,13 @@ export async function exportRun(
       files = written.files;
       Object.assign(manifest, { format_kind: "onnx", input: written.input, normalize: written.normalize });
     } else {
-      for (const f of [MODEL_JSON, WEIGHTS_BIN]) copyFileSync(join(m.checkpointDir, f), join(out, f));
+      if (shardsOf(m.checkpointDir).length === 1) {
+        for (const f of [MODEL_JSON, WEIGHTS_BIN]) copyFileSync(join(m.checkpointDir, f), join(out, f));
+      } else {
+        // A cached stage's checkpoint keeps its frozen prefix in a shard of its own
+        // (train/checkpoints/frozen-part.ts); an export is one self-contained weights.bin.
+        await m.model.save(fileHandler(out));
+      }
       files = [MODEL_JSON, WEIGHTS_BIN];
       if (format === "web") files.push(...writeWebExport(out, manifest));
     }
@@ -129,4 +136,10 @@ export async function exportRun(
     files: [...files, EXPORT_MANIFEST],
     checkpoint: { stage: m.info.stage, epoch: m.info.epoch, fold: m.info.fold ?? null },
   };
+}
+
+/** The weight shards a checkpoint folder's model.json lists. */
+function shardsOf(dir: string): string[] {
+  const json = JSON.parse(readFileSync(join(dir, MODEL_JSON), "utf8")) as { weightsManifest: { paths: string[] }[] };
+  return json.weightsManifest.flatMap((g) => g.paths);
 }

@@ -36,8 +36,16 @@ export async function readArtifacts(dirOrFile: string): Promise<tf.io.ModelArtif
   });
 }
 
-/** Writes artifacts (layers or graph model) as `dir/model.json` + one shard `dir/weights.bin`. */
-export async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+/**
+ * Writes artifacts (layers or graph model) as `dir/model.json` + one shard `dir/weights.bin`.
+ * `before`: manifest groups whose shards the caller has already written into `dir`, listed first
+ * (a checkpoint's frozen shard: train/checkpoints/frozen-part.ts).
+ */
+export async function writeArtifacts(
+  dir: string,
+  artifacts: tf.io.ModelArtifacts,
+  before: tf.io.WeightsManifestConfig = [],
+): Promise<tf.io.SaveResult> {
   await mkdir(dir, { recursive: true });
   const data = artifacts.weightData;
   const bytes = data == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(data);
@@ -47,7 +55,7 @@ export async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifact
     format: artifacts.format ?? "layers-model",
     generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
     convertedBy: artifacts.convertedBy ?? null,
-    weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs ?? [] }],
+    weightsManifest: [...before, { paths: ["weights.bin"], weights: artifacts.weightSpecs ?? [] }],
     ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
     ...(artifacts.signature ? { signature: artifacts.signature } : {}),
   };

@@ -83,7 +83,13 @@ export async function buildModel(
     weightsSource = resolved.label;
   }
   const bnEpsilon = (artifacts && bnEpsilonOf(artifacts)) ?? undefined;
-  const { input, output } = buildBackbone(model.backbone, { width: model.width, seed, bnEpsilon });
+  const { input, output } = buildBackbone(model.backbone, {
+    width: model.width,
+    seed,
+    bnEpsilon,
+    // Pretrained weights replace every backbone weight (or the load fails): skip the random draw.
+    initialize: artifacts === null,
+  });
   const logits = buildHead(output, numClasses, model.head, seed + 100_000);
   const net = tf.model({ inputs: input, outputs: logits, name: model.backbone });
   const loadReport = artifacts ? loadWeightsByName(net, artifacts, weightsSource) : null;

@@ -7,7 +7,7 @@
  * `<layer>/<weight name>`.
  */
 import { readFile } from "node:fs/promises";
-import h5wasm, { type Dataset, type Group } from "h5wasm/node";
+import type { Dataset, Group } from "h5wasm/node";
 import type { BackboneName } from "@tessera/shared";
 import * as tf from "../tf";
 import { ConfigError } from "../errors";
@@ -43,6 +43,10 @@ export async function readKerasH5(file: string): Promise<tf.NamedTensorMap> {
     },
   );
   if (!head.equals(HDF5_SIGNATURE)) throw new ConfigError(`${file}: not a readable HDF5 file (no HDF5 signature)`);
+  // Imported here, not at the top: h5wasm/node compiles HDF5's wasm when it loads (~2 s, more on a
+  // busy machine), and only a first download of Keras weights needs it; every `tessera run` and
+  // sweep trial that imports the model code paid it at start.
+  const { default: h5wasm } = await import("h5wasm/node");
   await h5wasm.ready;
   const f = new h5wasm.File(file, "r");
   const tensors: tf.NamedTensorMap = {};

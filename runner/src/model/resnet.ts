@@ -25,6 +25,12 @@ export interface BackboneOptions {
   bnMomentum?: number;
   /** Seed of the weight initialisers; each layer gets `seed + its index`. @default 42 */
   seed?: number;
+  /**
+   * Draw the convolutions' random initial weights. False when pretrained weights will replace
+   * every one of them (loadWeightsByName fails the build if any backbone weight is missing):
+   * drawing ResNet50's 23M He-normal values took 2 s of every run's start. @default true
+   */
+  initialize?: boolean;
 }
 
 /** Builds the convolutional body; returns the input and the last block's output. */
@@ -37,6 +43,7 @@ export function buildBackbone(
   const epsilon = opts.bnEpsilon ?? 1.001e-5;
   const momentum = opts.bnMomentum ?? 0.9;
   let seed = opts.seed ?? 42;
+  const initialize = opts.initialize ?? true;
   const ch = (c: number) => scaledChannels(c, width);
 
   const conv = (x: tf.SymbolicTensor, filters: number, kernel: number, strides: number, name: string) =>
@@ -46,7 +53,7 @@ export function buildBackbone(
         kernelSize: kernel,
         strides,
         padding: kernel === 1 || name === "conv1_conv" ? "valid" : "same",
-        kernelInitializer: tf.initializers.heNormal({ seed: seed++ }),
+        kernelInitializer: initialize ? tf.initializers.heNormal({ seed: seed++ }) : "zeros",
         name,
       })
       .apply(x) as tf.SymbolicTensor;

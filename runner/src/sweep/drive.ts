@@ -35,7 +35,7 @@ export interface RunSweepOptions {
   /** wasm threads per trial; default cores / parallel (at least 1). */
   threads?: number;
   /** Swap the executor (tests, a queue); default local child processes. */
-  executor?: (opts: { parallel: number; threads: number }) => TrialExecutor;
+  executor?: (opts: { parallel: number; threads: number; backendFile: string }) => TrialExecutor;
   /** Aborting stops every trial at a batch boundary; the sweep ends `interrupted`. */
   signal?: AbortSignal;
   /** Progress lines (stderr in the CLI). */
@@ -55,7 +55,11 @@ export async function runSweep(opts: RunSweepOptions): Promise<RunSweepResult> {
   const { loaded, writer } = await openSweep(opts);
   const meta = writer.meta;
   const sweep = loaded.sweep;
-  const executor = (opts.executor ?? localExecutor)({ parallel: sweep.parallel, threads: meta.threads });
+  const executor = (opts.executor ?? localExecutor)({
+    parallel: sweep.parallel,
+    threads: meta.threads,
+    backendFile: join(writer.dir, SWEEP_FILES.backend),
+  });
   const logs = join(writer.dir, SWEEP_FILES.logs);
   mkdirSync(logs, { recursive: true });
   const rungs = loaded.rungs;

@@ -5,7 +5,9 @@
  * next batch with a resume point.
  */
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { AUTO_BACKEND_ENV, AUTO_BACKEND_FILE_ENV, handedBackend } from "../backend";
 import { ExitError } from "../errors";
 import type { TrialExecutor, TrialJob, TrialOutcome } from "./executor";
 import { SHARE_ENV } from "../train/activation-cache/share";
@@ -18,6 +20,11 @@ export interface LocalExecutorOptions {
   threads: number;
   /** Extra `tessera run` flags (e.g. `--backend wasm`). */
   extraArgs?: string[];
+  /**
+   * Where the first trial that resolves `backend: auto` writes what it found; later trials are
+   * handed it and skip the probe (backend/index.ts, AUTO_BACKEND_ENV).
+   */
+  backendFile?: string;
 }
 
 export function localExecutor(opts: LocalExecutorOptions): TrialExecutor {
@@ -74,7 +81,11 @@ async function runChild(
   const { child, exited } = spawnRun({
     args: [...runArgs(job, opts.threads), ...(opts.extraArgs ?? [])],
     logFile: job.logFile,
-    env: { TESSERA_THREADS: String(opts.threads), [SHARE_ENV]: job.shareDir },
+    env: {
+      TESSERA_THREADS: String(opts.threads),
+      [SHARE_ENV]: job.shareDir,
+      ...(opts.backendFile ? backendHandOff(opts.backendFile) : {}),
+    },
   });
   children.add(child);
   const { code, signal, error } = await exited;
@@ -91,4 +102,15 @@ export function outcomeOf(
   spawnError?: Error,
 ): TrialOutcome {
   return runOutcome({ runDir: join(job.runsDir, job.runId), logFile: job.logFile }, code, signal, stopping, spawnError);
+}
+
+/** The env that hands a child the backend an earlier trial resolved, or asks it to record one. */
+export function backendHandOff(file: string): Record<string, string> {
+  let found: string | null = null;
+  try {
+    found = handedBackend(readFileSync(file, "utf8"));
+  } catch {
+    /* no trial has resolved `auto` yet */
+  }
+  return found ? { [AUTO_BACKEND_ENV]: found } : { [AUTO_BACKEND_FILE_ENV]: file };
 }

@@ -9,6 +9,7 @@ import { buildModel } from "../model";
 import { freezeForStage } from "./loop/step";
 import { earlyStopping, eventHooks, type Emit } from "./loop/callbacks";
 import { checkpointing } from "./checkpoints/checkpointing";
+import { markFrozen } from "./checkpoints/frozen-part";
 import { trainDataOf } from "./loop/data-adapter";
 import type { TrainData, TrainFold } from "./loop/data";
 import { evaluate, type EvalResult } from "../inference/evaluate";
@@ -123,6 +124,11 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
       ...(opts.cachePool ? { pool: opts.cachePool } : {}),
       ...(opts.share ? { share: opts.share } : {}),
     });
+    // Checkpoints of this stage link the prefix's unchanged weights instead of rewriting them.
+    const unmark =
+      cache.frozenWeights.length > 0
+        ? markFrozen(built.model, { names: new Set(cache.frozenWeights), runDir: opts.runDir })
+        : () => undefined;
     const end = await runStage({
       model: cache.model,
       groups: built.groups.map((g) => g.name),
@@ -138,7 +144,10 @@ export async function trainFold(opts: FoldOptions): Promise<FoldResult> {
       monitor: config.checkpoint.monitor,
       mode: config.checkpoint.mode,
       ...safety?.stageOptions(stage),
-    }).finally(() => cache.dispose());
+    }).finally(() => {
+      unmark();
+      cache.dispose();
+    });
     if (end.stopped) stopped = end.stopped;
   }
   let tta: EvalResult | null = null;

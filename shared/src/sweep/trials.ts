@@ -13,6 +13,8 @@ export const SWEEP_FILES = {
   meta: "sweep.json",
   logs: "logs",
   lock: ".lock",
+  /** The backend the sweep's first trial resolved `auto` to, handed to later trials (no probe). */
+  backend: "backend",
 } as const;
 
 /** Sweeps live beside the runs dir by default: `<runs dir>/../sweeps`; env `TESSERA_SWEEPS_DIR`. */

@@ -7,7 +7,9 @@ import { augmentBatch, normalizeBatch } from "../../data";
 import { buildModel, type BuiltModel } from "../../model";
 import { withRandomBnStatistics } from "../../model/test-helpers";
 import { freezeForStage } from "../loop/step";
-import { ActivationCachePool, dihedralViewsForSeed, prepareActivationCache } from "./cache";
+import { ActivationCachePool, dihedralViewsForSeed, prefixOutputShape, prepareActivationCache } from "./cache";
+import { cutAtFrozenPrefix } from "./model-cut";
+import { setTrainable } from "../../model";
 import type { TrainData } from "../loop/data";
 import { runStage } from "../loop/stage";
 import type { EpochLogs, TrainHooks } from "../loop/hooks";
@@ -332,6 +334,44 @@ describe("activation cache", () => {
     expect(second.record.reused_rows).toBe(first.record.filled_rows);
     // Same rows, so the same training: identical weights.
     second.weights.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(first.weights[i]!)));
+  });
+
+  it("two trials filling one shared entry at once split the rows: each row computed once, same training", async () => {
+    const data = fakeData();
+    const fold = data.folds[0]!;
+    const stage = stageOf(["head"]);
+    const trial = async (share: { root: string; dataKey: string }) => {
+      const pool = new ActivationCachePool();
+      const built = await tinyModel();
+      const cached = await prepareActivationCache({ built, stage, augment: AUG, data, fold, pool, share });
+      if ("reason" in cached) throw new Error(cached.reason);
+      await train(built, cached.model, cached.data, stage, fold);
+      cached.dispose();
+      const weights = await Promise.all(built.model.getWeights().map((w) => w.data()));
+      pool.dispose();
+      return { record: cached.record, weights };
+    };
+    const alone = await trial({ root: mkdtempSync(join(tmpdir(), "tessera-share-")), dataKey: data.dataHash });
+    const share = { root: mkdtempSync(join(tmpdir(), "tessera-share-")), dataKey: data.dataHash };
+    const [a, b] = await Promise.all([trial(share), trial(share)]);
+    // Between them they computed exactly the rows one trial alone computes: none twice.
+    expect(a.record.filled_rows + b.record.filled_rows).toBe(alone.record.filled_rows);
+    expect(a.record.filled_rows + (a.record.reused_rows ?? 0)).toBe(alone.record.filled_rows);
+    expect(b.record.filled_rows + (b.record.reused_rows ?? 0)).toBe(alone.record.filled_rows);
+    for (const t of [a, b]) t.weights.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(alone.weights[i]!)));
+  });
+
+  it("knows the prefix's output shape without running it, at even and odd sizes", async () => {
+    const built = await tinyModel();
+    for (const trainable of [["head"], ["late", "head"]]) {
+      setTrainable(built, trainable, false);
+      const cut = cutAtFrozenPrefix(built, trainable);
+      if ("reason" in cut) throw new Error(cut.reason);
+      for (const size of [32, 37, 50]) {
+        const ran = tf.tidy(() => (cut.prefix.predict(tf.zeros([1, size, size, 3])) as tf.Tensor).shape);
+        expect(prefixOutputShape(cut.prefix, size)).toEqual(ran.slice(1));
+      }
+    }
   });
 
   it("never reads a torn shared row: a half-written temporary file or a short file counts as missing", () => {

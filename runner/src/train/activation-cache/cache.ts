@@ -23,7 +23,7 @@ import { writeJsonAtomic } from "../../runs";
 import { ActivationStore, DEFAULT_MAX_MEMORY_BYTES } from "./store";
 import type { TrainData, TrainFold } from "../loop/data";
 import { cutAtFrozenPrefix } from "./model-cut";
-import { SharedActivations } from "./share";
+import { BLOCK_ROWS, CLAIM_ROWS, SharedActivations } from "./share";
 import { cacheEligibility } from "./eligibility";
 import { ACTIVATION_CACHE_FILE, type ActivationCacheRecord } from "./record";
 import { openInferer, type Inferer, type InfererOptions } from "../../inference/engine";
@@ -121,9 +121,31 @@ async function weightsFingerprint(model: tf.LayersModel): Promise<string> {
   return hash.digest("hex");
 }
 
+/**
+ * The prefix's output [h, w, c] at `size` px, from the layers' shape arithmetic: running the prefix
+ * on a blank image to learn it cost a whole ResNet50 forward pass (1.3 s at 128 px on one wasm
+ * thread, more under load) in every trial, including the sweep trials that then read every row.
+ * Falls back to that pass if a layer cannot say its output shape.
+ */
+export function prefixOutputShape(prefix: tf.LayersModel, size: number): [number, number, number] {
+  try {
+    const shape = prefix.computeOutputShape([1, size, size, 3]) as number[];
+    if (shape.length === 4 && shape.every((d) => Number.isInteger(d) && d > 0))
+      return [shape[1]!, shape[2]!, shape[3]!];
+  } catch {
+    /* a layer without shape arithmetic: probe below */
+  }
+  const probe = tf.tidy(() => prefix.predict(tf.zeros([1, size, size, 3])) as tf.Tensor4D);
+  const [, h, w, c] = probe.shape;
+  probe.dispose();
+  return [h, w, c];
+}
+
 /** A cached stage: train with `model` and `data` in place of the originals, then `dispose()`. */
 export interface CachedStage {
   model: tf.LayersModel;
+  /** The prefix's weights (tfjs `originalName`s): they cannot change while the stage trains. */
+  frozenWeights: string[];
   data: TrainData;
   record: ActivationCacheRecord;
   dispose(): void;
@@ -143,9 +165,7 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
   const views = opts.augment.dihedral ? 8 : 1;
   const size = stage.size;
 
-  const probe = tf.tidy(() => cut.prefix.predict(tf.zeros([1, size, size, 3])) as tf.Tensor4D);
-  const [, h, w, c] = probe.shape;
-  probe.dispose();
+  const [h, w, c] = prefixOutputShape(cut.prefix, size);
   const rowShape = cut.pooled ? [1, 1, c] : [h, w, c];
   const rowLength = rowShape.reduce((a, b) => a * b, 1);
   const ownPool = opts.pool
@@ -198,12 +218,49 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
     };
     takeShared();
     if (missing.size === 0) return;
-    if (shared) {
-      await shared.locked(async () => {
-        takeShared(); // filled while this process waited for the lock
+    if (!shared) return compute();
+    // Block by block: claim a few blocks no other trial is filling, compute them, release them and
+    // claim more; then wait for the blocks others held (most of them written by then).
+    const all = new Map(missing);
+    const blocks = new Map<number, [number, { item: number; view: number }][]>();
+    for (const [row, n] of all) {
+      const b = Math.floor(row / BLOCK_ROWS);
+      blocks.set(b, [...(blocks.get(b) ?? []), [row, n]]);
+    }
+    const computeHeld = async (
+      held: { lock: { release(): void }; rows: [number, { item: number; view: number }][] }[],
+    ) => {
+      try {
+        missing.clear();
+        for (const h of held) for (const [row, n] of h.rows) if (!filled[row]) missing.set(row, n);
+        takeShared(); // written by another trial since this batch looked
         await compute();
-      });
-    } else await compute();
+      } finally {
+        for (const h of held) h.lock.release();
+      }
+    };
+    const waiting: number[] = [];
+    let held: { lock: { release(): void }; rows: [number, { item: number; view: number }][] }[] = [];
+    for (const [b, rows] of blocks) {
+      const lock = shared.tryLock(b);
+      if (!lock) {
+        waiting.push(b);
+        continue;
+      }
+      held.push({ lock, rows });
+      if (held.reduce((n, h) => n + h.rows.length, 0) >= CLAIM_ROWS) {
+        await computeHeld(held);
+        held = [];
+      }
+    }
+    if (held.length > 0) await computeHeld(held);
+    for (const b of waiting) {
+      const rows = blocks.get(b)!;
+      // Usually written by the trial that held the lock by now: taking the lock then computes nothing.
+      if (!rows.every(([row]) => filled[row])) await computeHeld([{ lock: await shared.lock(b), rows }]);
+    }
+    const left = [...all.keys()].filter((row) => !filled[row]).length;
+    if (left > 0) throw new Error(`internal: ${left} prefix rows still missing after the fill`);
   };
   // Opened when the first row is computed: a stage whose rows all come from the pool converts nothing.
   let inferer: Inferer | null = null;
@@ -283,6 +340,7 @@ export async function prepareActivationCache(opts: PrepareOptions): Promise<Cach
   };
   return {
     model: cut.suffix,
+    frozenWeights: cut.prefix.weights.map((w) => w.originalName),
     data: cachedData,
     record,
     dispose: () => {
@@ -309,11 +367,23 @@ function appendRecord(runDir: string, record: ActivationCacheRecord): void {
  * What `trainFold` calls per stage: the cached suffix model and data when the stage allows it,
  * else the originals (`dispose` is then a no-op). Env `TESSERA_ACTIVATION_CACHE=0` turns it off.
  */
-export async function stageModelAndData(
-  opts: PrepareOptions,
-): Promise<{ model: tf.LayersModel; data: TrainData; cached: ActivationCacheRecord | null; dispose(): void }> {
+export async function stageModelAndData(opts: PrepareOptions): Promise<{
+  model: tf.LayersModel;
+  data: TrainData;
+  cached: ActivationCacheRecord | null;
+  /** Weights the stage cannot change (the cached prefix's); empty when it runs uncached. */
+  frozenWeights: string[];
+  dispose(): void;
+}> {
   const off = process.env.TESSERA_ACTIVATION_CACHE === "0";
   const cached = off ? { reason: "off" } : await prepareActivationCache(opts);
-  if ("reason" in cached) return { model: opts.built.model, data: opts.data, cached: null, dispose: () => undefined };
-  return { model: cached.model, data: cached.data, cached: cached.record, dispose: cached.dispose };
+  if ("reason" in cached)
+    return { model: opts.built.model, data: opts.data, cached: null, frozenWeights: [], dispose: () => undefined };
+  return {
+    model: cached.model,
+    data: cached.data,
+    cached: cached.record,
+    frozenWeights: cached.frozenWeights,
+    dispose: cached.dispose,
+  };
 }

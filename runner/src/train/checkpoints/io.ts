@@ -1,5 +1,6 @@
 /**
- * Checkpoints on disk: a standard tfjs layers-model folder (`model.json` + `weights.bin`, what
+ * Checkpoints on disk: a standard tfjs layers-model folder (`model.json` + `weights.bin`, plus a
+ * `frozen-<sha256>.bin` shard during cached stages (frozen-part.ts); what
  * `tensorflowjs_converter` writes and `tf.loadLayersModel` reads, through the one node:fs IO
  * handler in model/fileio.ts) plus `checkpoint.json` saying what it is (stage, epoch, monitor
  * value, classes, preprocessing). Writes are atomic (`replaceDirAtomic`): a reader, or a crash,
@@ -12,6 +13,7 @@ import { fileHandler } from "../../model/fileio";
 import { replaceDirAtomic } from "../../runs/atomic";
 import { readCheckpointJson, verifyModelFolder } from "./check";
 import { CHECKPOINT_JSON, MODEL_JSON } from "./layout";
+import { frozenPartOf, writeSplitCheckpoint } from "./frozen-part";
 
 export { CHECKPOINT_JSON, MODEL_JSON, WEIGHTS_BIN } from "./layout";
 
@@ -31,9 +33,15 @@ export interface CheckpointInfo {
   time: string;
 }
 
-/** Writes `model` and `info` into a folder being filled (a staging folder of `replaceDirAtomic`). */
+/**
+ * Writes `model` and `info` into a folder being filled (a staging folder of `replaceDirAtomic`).
+ * While a stage has marked part of the model frozen (frozen-part.ts), that part goes into a shard
+ * of its own that is linked, not rewritten, when an earlier checkpoint already holds it.
+ */
 export async function writeCheckpointInto(model: tf.LayersModel, dir: string, info: CheckpointInfo): Promise<void> {
-  await model.save(fileHandler(dir));
+  const part = frozenPartOf(model);
+  if (part) await writeSplitCheckpoint(model, dir, part);
+  else await model.save(fileHandler(dir));
   writeFileSync(join(dir, CHECKPOINT_JSON), `${JSON.stringify(info, null, 2)}\n`);
 }
 
