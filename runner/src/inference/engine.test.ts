@@ -10,7 +10,7 @@ import { withRandomBnStatistics } from "../model/test-helpers";
 import { cutAtFrozenPrefix } from "../train/activation-cache/model-cut";
 import { relativeError } from "../export/onnx/test-helpers";
 import { evaluate } from "./evaluate";
-import { openInferer, wantsOnnx } from "./engine";
+import { openInferer, setInferenceThreads, wantsOnnx } from "./engine";
 
 const SIZE = 40;
 
@@ -102,6 +102,42 @@ describe("inference engine", () => {
     const [single, tta] = [await run("tfjs", false), await run("tfjs", true)];
     expect(relativeError(tta.ev.probs, single.ev.probs)).toBeGreaterThan(1e-4);
     x.dispose();
+  });
+
+  it("gives ONNX Runtime the process's thread share (a sweep trial's --threads), else its own default", async () => {
+    const built = await tiny();
+    const options: unknown[] = [];
+    const ort = await import("onnxruntime-node");
+    // The real ONNX Runtime, with the session options recorded on the way in.
+    const recording = {
+      ...ort,
+      InferenceSession: {
+        create: (bytes: Uint8Array, o: Record<string, unknown>) => {
+          options.push(o);
+          return ort.InferenceSession.create(bytes, o);
+        },
+      },
+    } as unknown as typeof ort;
+    const open = async () => {
+      const inferer = await openInferer(built.model, {
+        engine: "onnx",
+        size: SIZE,
+        output: "classifier",
+        loadOrt: async () => recording,
+      });
+      expect(inferer.engine).toBe("onnxruntime-cpu");
+      await inferer.dispose();
+    };
+    try {
+      setInferenceThreads(1);
+      await open();
+      setInferenceThreads(null);
+      await open();
+    } finally {
+      setInferenceThreads(null);
+    }
+    expect(options[0]).toMatchObject({ intraOpNumThreads: 1, interOpNumThreads: 1 });
+    expect(options[1]).not.toHaveProperty("intraOpNumThreads");
   });
 
   it("falls back to tfjs with one line when ONNX Runtime does not load", async () => {

@@ -16,6 +16,18 @@ import type * as OrtModule from "onnxruntime-node";
 
 type Ort = typeof OrtModule;
 
+let threadBudget: number | null = null;
+
+/**
+ * The CPU threads ONNX Runtime may use in this process: a run's `--threads` (every core from the
+ * CLI, a share of them for a sweep's trial). ORT otherwise starts a thread per core in every
+ * process, so two trials filling the activation cache at once ran four threads on two cores (their
+ * joint fill was 1.4x slower than one process alone). null: ORT's default.
+ */
+export function setInferenceThreads(threads: number | null): void {
+  threadBudget = threads;
+}
+
 /** A model ready to infer with, on whichever engine was chosen. */
 export interface Inferer {
   /** What runs it: `onnxruntime-cpu` or `tfjs-<backend>`. */
@@ -68,7 +80,11 @@ export async function openInferer(model: tf.LayersModel, opts: InfererOptions): 
   try {
     ort = await (opts.loadOrt ?? (() => import("onnxruntime-node")))();
     const bytes = encodeOnnx(toOnnx(model, { size: opts.size, layout: "NHWC", output: opts.output }));
-    session = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
+    session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ["cpu"],
+      // One inference at a time: parallel work goes inside the operators.
+      ...(threadBudget === null ? {} : { intraOpNumThreads: threadBudget, interOpNumThreads: 1 }),
+    });
   } catch (error) {
     const why = (error as Error).message.split("\n")[0];
     const line = `inference: ONNX Runtime not used (${why}); inferring with tfjs-${tf.getBackend()}`;

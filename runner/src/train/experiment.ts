@@ -10,6 +10,7 @@ import { RUN_FILES, type BackendName, type RunEvent, type RunSummary } from "@te
 import { selectBackend } from "../backend";
 import { checkConfigMemory } from "../model";
 import { ActivationCachePool, firstTapedPart } from "./activation-cache/cache";
+import { setInferenceThreads } from "../inference/engine";
 import { loadConfig } from "../config";
 import { splitRecord } from "../data";
 import { backendOptions, loadDatasetReporting, type SetupProgress } from "./setup";
@@ -90,6 +91,8 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
     // A resumed run keeps the backend it ran on (numbers differ slightly between backends).
     const backend = await selectBackend(opts.backend ?? resumed?.backend ?? config.backend, backendOptions(opts));
     opts.onSetup?.({ kind: "backend", name: backend.name, threads: backend.threads });
+    // ONNX Runtime (cache fill, TTA) keeps to the same share of the cores as the wasm backend.
+    setInferenceThreads(opts.threads ?? null);
     // A clear error now instead of a bare `Aborted()` from the wasm heap mid-run.
     checkConfigMemory(config, backend.name, { fromPart: (stage) => firstTapedPart(config, stage) });
     const dataset = await loadDatasetReporting(config, {
