@@ -67,6 +67,20 @@ async function tinyModel(seed = 3): Promise<BuiltModel> {
   );
 }
 
+/** One sweep trial on a shared prefix store: its own pool (one per process), trained on fold 0; the record and final weights. */
+async function shareTrial(data: TrainData, stage: ResolvedStage, share: { root: string; dataKey: string }) {
+  const fold = data.folds[0]!;
+  const pool = new ActivationCachePool();
+  const built = await tinyModel();
+  const cached = await prepareActivationCache({ built, stage, augment: AUG, data, fold, pool, share });
+  if ("reason" in cached) throw new Error(cached.reason);
+  await train(built, cached.model, cached.data, stage, fold);
+  cached.dispose();
+  const weights = await Promise.all(built.model.getWeights().map((w) => w.data()));
+  pool.dispose();
+  return { record: cached.record, weights };
+}
+
 function stageOf(trainable: string[]): ResolvedStage {
   return {
     name: "s",
@@ -313,20 +327,9 @@ describe("activation cache", () => {
 
   it("shares rows on disk between trials with their own pools: the second computes no prefix row", async () => {
     const data = fakeData();
-    const fold = data.folds[0]!;
     const stage = stageOf(["head"]);
     const share = { root: mkdtempSync(join(tmpdir(), "tessera-share-")), dataKey: data.dataHash };
-    const trial = async () => {
-      const pool = new ActivationCachePool(); // one per process, as each trial has its own
-      const built = await tinyModel();
-      const cached = await prepareActivationCache({ built, stage, augment: AUG, data, fold, pool, share });
-      if ("reason" in cached) throw new Error(cached.reason);
-      await train(built, cached.model, cached.data, stage, fold);
-      cached.dispose();
-      const weights = await Promise.all(built.model.getWeights().map((w) => w.data()));
-      pool.dispose();
-      return { record: cached.record, weights };
-    };
+    const trial = () => shareTrial(data, stage, share);
     const first = await trial();
     const second = await trial();
     expect(first.record.filled_rows).toBeGreaterThan(0);
@@ -338,19 +341,8 @@ describe("activation cache", () => {
 
   it("two trials filling one shared entry at once split the rows: each row computed once, same training", async () => {
     const data = fakeData();
-    const fold = data.folds[0]!;
     const stage = stageOf(["head"]);
-    const trial = async (share: { root: string; dataKey: string }) => {
-      const pool = new ActivationCachePool();
-      const built = await tinyModel();
-      const cached = await prepareActivationCache({ built, stage, augment: AUG, data, fold, pool, share });
-      if ("reason" in cached) throw new Error(cached.reason);
-      await train(built, cached.model, cached.data, stage, fold);
-      cached.dispose();
-      const weights = await Promise.all(built.model.getWeights().map((w) => w.data()));
-      pool.dispose();
-      return { record: cached.record, weights };
-    };
+    const trial = (share: { root: string; dataKey: string }) => shareTrial(data, stage, share);
     const alone = await trial({ root: mkdtempSync(join(tmpdir(), "tessera-share-")), dataKey: data.dataHash });
     const share = { root: mkdtempSync(join(tmpdir(), "tessera-share-")), dataKey: data.dataHash };
     const [a, b] = await Promise.all([trial(share), trial(share)]);
