@@ -11,6 +11,7 @@ import {
 } from "@tensorflow/tfjs-core";
 import type { GradConfig, Tensor } from "@tensorflow/tfjs-core";
 import { FusedKernel } from "./fused_kernels";
+import { leadingAxisCount } from "./reduce_leading";
 
 /**
  * True where the active backend has `kernel` (wasm, with native/fused.wasm loaded). Gradients are
@@ -46,7 +47,7 @@ const meanGradConfig: GradConfig = {
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved as [Tensor];
     const g = dy as Tensor;
-    const axes = leadingAxes(attrs.axis as number | number[], x.rank);
+    const axes = leadingAxisCount(attrs.axis as number | number[], x.shape);
     if (axes === 0 || x.dtype !== "float32" || g.dtype !== "float32" || !hasFusedKernel(FusedKernel.broadcastRows))
       return originals.get(Mean)!.gradFunc(dy, saved, attrs);
     const count = x.shape.slice(0, axes).reduce((a, b) => a * b, 1);
@@ -57,13 +58,6 @@ const meanGradConfig: GradConfig = {
     };
   },
 };
-
-/** k when `axis` is exactly the leading axes 0..k-1 (k < rank), else 0. */
-function leadingAxes(axis: number | number[], rank: number): number {
-  const list = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
-  if (list.length === 0 || list.length >= rank || list.some((a, i) => a !== i)) return 0;
-  return list.length;
-}
 
 /**
  * Installs the ReLU and Mean gradients above, keeping tfjs-core's for other backends and shapes.

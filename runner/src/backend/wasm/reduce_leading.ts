@@ -6,6 +6,13 @@ function avgAttrs(filterSize: [number, number]) {
   return { filterSize, strides: 1, pad: "valid" };
 }
 
+/** k when `axis` is exactly the leading axes 0..k-1 of `shape` (0 < k < rank), else 0. */
+export function leadingAxisCount(axis: number | number[], shape: number[]): number {
+  const axes = util.parseAxisParam(axis, shape);
+  const k = axes.length;
+  return k > 0 && k < shape.length && axes.every((a) => a < k) && new Set(axes).size === k ? k : 0;
+}
+
 /**
  * Sum and Mean over the leading axes (batch norm's and its gradient's reductions over N,H,W of an
  * NHWC tensor) as one XNNPACK average pooling over all rows (times P for Sum). A GEMV with ones was
@@ -18,10 +25,9 @@ function leadingReduce(name: string, original: KernelConfig): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const x = args.inputs.x!;
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const k = leadingAxisCount(axis, x.shape);
+    if (k === 0 || x.dtype !== "float32") return fallback(args);
     const axes = util.parseAxisParam(axis, x.shape);
-    const k = axes.length;
-    const leading = k > 0 && k < x.shape.length && axes.every((a) => a < k) && new Set(axes).size === k;
-    if (!leading || x.dtype !== "float32") return fallback(args);
     const p = x.shape.slice(0, k).reduce((a, b) => a * b, 1);
     const rest = x.shape.slice(k);
     const r = rest.reduce((a, b) => a * b, 1);
