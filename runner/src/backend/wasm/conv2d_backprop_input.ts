@@ -1,4 +1,4 @@
-import { backend_util, Conv2DBackpropInput } from "@tensorflow/tfjs-core";
+import { backend_util, Conv2DBackpropInput, getKernel } from "@tensorflow/tfjs-core";
 import type {
   Conv2DBackpropInputAttrs,
   KernelBackend,
@@ -8,6 +8,8 @@ import type {
 } from "@tensorflow/tfjs-core";
 import { withScope } from "./scope";
 import type { KernelScope } from "./scope";
+import { FusedKernel } from "./fused_names";
+import { MAX_IM2COL } from "./conv_gemm";
 
 /**
  * dx[n,ih,iw,ci] = sum over kh,kw,co of dy[n,oh,ow,co] * w[kh,kw,ci,co] where ih = oh*s+kh-pt.
@@ -39,6 +41,20 @@ export function conv2dBackpropInput(
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
   const cout = filter.shape[3]!;
+
+  const cols = n * oh * ow * fh * fw * cin;
+  if (getKernel(FusedKernel.col2im, "wasm") !== undefined && dy.dtype === "float32" && cols <= MAX_IM2COL) {
+    // With the fused module: every dy pixel's contribution to the fh*fw input pixels its window
+    // covers is one GEMM, dy [n*oh*ow, Cout] x Wᵀ [Cout, fh*fw*Cin], and col2im adds each column
+    // block onto its pixel. Any stride, exactly the forward pass's multiplies, and no flipped filter.
+    const wT = s.transpose(s.reshape(filter, [fh * fw * cin, cout]), [1, 0]);
+    const perPixel = s.matMul(s.reshape(dy, [n * oh * ow, cout]), wT);
+    // A 1x1 stride-1 conv without padding: each pixel's column block is its own gradient.
+    if (fh === 1 && fw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0 && oh === h && ow === w)
+      return s.reshape(perPixel, [n, h, w, cin]);
+    const geometry = { oh, ow, fh, fw, sh, sw, dh: 1, dw: 1, top, left };
+    return s.run(FusedKernel.col2im, { cols: perPixel }, { inShape: [n, h, w, cin], ...geometry });
+  }
 
   if (sh === 1 && sw === 1) {
     // [fh,fw,Cin,Cout] -> [fh,fw,Cout,Cin], flipped in space: the filter of the transposed conv.

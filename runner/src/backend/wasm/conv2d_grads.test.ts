@@ -64,7 +64,7 @@ const cases: Case[] = [
   { x: [2, 9, 10, 3], f: [1, 1, 3, 7], stride: 3, pad: "valid" },
   { x: [2, 11, 9, 4], f: [3, 3, 4, 3], stride: [2, 1], pad: "same" },
   { x: [2, 12, 10, 3], f: [5, 4, 3, 2], stride: [1, 3], pad: "valid" },
-  // n*oh*ow >= 512 and >= 8 input channels: one GEMM per tap over the fused module's shifted pixels.
+  // 8+ input channels: one GEMM per tap over the fused module's shifted pixels.
   { x: [2, 17, 16, 8], f: [3, 3, 8, 6], stride: 1, pad: "same" },
   { x: [4, 24, 22, 9], f: [3, 3, 9, 4], stride: 2, pad: "same" },
   { x: [4, 26, 24, 8], f: [7, 7, 8, 4], stride: 2, pad: "same" },
@@ -101,14 +101,14 @@ describe("wasm Conv2D gradients against cpu", () => {
     expect(diff.rel).toBeLessThan(1e-4);
   });
 
-  it("takes the per-tap GEMM path from 512 output pixels (8+ channels), the Conv2D path below", () => {
-    const inner = (x: [number, number, number, number]) => {
+  it("takes the per-tap GEMM path from 8 input channels, the Conv2D path below", () => {
+    const inner = (x: [number, number, number, number], cin = x[3]) => {
       const names: string[] = [];
       KernelScope.onKernel = (name) => names.push(name);
       try {
         tf.tidy(() =>
           tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(tf.ones(x) as tf.Tensor4D, f as tf.Tensor4D, 1, "same")))(
-            tf.ones([3, 3, 8, 2]),
+            tf.ones([3, 3, cin, 2]),
           ),
         );
       } finally {
@@ -116,7 +116,7 @@ describe("wasm Conv2D gradients against cpu", () => {
       }
       return names;
     };
-    expect(inner([2, 16, 16, 8])).toContain(FusedKernel.shiftedPixels);
-    expect(inner([2, 15, 16, 8])).not.toContain(FusedKernel.shiftedPixels);
+    expect(inner([2, 4, 4, 8])).toContain(FusedKernel.shiftedPixels);
+    expect(inner([2, 16, 16, 7])).not.toContain(FusedKernel.shiftedPixels);
   });
 });

@@ -1,23 +1,24 @@
-import { FusedBatchNorm, Transpose, registerKernel, unregisterKernel, getKernel } from "@tensorflow/tfjs-core";
+import {
+  Conv2D,
+  FusedBatchNorm,
+  FusedConv2D,
+  Transpose,
+  registerKernel,
+  unregisterKernel,
+  getKernel,
+} from "@tensorflow/tfjs-core";
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { FusedExports } from "./native";
+import type { GemmThreads } from "./gemm_threads";
+import { conv2dGemmConfig, fusedConv2dGemmConfig } from "./conv_gemm";
+import { FusedKernel } from "./fused_names";
 
-/** Kernel names of native/fused.c's kernels (wasm only; the gradients in fused_grads.ts call them). */
-export const FusedKernel = {
-  /** {dy, x} -> dy where x > 0, else 0. */
-  reluGrad: "TesseraReluGrad",
-  /** {dy, x, mean} (x, dy [..., C], mean [C]) -> [sum(dy), sum(dy * (x - mean))] over all but C. */
-  channelSums: "TesseraChannelSums",
-  /** {x, scale} (x [..., C], scale [C]) -> x * scale. */
-  scaleChannels: "TesseraScaleChannels",
-  /** {v} ([C]) with attr shape [..., C] -> v repeated over the leading axes. */
-  broadcastRows: "TesseraBroadcastRows",
-  /**
-   * {x} ([n,h,w,c]) with attrs oh, ow, sh, sw, top, left -> [n,oh,ow,c], pixel (i,j) taken from
-   * x at (i*sh - top, j*sw - left), zero outside: one filter tap's inputs (conv2d_backprop_filter.ts).
-   */
-  shiftedPixels: "TesseraShiftedPixels",
-} as const;
+export { FusedKernel };
+
+/** Floats of the GEMM's panel buffer: GEMM_KC * GEMM_NC in fused.c. */
+const GEMM_WORK = 512 * 256;
+/** Below ~1M multiply-adds (well under a millisecond) a GEMM stays on the calling thread. */
+const GEMM_SPLIT_MIN_MACS = 2 ** 20;
 
 /** The backend methods used here (BackendWasm's, not on KernelBackend). */
 interface WasmBackend {
@@ -40,7 +41,7 @@ function rowsAndChannels(name: string, x: TensorInfo, v: TensorInfo): [number, n
 }
 
 /** The wasm kernel configs backed by the instantiated module `m`. */
-export function fusedKernelConfigs(m: FusedExports): KernelConfig[] {
+export function fusedKernelConfigs(m: FusedExports, threads: GemmThreads | null = null): KernelConfig[] {
   const config = (kernelName: string, kernelFunc: KernelFunc): KernelConfig => ({
     kernelName,
     backendName: "wasm",
@@ -110,6 +111,76 @@ export function fusedKernelConfigs(m: FusedExports): KernelConfig[] {
       );
       return out;
     }),
+    config(FusedKernel.im2col, ({ inputs, backend, attrs }) => {
+      const { x } = inputs as { x: TensorInfo };
+      const { oh, ow, fh, fw, sh, sw, dh, dw, top, left } = attrs as Record<string, number>;
+      float32(FusedKernel.im2col, x);
+      const [n = 1, h = 1, w = 1, c = 1] = x.shape;
+      const b = backend as unknown as WasmBackend;
+      const out = b.makeOutput([n * oh! * ow!, fh! * fw! * c], "float32");
+      const args = [n, h, w, c, oh!, ow!, fh!, fw!, sh!, sw!, dh ?? 1, dw ?? 1, top!, left!];
+      m.im2col(b.getMemoryOffset(x.dataId), b.getMemoryOffset(out.dataId), ...args);
+      return out;
+    }),
+    config(FusedKernel.col2im, ({ inputs, backend, attrs }) => {
+      const { cols } = inputs as { cols: TensorInfo };
+      const { inShape, oh, ow, fh, fw, sh, sw, dh, dw, top, left } = attrs as Record<string, number> & {
+        inShape: number[];
+      };
+      float32(FusedKernel.col2im, cols);
+      const [n = 1, h = 1, w = 1, c = 1] = inShape;
+      if (cols.shape[0] !== n * oh! * ow! || cols.shape[1] !== fh! * fw! * c)
+        throw new Error(
+          `${FusedKernel.col2im}: [${cols.shape.join(",")}] are not the columns of [${inShape.join(",")}]`,
+        );
+      const b = backend as unknown as WasmBackend;
+      const out = b.makeOutput([n, h, w, c], "float32");
+      const args = [n, h, w, c, oh!, ow!, fh!, fw!, sh!, sw!, dh ?? 1, dw ?? 1, top!, left!];
+      m.col2im(b.getMemoryOffset(cols.dataId), b.getMemoryOffset(out.dataId), ...args);
+      return out;
+    }),
+    config(FusedKernel.gemm, ({ inputs, backend, attrs }) => {
+      const { a, b: bm, bias } = inputs as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo };
+      const transposeA = (attrs as { transposeA?: boolean }).transposeA === true;
+      float32(FusedKernel.gemm, a, bm, ...(bias ? [bias] : []));
+      const [rows = 1, k = 1] = transposeA ? [...a.shape].reverse() : a.shape;
+      const [k2 = 1, cols = 1] = bm.shape;
+      if (a.shape.length !== 2 || bm.shape.length !== 2 || k !== k2)
+        throw new Error(
+          `${FusedKernel.gemm}: cannot multiply [${a.shape.join(",")}]${transposeA ? "ᵀ" : ""} by [${bm.shape.join(",")}]`,
+        );
+      if (bias && size(bias.shape) !== cols)
+        throw new Error(`${FusedKernel.gemm}: expected a [${cols}] bias, received [${bias.shape.join(",")}]`);
+      const b = backend as unknown as WasmBackend;
+      const out = b.makeOutput([rows, cols], "float32");
+      const at = (t: TensorInfo) => b.getMemoryOffset(t.dataId);
+      const args = {
+        a: at(a),
+        b: at(bm),
+        bias: bias ? at(bias) : 0,
+        c: at(out),
+        m: rows,
+        n: cols,
+        k,
+        ta: transposeA ? 1 : 0,
+      };
+      // Split over threads only when each share is worth a hand-off (~10-50 µs).
+      const split = threads !== null && rows >= 8 * threads.threads && rows * cols * k >= GEMM_SPLIT_MIN_MACS;
+      const works = Array.from({ length: split ? threads.threads : 1 }, () => b.makeOutput([GEMM_WORK], "float32"));
+      if (split) threads.run(m.gemm, args, works.map(at));
+      else m.gemm(args.a, args.b, args.bias, args.c, rows, cols, k, at(works[0]!), args.ta, 0, rows);
+      for (const w of works) b.disposeData(w.dataId);
+      return out;
+    }),
+    config(FusedKernel.reverseBlocks, ({ inputs, backend }) => {
+      const { x } = inputs as { x: TensorInfo };
+      float32(FusedKernel.reverseBlocks, x);
+      const t = x.shape[0] ?? 1;
+      const b = backend as unknown as WasmBackend;
+      const out = b.makeOutput([...x.shape], "float32");
+      m.reverse_blocks(b.getMemoryOffset(x.dataId), b.getMemoryOffset(out.dataId), t, size(x.shape) / Math.max(t, 1));
+      return out;
+    }),
   ];
 }
 
@@ -165,28 +236,35 @@ export function fusedTransposeConfig(m: FusedExports, stock: KernelConfig): Kern
   return { ...stock, kernelName: Transpose, backendName: "wasm", kernelFunc };
 }
 
-/** wasm's own FusedBatchNorm and Transpose, kept when the first module registers to restore them. */
+/** wasm's own kernels that the module replaces, kept when the first module registers to restore them. */
 let stockBatchNorm: KernelConfig | undefined;
 let stockTranspose: KernelConfig | undefined;
+let stockConv2D: KernelConfig | undefined;
+let stockFusedConv2D: KernelConfig | undefined;
 
 /** Registers (or re-registers, for a new module instance) the kernels of `m` on wasm. */
-export function registerFusedKernels(m: FusedExports): void {
+export function registerFusedKernels(m: FusedExports, threads: GemmThreads | null = null): void {
   stockBatchNorm ??= getKernel(FusedBatchNorm, "wasm");
   stockTranspose ??= getKernel(Transpose, "wasm");
-  const configs = fusedKernelConfigs(m);
+  stockConv2D ??= getKernel(Conv2D, "wasm");
+  stockFusedConv2D ??= getKernel(FusedConv2D, "wasm");
+  const configs = fusedKernelConfigs(m, threads);
   if (stockBatchNorm !== undefined) configs.push(fusedBatchNormConfig(m, stockBatchNorm));
   if (stockTranspose !== undefined) configs.push(fusedTransposeConfig(m, stockTranspose));
+  // The convs call the module's kernels by name, so they follow whichever instance registered last.
+  if (stockConv2D !== undefined) configs.push(conv2dGemmConfig(stockConv2D));
+  if (stockFusedConv2D !== undefined) configs.push(fusedConv2dGemmConfig(stockFusedConv2D));
   for (const config of configs) {
     if (getKernel(config.kernelName, "wasm") !== undefined) unregisterKernel(config.kernelName, "wasm");
     registerKernel(config);
   }
 }
 
-/** Removes them again, restoring wasm's FusedBatchNorm and Transpose (gradients take tfjs's composite path). */
+/** Removes them again, restoring wasm's own kernels (gradients take tfjs's composite path). */
 export function unregisterFusedKernels(): void {
   for (const name of Object.values(FusedKernel))
     if (getKernel(name, "wasm") !== undefined) unregisterKernel(name, "wasm");
-  for (const stock of [stockBatchNorm, stockTranspose]) {
+  for (const stock of [stockBatchNorm, stockTranspose, stockConv2D, stockFusedConv2D]) {
     if (stock === undefined || getKernel(stock.kernelName, "wasm") === stock) continue;
     unregisterKernel(stock.kernelName, "wasm");
     registerKernel(stock);

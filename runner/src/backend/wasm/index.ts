@@ -10,7 +10,8 @@ import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { registerWasmGradKernels } from "./register";
-import { loadFused } from "./native";
+import { backendMemory, compiledModule, fusedWasmPath, loadFused } from "./native";
+import { startGemmThreads, type GemmThreads } from "./gemm_threads";
 import { registerFusedKernels, unregisterFusedKernels } from "./fused_kernels";
 import { enableNodeThreads, withCoreCount } from "./threads";
 
@@ -32,6 +33,7 @@ export function wasmDistDir(): string {
 }
 
 let pathsSet = false;
+let gemmThreads: GemmThreads | null | undefined;
 let warned = false;
 
 /**
@@ -39,11 +41,12 @@ let warned = false;
  * Safe to call more than once.
  * Then loads native/fused.wasm on the backend's heap and registers its kernels; when it cannot
  * (see {@link loadFused}) the gradients keep tfjs's composite path and `fused` says why.
- * @returns the number of threads the backend actually runs with, and the fused module's state
+ * @returns the number of threads the backend actually runs with, the fused module's state, and the
+ *   threads its GEMM is split over (gemm_threads.ts)
  */
 export async function prepareWasmBackend(
   opts: PrepareWasmOptions = {},
-): Promise<{ threads: number; fused: true | { error: string } }> {
+): Promise<{ threads: number; fused: true | { error: string }; gemmThreads: number }> {
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1)
     throw new Error(`threads: expected an integer >= 1, received ${threads}`);
@@ -63,8 +66,15 @@ export async function prepareWasmBackend(
     if (!warned && process.env.TESSERA_WASM_FUSED !== "0")
       console.warn(`wasm: fused kernels not loaded, using the composite ones (${fused.error})`);
     warned = true;
-    return { threads: getThreadsCount(), fused };
+    return { threads: getThreadsCount(), fused, gemmThreads: 1 };
   }
-  registerFusedKernels(fused);
-  return { threads: getThreadsCount(), fused: true };
+  // The threaded build: the fused GEMM gets helper threads of its own (gemm_threads.ts), once.
+  const n = getThreadsCount();
+  if (n > 1 && gemmThreads === undefined) {
+    gemmThreads = startGemmThreads(compiledModule(fusedWasmPath(true)), backendMemory(tf.backend())!, n - 1);
+    if (gemmThreads === null)
+      console.warn("wasm: the fused GEMM's helper threads did not start; it runs on one thread");
+  }
+  registerFusedKernels(fused, gemmThreads ?? null);
+  return { threads: n, fused: true, gemmThreads: gemmThreads?.threads ?? 1 };
 }

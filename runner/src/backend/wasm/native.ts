@@ -24,6 +24,10 @@ export interface FusedExports {
   ): void;
   transpose4(x: number, out: number, ...dimsThenPerm: number[]): void;
   shifted_pixels(x: number, out: number, ...dimsStridesPads: number[]): void;
+  im2col(x: number, out: number, ...dimsFilterStridesDilationsPads: number[]): void;
+  col2im(cols: number, x: number, ...dimsFilterStridesDilationsPads: number[]): void;
+  gemm(...aBBiasCMNKWorkTaR0R1: number[]): void;
+  reverse_blocks(x: number, out: number, t: number, rest: number): void;
 }
 
 const EXPORT_NAMES = [
@@ -33,6 +37,11 @@ const EXPORT_NAMES = [
   "broadcast_rows",
   "batch_norm",
   "transpose4",
+  "shifted_pixels",
+  "im2col",
+  "col2im",
+  "gemm",
+  "reverse_blocks",
 ] as const;
 
 /**
@@ -71,6 +80,18 @@ export function fusedWasmPath(shared: boolean): string {
   return fileURLToPath(new URL(shared ? "./native/fused-shared.wasm" : "./native/fused.wasm", import.meta.url));
 }
 
+const compiled = new Map<string, object>();
+
+/** The compiled module of `file` (compiled once per process; the GEMM's helper threads reuse it). */
+export function compiledModule(file: string): object {
+  let module = compiled.get(file);
+  if (module === undefined) {
+    module = new wasmApi.Module(readFileSync(file));
+    compiled.set(file, module);
+  }
+  return module;
+}
+
 /**
  * Instantiates native/fused.wasm on the backend's own memory (synchronously: 4 KB). Returns the
  * reason instead when it cannot (memory not found, binary missing, import mismatch), so the caller
@@ -83,7 +104,7 @@ export function loadFused(backend: unknown): FusedExports | { error: string } {
   const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
   const file = fusedWasmPath(shared);
   try {
-    const instance = new wasmApi.Instance(new wasmApi.Module(readFileSync(file)), { env: { memory } });
+    const instance = new wasmApi.Instance(compiledModule(file), { env: { memory } });
     const exports = instance.exports;
     const missing = EXPORT_NAMES.filter((name) => typeof exports[name] !== "function");
     if (missing.length > 0) return { error: `${file} lacks ${missing.join(", ")}` };

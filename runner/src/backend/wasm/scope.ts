@@ -1,5 +1,6 @@
 import { getKernel } from "@tensorflow/tfjs-core";
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
+import { FusedKernel } from "./fused_names";
 
 /** The two BackendWasm methods (not on KernelBackend) that write a new tensor in the wasm heap. */
 interface WasmHeapAccess {
@@ -137,10 +138,14 @@ export class KernelScope {
 
   /**
    * Reverses the order of the first axis of `x` (`[T, ...]`). wasm's Reverse and GatherV2 kernels
-   * are scalar loops (~20x slower than a copy); a product with the [T,T] anti-diagonal permutation
-   * matrix runs on XNNPACK's GEMM instead and is exact (each output is one value times 1).
+   * are scalar loops (~20x slower than a copy): block copies in the fused module where it is
+   * loaded, else a product with the [T,T] anti-diagonal permutation matrix on XNNPACK's GEMM (exact:
+   * each output is one value times 1; but XNNPACK packs the whole of `x` first).
    */
   reverseFirstAxis(x: TensorInfo): TensorInfo {
+    // The fused module copies the blocks in reverse order (native/fused.c, reverse_blocks).
+    if (x.dtype === "float32" && getKernel(FusedKernel.reverseBlocks, "wasm") !== undefined)
+      return this.run(FusedKernel.reverseBlocks, { x });
     const t = x.shape[0] ?? 1;
     const rest = x.shape.slice(1).reduce((a, b) => a * b, 1);
     const p = new Float32Array(t * t);
@@ -154,6 +159,25 @@ export class KernelScope {
       },
     );
     return this.reshape(flipped, x.shape);
+  }
+
+  /**
+   * a [m,k] times b [k,n] (also [1,m,k] x [1,k,n]); with `transposeA`, a is given as [k,m]. The
+   * fused module's GEMM where it is loaded; else XNNPACK's (BatchMatMul), which packs `b` on every
+   * call and takes only untransposed operands at speed (so `a` is transposed first).
+   */
+  matMul(a: TensorInfo, b: TensorInfo, transposeA = false): TensorInfo {
+    const [m, k] = transposeA ? [a.shape.at(-1)!, a.shape.at(-2)!] : [a.shape.at(-2)!, a.shape.at(-1)!];
+    const n = b.shape.at(-1)!;
+    const a2 = this.reshape(a, transposeA ? [k, m] : [m, k]);
+    if (a.dtype === "float32" && b.dtype === "float32" && getKernel(FusedKernel.gemm, "wasm") !== undefined)
+      return this.run(FusedKernel.gemm, { a: a2, b: this.reshape(b, [k, n]) }, { transposeA });
+    const out = this.run(
+      "BatchMatMul",
+      { a: this.reshape(transposeA ? this.transpose(a2, [1, 0]) : a2, [1, m, k]), b: this.reshape(b, [1, k, n]) },
+      { transposeA: false, transposeB: false },
+    );
+    return this.reshape(out, [m, n]);
   }
 
   /** Exempts `t` from {@link dispose} (the kernel's result). */
@@ -179,10 +203,12 @@ export class KernelScope {
 }
 
 /** Runs `body` with a fresh scope and frees its intermediates, also when it throws. */
-export function withScope(backend: KernelBackend, body: (s: KernelScope) => TensorInfo): TensorInfo {
+export function withScope<T extends TensorInfo | null>(backend: KernelBackend, body: (s: KernelScope) => T): T {
   const s = new KernelScope(backend);
   try {
-    return s.keep(body(s));
+    const out = body(s);
+    if (out !== null) s.keep(out);
+    return out;
   } finally {
     s.dispose();
   }

@@ -15,12 +15,15 @@ describe("wasm threads in Node", () => {
     });
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as {
       threads: number;
+      gemmThreads: number;
       fused: true | string;
       rel: number;
       sharedMemory: boolean;
     };
     console.log(`threads probe: ${JSON.stringify(result)} in ${Date.now() - started} ms`);
     expect(result.threads).toBe(2);
+    // The fused GEMM's helper thread started (gemm_threads.ts) and its rows are in the result.
+    expect(result.gemmThreads).toBe(2);
     expect(result.sharedMemory).toBe(true);
     // fused-shared.wasm imports the threaded build's shared memory.
     expect(result.fused).toBe(true);

@@ -199,3 +199,192 @@ void shifted_pixels(const float *x, float *out, unsigned n, unsigned h, unsigned
       }
     }
 }
+
+/*
+ * im2col for a convolution as a GEMM: out[(b,i,j), (ta,tb,:)] = x[b, i*sh + ta*dh - top, j*sw + tb*dw - left, :]
+ * ([n*oh*ow, fh*fw*c] from [n, h, w, c]; zeros outside x): the receptive field of each output
+ * pixel, tap by tap, so that the conv is this matrix times the filter seen as [fh*fw*c, cout].
+ */
+EXPORT(im2col)
+void im2col(const float *x, float *out, unsigned n, unsigned h, unsigned w, unsigned c, unsigned oh, unsigned ow,
+            unsigned fh, unsigned fw, unsigned sh, unsigned sw, unsigned dh, unsigned dw, int top, int left) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  float *o = out;
+  for (unsigned b = 0; b < n; b++)
+    for (unsigned i = 0; i < oh; i++)
+      for (unsigned j = 0; j < ow; j++)
+        for (unsigned ta = 0; ta < fh; ta++) {
+          const int y = (int)(i * sh) + (int)(ta * dh) - top;
+          for (unsigned tb = 0; tb < fw; tb++, o += c) {
+            const int xx = (int)(j * sw) + (int)(tb * dw) - left;
+            if (y < 0 || y >= (int)h || xx < 0 || xx >= (int)w) {
+              unsigned k = 0;
+              for (; k + 4 <= c; k += 4) wasm_v128_store(o + k, zero);
+              for (; k < c; k++) o[k] = 0.0f;
+            } else {
+              copy_run(x + (((unsigned long)b * h + (unsigned)y) * w + (unsigned)xx) * c, o, c);
+            }
+          }
+        }
+}
+
+/*
+ * col2im, the adjoint of im2col: x = 0, then x[b, i*sh + ta*dh - top, j*sw + tb*dw - left, :] +=
+ * cols[(b,i,j), (ta,tb,:)] for every pixel and tap that lands inside x. With cols = dy W^T this is
+ * a convolution's input gradient, for any stride, without a flipped filter or inserted zeros.
+ */
+EXPORT(col2im)
+void col2im(const float *cols, float *x, unsigned n, unsigned h, unsigned w, unsigned c, unsigned oh, unsigned ow,
+            unsigned fh, unsigned fw, unsigned sh, unsigned sw, unsigned dh, unsigned dw, int top, int left) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  const unsigned long total = (unsigned long)n * h * w * c;
+  unsigned long z = 0;
+  for (; z + 4 <= total; z += 4) wasm_v128_store(x + z, zero);
+  for (; z < total; z++) x[z] = 0.0f;
+  const float *src = cols;
+  for (unsigned b = 0; b < n; b++)
+    for (unsigned i = 0; i < oh; i++)
+      for (unsigned j = 0; j < ow; j++)
+        for (unsigned ta = 0; ta < fh; ta++) {
+          const int y = (int)(i * sh) + (int)(ta * dh) - top;
+          for (unsigned tb = 0; tb < fw; tb++, src += c) {
+            const int xx = (int)(j * sw) + (int)(tb * dw) - left;
+            if (y < 0 || y >= (int)h || xx < 0 || xx >= (int)w) continue;
+            float *o = x + (((unsigned long)b * h + (unsigned)y) * w + (unsigned)xx) * c;
+            unsigned k = 0;
+            for (; k + 4 <= c; k += 4) wasm_v128_store(o + k, wasm_f32x4_add(wasm_v128_load(o + k), wasm_v128_load(src + k)));
+            for (; k < c; k++) o[k] += src[k];
+          }
+        }
+}
+
+/*
+ * A float32 GEMM, C[m,n] = A[m,k] B[k,n] (+ bias[n]), all row-major and contiguous (with `ta`,
+ * A is given transposed, as [k,m]: a filter gradient's xᵀ dy without transposing x), in the
+ * classic blocked form: B in blocks of GEMM_KC rows x GEMM_NC columns, each copied into panels of
+ * 8 columns (`work`, GEMM_KC*GEMM_NC floats the caller provides), and a 4x8 SIMD micro-kernel
+ * sweeping A's rows four at a time over the panels.
+ *
+ * Why not XNNPACK's GEMM (tfjs's BatchMatMul, or a Conv2D)? XNNPACK packs its "weights" operand
+ * when the operator is created, with a scalar loop (~60M values/s here); a training step's
+ * weights change every step and a gradient's operands are fresh tensors, so every call pays it.
+ * For the late ResNet stages (4x4 pixels, 512x512x9 filters) that packing took longer than the
+ * multiplies. This kernel's copy into panels is a SIMD copy amortised over all of A's rows.
+ */
+#define GEMM_KC 512
+#define GEMM_NC 256
+
+/* c[0..cols) (+)= lanes of v0 (columns 0-3) and v1 (4-7); cols < 8 only at the right edge. */
+static inline void store_row8(float *c, v128_t v0, v128_t v1, unsigned cols, int acc) {
+  if (cols == 8) {
+    if (acc) {
+      v0 = wasm_f32x4_add(v0, wasm_v128_load(c));
+      v1 = wasm_f32x4_add(v1, wasm_v128_load(c + 4));
+    }
+    wasm_v128_store(c, v0);
+    wasm_v128_store(c + 4, v1);
+    return;
+  }
+  /* Lane by lane with constant indexes (a variable index would spill the vectors to the stack). */
+#define LANE(j, v, l) \
+  if (cols > j) c[j] = (acc ? c[j] : 0.0f) + wasm_f32x4_extract_lane(v, l);
+  LANE(0, v0, 0) LANE(1, v0, 1) LANE(2, v0, 2) LANE(3, v0, 3)
+  LANE(4, v1, 0) LANE(5, v1, 1) LANE(6, v1, 2)
+#undef LANE
+}
+
+/*
+ * C[rows x cols] (+)= A[rows x kc] times one packed panel [kc x 8]; rows <= 4, cols <= 8. A's
+ * element (r, p) is at a[r*lda + p], or at a[p*lda + r] when `ta` (A stored transposed, [k, m]):
+ * then the four rows' values of step p are adjacent, one vector load.
+ */
+static inline void gemm_micro(const float *a, unsigned long lda, int ta, const float *bp, unsigned kc, float *c,
+                              unsigned long ldc, unsigned rows, unsigned cols, int acc) {
+  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+#define GEMM_STEP(x0, x1, x2, x3)                                           \
+  {                                                                         \
+    const v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);      \
+    v128_t x = x0;                                                          \
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));                       \
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));                       \
+    x = x1;                                                                 \
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));                       \
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));                       \
+    x = x2;                                                                 \
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));                       \
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));                       \
+    x = x3;                                                                 \
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));                       \
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));                       \
+  }
+  if (ta && rows == 4) {
+    for (unsigned p = 0; p < kc; p++, bp += 8, a += lda) {
+      const v128_t v = wasm_v128_load(a);
+      GEMM_STEP(wasm_i32x4_shuffle(v, v, 0, 0, 0, 0), wasm_i32x4_shuffle(v, v, 1, 1, 1, 1),
+                wasm_i32x4_shuffle(v, v, 2, 2, 2, 2), wasm_i32x4_shuffle(v, v, 3, 3, 3, 3))
+    }
+  } else {
+    /* Element (r, p) at a[r*rs + p*ps]; missing rows (the bottom edge) re-read row 0, not stored. */
+    const unsigned long rs = ta ? 1 : lda, ps = ta ? lda : 1;
+    const float *a0 = a, *a1 = rows > 1 ? a + rs : a, *a2 = rows > 2 ? a + 2 * rs : a, *a3 = rows > 3 ? a + 3 * rs : a;
+    for (unsigned long q = 0; q < (unsigned long)kc * ps; q += ps, bp += 8)
+      GEMM_STEP(wasm_f32x4_splat(a0[q]), wasm_f32x4_splat(a1[q]), wasm_f32x4_splat(a2[q]), wasm_f32x4_splat(a3[q]))
+  }
+#undef GEMM_STEP
+  store_row8(c, c00, c01, cols, acc);
+  if (rows > 1) store_row8(c + ldc, c10, c11, cols, acc);
+  if (rows > 2) store_row8(c + 2 * ldc, c20, c21, cols, acc);
+  if (rows > 3) store_row8(c + 3 * ldc, c30, c31, cols, acc);
+}
+
+/* Copies B[0..kc) x [0..nc) (row stride ldb) into panels of 8 columns, zero-padded at the right edge. */
+static void gemm_pack(const float *b, unsigned long ldb, unsigned kc, unsigned nc, float *work) {
+  for (unsigned q = 0; q < nc; q += 8) {
+    float *o = work + (unsigned long)q * kc;
+    const float *src = b + q;
+    if (q + 8 <= nc) {
+      for (unsigned p = 0; p < kc; p++, o += 8, src += ldb) {
+        wasm_v128_store(o, wasm_v128_load(src));
+        wasm_v128_store(o + 4, wasm_v128_load(src + 4));
+      }
+    } else {
+      for (unsigned p = 0; p < kc; p++, o += 8, src += ldb)
+        for (unsigned j = 0; j < 8; j++) o[j] = q + j < nc ? src[j] : 0.0f;
+    }
+  }
+}
+
+EXPORT(gemm)
+void gemm(const float *a, const float *b, const float *bias, float *c, unsigned m, unsigned n, unsigned k,
+          float *work, unsigned ta, unsigned r0, unsigned r1) {
+  /* Rows r0..r1 of C only: the caller may split the rows over threads (each with its own `work`). */
+  for (unsigned j0 = 0; j0 < n; j0 += GEMM_NC) {
+    const unsigned nc = n - j0 < GEMM_NC ? n - j0 : GEMM_NC;
+    for (unsigned p0 = 0; p0 < k; p0 += GEMM_KC) {
+      const unsigned kc = k - p0 < GEMM_KC ? k - p0 : GEMM_KC;
+      gemm_pack(b + (unsigned long)p0 * n + j0, n, kc, nc, work);
+      for (unsigned i = r0; i < r1; i += 4) {
+        const unsigned rows = r1 - i < 4 ? r1 - i : 4;
+        for (unsigned q = 0; q < nc; q += 8)
+          gemm_micro(ta ? a + (unsigned long)p0 * m + i : a + (unsigned long)i * k + p0, ta ? m : k, ta,
+                     work + (unsigned long)q * kc, kc, c + (unsigned long)i * n + j0 + q, n, rows,
+                     nc - q < 8 ? nc - q : 8, p0 > 0);
+      }
+    }
+  }
+  if (k == 0)
+    for (unsigned long i = (unsigned long)r0 * n; i < (unsigned long)r1 * n; i++) c[i] = 0.0f;
+  if (bias)
+    for (unsigned i = r0; i < r1; i++) {
+      float *row = c + (unsigned long)i * n;
+      unsigned j = 0;
+      for (; j + 4 <= n; j += 4) wasm_v128_store(row + j, wasm_f32x4_add(wasm_v128_load(row + j), wasm_v128_load(bias + j)));
+      for (; j < n; j++) row[j] += bias[j];
+    }
+}
+
+/* out[t] = x[T-1-t] for blocks of `rest` floats: a filter's taps reversed (wasm's Reverse is a scalar loop). */
+EXPORT(reverse_blocks)
+void reverse_blocks(const float *x, float *out, unsigned t, unsigned rest) {
+  for (unsigned i = 0; i < t; i++) copy_run(x + (unsigned long)(t - 1 - i) * rest, out + (unsigned long)i * rest, rest);
+}
