@@ -109,5 +109,5 @@ async function printProfile(step: () => tf.Scalar): Promise<void> {
     console.log(`  ${name.padEnd(22)} ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%`);
   }
   const sub = [...inner].sort((a, b) => b[1] - a[1]).map(([n, ms]) => `${n} ${ms.toFixed(0)}`);
-  if (sub.length > 0) console.log(`  inside the gradient kernels (ms): ${sub.join(", ")}`);
+  if (sub.length > 0) console.log(`  inside the composite kernels (convs, their gradients; ms): ${sub.join(", ")}`);
 }

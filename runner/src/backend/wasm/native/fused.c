@@ -1,5 +1,6 @@
 /*
- * Element-wise training kernels for tfjs-backend-wasm, compiled to a tiny WebAssembly module that
+ * Training kernels for tfjs-backend-wasm (a GEMM with im2col/col2im for the convolutions and their
+ * gradients, batch norm, ReLU's gradient, transposes), compiled to a small WebAssembly module that
  * IMPORTS the backend's own memory (env.memory): every pointer is a tensor's byte offset in the
  * tfjs heap, so the kernels read and write tensors in place, with no copy in or out.
  *
