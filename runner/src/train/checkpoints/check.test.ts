@@ -10,31 +10,14 @@ import { describe, expect, it } from "vitest";
 import * as tf from "../../tf";
 import { ExitError } from "../../errors";
 import { CheckpointDamagedError } from "./check";
-import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./io";
+import { loadCheckpoint, saveCheckpoint } from "./io";
+import { checkpointInfo, tinyCheckpointModel } from "./testing";
 import { GroupOptimizer } from "../loop/optim";
 import { loadResumePoint, PREVIOUS_RESUME_DIR, RESUME_DIR, saveResumePoint, type TrainPosition } from "../resume/state";
 
-function tinyModel(): tf.LayersModel {
-  const input = tf.input({ shape: [4, 4, 3] });
-  let y = tf.layers.conv2d({ filters: 2, kernelSize: 3, name: "conv1_conv" }).apply(input) as tf.SymbolicTensor;
-  y = tf.layers.globalAveragePooling2d({ name: "avg_pool" }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.dense({ units: 3, name: "logits" }).apply(y) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: y });
-}
+const tinyModel = () => tinyCheckpointModel({ size: 4, bn: false });
+const info = checkpointInfo({ stage: "s", step: 2, size: 4, time: "t" });
 
-const info: CheckpointInfo = {
-  format: 1,
-  stage: "s",
-  epoch: 1,
-  step: 2,
-  fold: null,
-  monitor: "valid.accuracy",
-  value: 0.5,
-  classes: ["a", "b", "c"],
-  preprocessing: "none",
-  size: 4,
-  time: "t",
-};
 const position = (epoch: number, last_seq: number): TrainPosition => ({
   format: 1,
   fold_index: 0,

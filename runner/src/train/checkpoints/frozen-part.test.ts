@@ -7,31 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as tf from "../../tf";
-import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./io";
+import { loadCheckpoint, saveCheckpoint } from "./io";
+import { checkpointInfo, tinyCheckpointModel } from "./testing";
 import { frozenPartOf, isFrozenShard, markFrozen } from "./frozen-part";
 
-function tinyModel(): tf.LayersModel {
-  const input = tf.input({ shape: [8, 8, 3] });
-  let y = tf.layers.conv2d({ filters: 4, kernelSize: 3, name: "conv1_conv" }).apply(input) as tf.SymbolicTensor;
-  y = tf.layers.batchNormalization({ name: "conv1_bn" }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.globalAveragePooling2d({}).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.dense({ units: 3, name: "logits" }).apply(y) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: y });
-}
-
-const info: CheckpointInfo = {
-  format: 1,
-  stage: "head",
-  epoch: 1,
-  step: 5,
-  fold: null,
-  monitor: "valid.accuracy",
-  value: 0.5,
-  classes: ["a", "b", "c"],
-  preprocessing: "none",
-  size: 8,
-  time: "2026-01-01T00:00:00.000Z",
-};
+const tinyModel = () => tinyCheckpointModel({ filters: 4 });
+const info = checkpointInfo();
 
 /** The prefix's weight names, as the activation cache reports them. */
 const prefixNames = (m: tf.LayersModel) =>

@@ -3,30 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as tf from "../../tf";
-import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from "./io";
+import { loadCheckpoint, saveCheckpoint } from "./io";
+import { checkpointInfo, tinyCheckpointModel } from "./testing";
 
-function tinyModel(): tf.LayersModel {
-  const input = tf.input({ shape: [null, null, 3] as unknown as number[] });
-  let y = tf.layers.conv2d({ filters: 2, kernelSize: 3, name: "conv1_conv" }).apply(input) as tf.SymbolicTensor;
-  y = tf.layers.batchNormalization({ name: "conv1_bn" }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.globalAveragePooling2d({}).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.dense({ units: 3, name: "logits" }).apply(y) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: y });
-}
-
-const info: CheckpointInfo = {
-  format: 1,
-  stage: "head",
-  epoch: 2,
-  step: 10,
-  fold: null,
-  monitor: "valid.accuracy",
-  value: 0.9,
-  classes: ["a", "b", "c"],
-  preprocessing: "none",
-  size: 8,
-  time: "2026-01-01T00:00:00.000Z",
-};
+const tinyModel = () => tinyCheckpointModel({ size: null });
+const info = checkpointInfo({ epoch: 2, step: 10, value: 0.9 });
 
 describe("checkpoint folders", () => {
   it("save and load back the same model, replacing an older checkpoint without temp leftovers", async () => {
