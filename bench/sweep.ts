@@ -17,7 +17,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { foldTrials, type TrialRecord } from "../shared/src";
@@ -25,6 +25,8 @@ import { planSweep } from "../runner/src/sweep/plan";
 import { listSweepIds, readTrialRecords, sweepDir } from "../runner/src/sweep/store";
 import { PROFILE_HEADER, profileLine, profileRun, type TrialProfile } from "./sweep-profile";
 
+/** The machine's 1-minute load average before the bench starts anything (printed with the result). */
+const loadAtStart = loadavg()[0]!;
 const { values: o } = parseArgs({
   options: {
     tiny: { type: "boolean", default: false },
@@ -116,7 +118,7 @@ for (const t of plan.trials) {
 }
 console.log(
   `${o.tiny ? "TINY (synthetic, not Kimia)" : `Kimia ResNet50 128 px, ${o.tiles ?? 30} tiles/class, ${o.views === "1" ? "no dihedral views" : "dihedral views"}`}: ` +
-    `${trials} trials x ${epochs} epochs, parallel ${o.parallel}, shared machine`,
+    `${trials} trials x ${epochs} epochs, parallel ${o.parallel}, ${cpus().length} cores, load average ${loadAtStart.toFixed(2)} at start`,
 );
 console.log(
   `sweep ${sweepSeconds.toFixed(1)} s vs sequential tessera run ${sequentialSeconds.toFixed(1)} s: ${(sequentialSeconds / sweepSeconds).toFixed(2)}x`,
