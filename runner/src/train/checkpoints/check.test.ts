@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import * as tf from "../../tf";
 import { ExitError } from "../../errors";
 import { CheckpointDamagedError } from "./check";
 import { loadCheckpoint, saveCheckpoint } from "./io";
