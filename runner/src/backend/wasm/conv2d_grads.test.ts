@@ -6,18 +6,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { prepareWasmBackend } from "./index";
 import { FusedKernel } from "./fused_kernels";
 import { KernelScope } from "./scope";
-import { compareOnBackends } from "./testing";
-
-type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
-interface Case {
-  x: [number, number, number, number];
-  f: [number, number, number, number];
-  stride: number | [number, number];
-  pad: Pad;
-}
+import { type ConvCase, compareOnBackends, convCaseLabel, weightedSum } from "./testing";
 
 // Strides 1/2/3, same/valid/explicit padding, 1x1/3x3/7x7 and non-square inputs and kernels, batch > 1.
-const cases: Case[] = [
+const cases: ConvCase[] = [
   { x: [2, 8, 8, 3], f: [3, 3, 3, 4], stride: 1, pad: "same" },
   { x: [2, 9, 7, 3], f: [3, 3, 3, 5], stride: 2, pad: "same" },
   { x: [2, 10, 10, 4], f: [3, 3, 4, 2], stride: 2, pad: "valid" },
@@ -82,19 +74,17 @@ const cases: Case[] = [
   },
 ];
 
-const name = (c: Case) => `x${c.x.join("x")} f${c.f.join("x")} s${String(c.stride)} ${JSON.stringify(c.pad)}`;
-
 beforeAll(async () => {
   await prepareWasmBackend();
 });
 
 describe("wasm Conv2D gradients against cpu", () => {
   it.for(cases)("filter and input gradient, $x $f s$stride", (c) => {
-    const diff = compareOnBackends(name(c), [c.x, c.f], ([x, f]) => {
+    const diff = compareOnBackends(convCaseLabel(c), [c.x, c.f], ([x, f]) => {
       const [dx, df] = tf.grads((...args: tf.Tensor[]) => {
         const y = tf.conv2d(args[0] as tf.Tensor4D, args[1] as tf.Tensor4D, c.stride, c.pad);
         // A non-uniform dy, so that every tap of the gradient is checked.
-        return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
+        return weightedSum(y);
       })([x!, f!]);
       return [dx!, df!];
     });

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { prepareWasmBackend } from "./index";
 import { FusedKernel } from "./fused_names";
 import { KernelScope } from "./scope";
-import { compareOnBackends } from "./testing";
+import { type ConvCase, compareOnBackends, convCaseLabel, weightedSum } from "./testing";
 
 beforeAll(async () => {
   const { fused } = await prepareWasmBackend();
@@ -58,18 +58,9 @@ describe("the fused module's GEMM", () => {
   });
 });
 
-type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
-interface Case {
-  x: [number, number, number, number];
-  f: [number, number, number, number];
-  stride: number | [number, number];
-  pad: Pad;
-  dilation?: number;
-}
-
 // 8+ input channels (the GEMM path): 1x1 direct and strided, 3x3/5x3/7x7, strides 1-3 and unequal,
 // same/valid/explicit padding, dilation 2, non-square inputs, batch > 1.
-const cases: Case[] = [
+const cases: ConvCase[] = [
   { x: [2, 8, 8, 8], f: [1, 1, 8, 12], stride: 1, pad: "valid" },
   { x: [2, 9, 7, 16], f: [1, 1, 16, 5], stride: 2, pad: "same" },
   { x: [2, 9, 7, 8], f: [3, 3, 8, 9], stride: 1, pad: "same" },
@@ -89,11 +80,10 @@ const cases: Case[] = [
     ],
   },
 ];
-const label = (c: Case) => `x${c.x.join("x")} f${c.f.join("x")} s${String(c.stride)} ${JSON.stringify(c.pad)}`;
 
 describe("Conv2D and FusedConv2D as im2col + GEMM on wasm, against cpu", () => {
   it.for(cases)("conv, fused conv (bias + relu) and both gradients, $x $f s$stride", (c) => {
-    const diff = compareOnBackends(label(c), [c.x, c.f, [c.f[3]]], ([x, f, bias]) =>
+    const diff = compareOnBackends(convCaseLabel(c), [c.x, c.f, [c.f[3]]], ([x, f, bias]) =>
       tf.tidy(() => {
         const conv = tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad, "NHWC", c.dilation ?? 1);
         const fused = (xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) =>
@@ -109,7 +99,7 @@ describe("Conv2D and FusedConv2D as im2col + GEMM on wasm, against cpu", () => {
         const y = fused(x!, f!, bias!);
         const grads = tf.grads((...a: tf.Tensor[]) => {
           const out = fused(a[0]!, a[1]!, a[2]!);
-          return tf.sum(tf.mul(out, tf.sin(tf.reshape(tf.range(0, out.size), out.shape))));
+          return weightedSum(out);
         })([x!, f!, bias!]);
         return [conv, y, ...grads];
       }),

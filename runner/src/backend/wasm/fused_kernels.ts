@@ -89,26 +89,15 @@ export function fusedKernelConfigs(m: FusedExports, threads: GemmThreads | null 
       return out;
     }),
     config(FusedKernel.shiftedPixels, ({ inputs, backend, attrs }) => {
+      // im2col with a single 1x1 tap.
       const { x } = inputs as { x: TensorInfo };
       const { oh, ow, sh, sw, top, left } = attrs as Record<string, number>;
       float32(FusedKernel.shiftedPixels, x);
       const [n = 1, h = 1, w = 1, c = 1] = x.shape;
       const b = backend as unknown as WasmBackend;
       const out = b.makeOutput([n, oh!, ow!, c], "float32");
-      m.shifted_pixels(
-        b.getMemoryOffset(x.dataId),
-        b.getMemoryOffset(out.dataId),
-        n,
-        h,
-        w,
-        c,
-        oh!,
-        ow!,
-        sh!,
-        sw!,
-        top!,
-        left!,
-      );
+      const args = [n, h, w, c, oh!, ow!, 1, 1, sh!, sw!, 1, 1, top!, left!];
+      m.im2col(b.getMemoryOffset(x.dataId), b.getMemoryOffset(out.dataId), ...args);
       return out;
     }),
     config(FusedKernel.im2col, ({ inputs, backend, attrs }) => {

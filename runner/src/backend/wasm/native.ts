@@ -23,7 +23,6 @@ export interface FusedExports {
     c: number,
   ): void;
   transpose4(x: number, out: number, ...dimsThenPerm: number[]): void;
-  shifted_pixels(x: number, out: number, ...dimsStridesPads: number[]): void;
   im2col(x: number, out: number, ...dimsFilterStridesDilationsPads: number[]): void;
   col2im(cols: number, x: number, ...dimsFilterStridesDilationsPads: number[]): void;
   gemm(...aBBiasCMNKWorkTaR0R1: number[]): void;
@@ -37,7 +36,6 @@ const EXPORT_NAMES = [
   "broadcast_rows",
   "batch_norm",
   "transpose4",
-  "shifted_pixels",
   "im2col",
   "col2im",
   "gemm",

@@ -46,3 +46,24 @@ export function compareOnBackends(label: string, shapes: number[][], fn: (xs: tf
   console.log(`${label}: max abs ${abs.toExponential(2)}, rel ${rel.toExponential(2)}`);
   return { abs, rel };
 }
+
+/**
+ * sum(y * sin(0, 1, 2, ...)): a loss whose gradient dy is non-uniform, so that every tap and every
+ * position of a gradient is checked (a plain sum would give dy = 1 everywhere).
+ */
+export function weightedSum(y: tf.Tensor): tf.Scalar {
+  return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
+}
+
+/** A convolution test case: NHWC input and HWIO filter shapes, stride, padding (and dilation). */
+export interface ConvCase {
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  stride: number | [number, number];
+  pad: "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
+  dilation?: number;
+}
+
+/** The label a conv case prints its differences under. */
+export const convCaseLabel = (c: ConvCase) =>
+  `x${c.x.join("x")} f${c.f.join("x")} s${String(c.stride)} ${JSON.stringify(c.pad)}`;

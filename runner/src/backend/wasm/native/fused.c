@@ -175,88 +175,70 @@ void transpose4(const float *x, float *out, unsigned d0, unsigned d1, unsigned d
     for (unsigned b = 0; b < nv; b++) transpose_2d(x + a * iu + b * iv, out + a * ou + b * ov, nq, od3, is3, oq);
 }
 
+/* dst[0..n) = 0, and dst[0..n) += src[0..n). */
+static void zero_run(float *dst, unsigned n) {
+  unsigned k = 0;
+  for (; k + 4 <= n; k += 4) wasm_v128_store(dst + k, wasm_f32x4_splat(0.0f));
+  for (; k < n; k++) dst[k] = 0.0f;
+}
+static void add_run(const float *src, float *dst, unsigned n) {
+  unsigned k = 0;
+  for (; k + 4 <= n; k += 4) wasm_v128_store(dst + k, wasm_f32x4_add(wasm_v128_load(dst + k), wasm_v128_load(src + k)));
+  for (; k < n; k++) dst[k] += src[k];
+}
+
 /*
- * One filter tap's input pixels for a convolution's filter gradient: out[b, i, j, :] =
- * x[b, i*sh - top, j*sw - left, :] ([n, oh, ow, c] from [n, h, w, c]; zeros outside x, the
- * padding). top/left are the padding minus the tap's offset, so they may be negative.
+ * The walk im2col and col2im share: for every output pixel (b,i,j) of a conv over x [n,h,w,c] and
+ * every tap (ta,tb), the column block cols[(b,i,j), (ta,tb,:)] ([n*oh*ow, fh*fw*c]) and the input
+ * pixel x[b, i*sh + ta*dh - top, j*sw + tb*dw - left, :]. im2col copies the pixel into the block
+ * (zeros where it lies outside x); col2im (`adjoint`) adds the block onto the pixel.
  */
-EXPORT(shifted_pixels)
-void shifted_pixels(const float *x, float *out, unsigned n, unsigned h, unsigned w, unsigned c, unsigned oh,
-                    unsigned ow, unsigned sh, unsigned sw, int top, int left) {
-  const v128_t zero = wasm_f32x4_splat(0.0f);
+static inline void patch_walk(float *x, float *cols, unsigned n, unsigned h, unsigned w, unsigned c, unsigned oh,
+                              unsigned ow, unsigned fh, unsigned fw, unsigned sh, unsigned sw, unsigned dh,
+                              unsigned dw, int top, int left, int adjoint) {
+  float *blk = cols;
   for (unsigned b = 0; b < n; b++)
-    for (unsigned i = 0; i < oh; i++) {
-      const int y = (int)(i * sh) - top;
-      float *o = out + ((unsigned long)b * oh + i) * ow * c;
-      for (unsigned j = 0; j < ow; j++, o += c) {
-        const int xx = (int)(j * sw) - left;
-        if (y < 0 || y >= (int)h || xx < 0 || xx >= (int)w) {
-          unsigned k = 0;
-          for (; k + 4 <= c; k += 4) wasm_v128_store(o + k, zero);
-          for (; k < c; k++) o[k] = 0.0f;
-        } else {
-          copy_run(x + (((unsigned long)b * h + (unsigned)y) * w + (unsigned)xx) * c, o, c);
+    for (unsigned i = 0; i < oh; i++)
+      for (unsigned j = 0; j < ow; j++)
+        for (unsigned ta = 0; ta < fh; ta++) {
+          const int y = (int)(i * sh) + (int)(ta * dh) - top;
+          for (unsigned tb = 0; tb < fw; tb++, blk += c) {
+            const int xx = (int)(j * sw) + (int)(tb * dw) - left;
+            if (y < 0 || y >= (int)h || xx < 0 || xx >= (int)w) {
+              if (!adjoint) zero_run(blk, c);
+              continue;
+            }
+            float *px = x + (((unsigned long)b * h + (unsigned)y) * w + (unsigned)xx) * c;
+            if (adjoint)
+              add_run(blk, px, c);
+            else
+              copy_run(px, blk, c);
+          }
         }
-      }
-    }
 }
 
 /*
  * im2col for a convolution as a GEMM: out[(b,i,j), (ta,tb,:)] = x[b, i*sh + ta*dh - top, j*sw + tb*dw - left, :]
  * ([n*oh*ow, fh*fw*c] from [n, h, w, c]; zeros outside x): the receptive field of each output
  * pixel, tap by tap, so that the conv is this matrix times the filter seen as [fh*fw*c, cout].
+ * With fh = fw = 1 it is one filter tap's input pixels (the filter gradient's per-tap GEMMs).
  */
 EXPORT(im2col)
 void im2col(const float *x, float *out, unsigned n, unsigned h, unsigned w, unsigned c, unsigned oh, unsigned ow,
             unsigned fh, unsigned fw, unsigned sh, unsigned sw, unsigned dh, unsigned dw, int top, int left) {
-  const v128_t zero = wasm_f32x4_splat(0.0f);
-  float *o = out;
-  for (unsigned b = 0; b < n; b++)
-    for (unsigned i = 0; i < oh; i++)
-      for (unsigned j = 0; j < ow; j++)
-        for (unsigned ta = 0; ta < fh; ta++) {
-          const int y = (int)(i * sh) + (int)(ta * dh) - top;
-          for (unsigned tb = 0; tb < fw; tb++, o += c) {
-            const int xx = (int)(j * sw) + (int)(tb * dw) - left;
-            if (y < 0 || y >= (int)h || xx < 0 || xx >= (int)w) {
-              unsigned k = 0;
-              for (; k + 4 <= c; k += 4) wasm_v128_store(o + k, zero);
-              for (; k < c; k++) o[k] = 0.0f;
-            } else {
-              copy_run(x + (((unsigned long)b * h + (unsigned)y) * w + (unsigned)xx) * c, o, c);
-            }
-          }
-        }
+  patch_walk((float *)x, out, n, h, w, c, oh, ow, fh, fw, sh, sw, dh, dw, top, left, 0);
 }
 
 /*
- * col2im, the adjoint of im2col: x = 0, then x[b, i*sh + ta*dh - top, j*sw + tb*dw - left, :] +=
- * cols[(b,i,j), (ta,tb,:)] for every pixel and tap that lands inside x. With cols = dy W^T this is
- * a convolution's input gradient, for any stride, without a flipped filter or inserted zeros.
+ * col2im, the adjoint of im2col: x = 0, then every column block that lands inside x is added onto
+ * its pixel. With cols = dy Wᵀ this is a convolution's input gradient, for any stride, without a
+ * flipped filter or inserted zeros.
  */
 EXPORT(col2im)
 void col2im(const float *cols, float *x, unsigned n, unsigned h, unsigned w, unsigned c, unsigned oh, unsigned ow,
             unsigned fh, unsigned fw, unsigned sh, unsigned sw, unsigned dh, unsigned dw, int top, int left) {
-  const v128_t zero = wasm_f32x4_splat(0.0f);
-  const unsigned long total = (unsigned long)n * h * w * c;
-  unsigned long z = 0;
-  for (; z + 4 <= total; z += 4) wasm_v128_store(x + z, zero);
-  for (; z < total; z++) x[z] = 0.0f;
-  const float *src = cols;
-  for (unsigned b = 0; b < n; b++)
-    for (unsigned i = 0; i < oh; i++)
-      for (unsigned j = 0; j < ow; j++)
-        for (unsigned ta = 0; ta < fh; ta++) {
-          const int y = (int)(i * sh) + (int)(ta * dh) - top;
-          for (unsigned tb = 0; tb < fw; tb++, src += c) {
-            const int xx = (int)(j * sw) + (int)(tb * dw) - left;
-            if (y < 0 || y >= (int)h || xx < 0 || xx >= (int)w) continue;
-            float *o = x + (((unsigned long)b * h + (unsigned)y) * w + (unsigned)xx) * c;
-            unsigned k = 0;
-            for (; k + 4 <= c; k += 4) wasm_v128_store(o + k, wasm_f32x4_add(wasm_v128_load(o + k), wasm_v128_load(src + k)));
-            for (; k < c; k++) o[k] += src[k];
-          }
-        }
+  zero_run(x, n * h * w * c);
+  patch_walk(x, (float *)cols, n, h, w, c, oh, ow, fh, fw, sh, sw, dh, dw, top, left, 1);
 }
 
 /*
