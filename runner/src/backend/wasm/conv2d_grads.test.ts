@@ -2,9 +2,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 // tfjs-layers registers every op gradient (tfjs-core's Node bundle alone registers none).
 import "@tensorflow/tfjs-layers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareWasmBackend } from "./index";
-import { FusedKernel } from "./fused_kernels";
+import { FusedKernel, registerFusedKernels, unregisterFusedKernels } from "./fused_kernels";
+import { loadFused } from "./native";
 import { KernelScope } from "./scope";
 import { type ConvCase, compareOnBackends, convCaseLabel, weightedSum } from "./testing";
 
@@ -108,5 +109,28 @@ describe("wasm Conv2D gradients against cpu", () => {
     };
     expect(inner([2, 4, 4, 8])).toContain(FusedKernel.shiftedPixels);
     expect(inner([2, 16, 16, 7])).not.toContain(FusedKernel.shiftedPixels);
+  });
+});
+
+// Without the fused module (it failed to load, or TESSERA_WASM_FUSED=0) the gradients run as
+// XNNPACK convolutions: flipped filters, sub-pixel phases, batch-swapped filter gradients.
+describe("wasm Conv2D gradients against cpu, without the fused module", () => {
+  beforeAll(() => unregisterFusedKernels());
+  afterAll(() => {
+    const module = loadFused(tf.backend());
+    if ("error" in module) throw new Error(module.error);
+    registerFusedKernels(module);
+  });
+
+  it.for(cases)("filter and input gradient, $x $f s$stride", (c) => {
+    const diff = compareOnBackends(convCaseLabel(c), [c.x, c.f], ([x, f]) => {
+      const [dx, df] = tf.grads((...args: tf.Tensor[]) => {
+        const y = tf.conv2d(args[0] as tf.Tensor4D, args[1] as tf.Tensor4D, c.stride, c.pad);
+        // A non-uniform dy, so that every tap of the gradient is checked.
+        return weightedSum(y);
+      })([x!, f!]);
+      return [dx!, df!];
+    });
+    expect(diff.rel).toBeLessThan(1e-4);
   });
 });
