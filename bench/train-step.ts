@@ -51,8 +51,10 @@ if (o.child !== undefined) {
 /**
  * wasm32 stops at 4 GiB: the largest training batch that fits (measured in the Compute II issue).
  * PyTorch runs the same batch for a like-for-like ratio, but note that Debian's PyTorch 1.13 is
- * ~8x slower per image on ResNet-50 at batch 8 than at 16 (2.0 vs 16.4 img/cpu-s at 128 px,
- * measured with bench/train_step_torch.py), so the ResNet-50 ratios at 128/224 px flatter tfjs.
+ * ~7x slower per image on ResNet-50 at batch 8 than at 16 (at 128 px, bench/train_step_torch.py:
+ * 2.0 vs 16.4 img/cpu-s in one session, 1.1-1.4 vs 7.9-9.4 on 2026-12-03; batches up to 12 are
+ * slow, 16 and 24 fast), so the ResNet-50 ratios at 128/224 px flatter tfjs; compare with its
+ * batch-16 figure (bench/README.md).
  */
 function batchFor(model: string, size: number, asked: number, backend: string, mode: Mode): number {
   if (backend === "cpu") return 2; // ~0.25 img/s: two images are already a long step.
