@@ -43,7 +43,8 @@ export function conv2dBackpropFilter(
   const bottom = (oh - 1) * sh + fh - top - info.inHeight;
   const right = (ow - 1) * sw + fw - left - info.inWidth;
 
-  if (fh === 1 && fw === 1 && top === 0 && left === 0) {
+  // (Padding below or right of a 1x1 filter adds zero pixels: the per-tap or Conv2D path below.)
+  if (fh === 1 && fw === 1 && top === 0 && left === 0 && bottom <= 0 && right <= 0) {
     let xs = x;
     if (sh > 1 || sw > 1 || bottom < 0 || right < 0) {
       xs = s.pickPixels(x, oh, ow, sh, sw);

@@ -18,6 +18,18 @@ const cases: ConvCase[] = [
   { x: [1, 12, 9, 2], f: [3, 2, 2, 3], stride: 3, pad: "valid" },
   { x: [2, 8, 8, 6], f: [1, 1, 6, 5], stride: 1, pad: "valid" },
   { x: [2, 9, 8, 6], f: [1, 1, 6, 5], stride: 2, pad: "same" },
+  // 1x1 padded below and on the right: zero pixels that the 1x1 matrix product does not cover.
+  {
+    x: [2, 6, 5, 6],
+    f: [1, 1, 6, 4],
+    stride: 1,
+    pad: [
+      [0, 0],
+      [0, 1],
+      [0, 1],
+      [0, 0],
+    ],
+  },
   { x: [2, 16, 14, 3], f: [7, 7, 3, 4], stride: 2, pad: "same" },
   { x: [2, 15, 17, 3], f: [7, 5, 3, 2], stride: 1, pad: "valid" },
   {

@@ -63,6 +63,18 @@ describe("the fused module's GEMM", () => {
 const cases: ConvCase[] = [
   { x: [2, 8, 8, 8], f: [1, 1, 8, 12], stride: 1, pad: "valid" },
   { x: [2, 9, 7, 16], f: [1, 1, 16, 5], stride: 2, pad: "same" },
+  // 1x1, stride 1, padded on the right only: not the direct (no im2col) case.
+  {
+    x: [2, 6, 5, 8],
+    f: [1, 1, 8, 4],
+    stride: 1,
+    pad: [
+      [0, 0],
+      [0, 0],
+      [0, 1],
+      [0, 0],
+    ],
+  },
   { x: [2, 9, 7, 8], f: [3, 3, 8, 9], stride: 1, pad: "same" },
   { x: [3, 11, 13, 10], f: [3, 3, 10, 4], stride: 2, pad: "same" },
   { x: [1, 12, 9, 8], f: [5, 3, 8, 3], stride: 3, pad: "valid" },

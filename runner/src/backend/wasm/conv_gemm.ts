@@ -50,7 +50,15 @@ export function convAsGemm(
   const { dilationHeight: dh, dilationWidth: dw } = info;
   if (cin < MIN_CHANNELS || n * oh * ow * fh * fw * cin > MAX_IM2COL || n * oh * ow === 0) return null;
   const { top, left } = info.padInfo;
-  const direct = fh === 1 && fw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0 && oh === info.inHeight;
+  const direct =
+    fh === 1 &&
+    fw === 1 &&
+    sh === 1 &&
+    sw === 1 &&
+    top === 0 &&
+    left === 0 &&
+    oh === info.inHeight &&
+    ow === info.inWidth;
   // A 1x1 stride-1 conv without padding is already a matrix: x [n*h*w, cin].
   const cols = direct
     ? s.reshape(x, [n * oh * ow, cin])
