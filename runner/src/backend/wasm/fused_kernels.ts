@@ -156,9 +156,15 @@ export function fusedKernelConfigs(m: FusedExports, threads: GemmThreads | null 
       // Split over threads only when each share is worth a hand-off (~10-50 µs).
       const split = threads !== null && rows >= 8 * threads.threads && rows * cols * k >= GEMM_SPLIT_MIN_MACS;
       const works = Array.from({ length: split ? threads.threads : 1 }, () => b.makeOutput([GEMM_WORK], "float32"));
-      if (split) threads.run(m.gemm, args, works.map(at));
-      else m.gemm(args.a, args.b, args.bias, args.c, rows, cols, k, at(works[0]!), args.ta, 0, rows);
-      for (const w of works) b.disposeData(w.dataId);
+      try {
+        if (split) threads.run(m.gemm, args, works.map(at));
+        else m.gemm(args.a, args.b, args.bias, args.c, rows, cols, k, at(works[0]!), args.ta, 0, rows);
+      } catch (error) {
+        b.disposeData(out.dataId);
+        throw error;
+      } finally {
+        for (const w of works) b.disposeData(w.dataId);
+      }
       return out;
     }),
     config(FusedKernel.reverseBlocks, ({ inputs, backend }) => {
