@@ -14,6 +14,8 @@ import { MAX_IM2COL } from "./conv_gemm";
 /**
  * dx[n,ih,iw,ci] = sum over kh,kw,co of dy[n,oh,ow,co] * w[kh,kw,ci,co] where ih = oh*s+kh-pt.
  *
+ * With the fused module: one GEMM and col2im (below), for every stride. Without it, XNNPACK:
+ *
  * Stride 1: a Conv2D (XNNPACK) of dy with the spatially flipped, in/out-swapped filter.
  * Stride s > 1 ("sub-pixel" decomposition): the rows with (ih+pt) mod s = r only see the taps
  * kh = r, r+s, r+2s, ..., so each of the s*s phases is a stride-1 Conv2D of dy with a sub-filter;
