@@ -130,7 +130,7 @@ const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) =>
     conv2dBackpropInput(s, inputs.dy!, inputs.filter!, attrs as unknown as Conv2DBackpropInputAttrs),
   );
 
-/** Replaces wasm's Conv2DBackpropInput (a scalar C++ loop) with XNNPACK convolutions. */
+/** Replaces wasm's Conv2DBackpropInput (a scalar C++ loop): the fused module's GEMM + col2im, or XNNPACK convolutions. */
 export const conv2dBackpropInputConfig: KernelConfig = {
   kernelName: Conv2DBackpropInput,
   backendName: "wasm",
