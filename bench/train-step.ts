@@ -49,18 +49,19 @@ if (o.child !== undefined) {
 }
 
 /**
- * wasm32 stops at 4 GiB: the largest training batch that fits (measured in the Compute II issue).
+ * wasm32 stops at 4 GiB: the largest training batch that fits. ResNet-50 at 128 px fits batch 16
+ * since the convolutions moved to the fused module's GEMM (wasm heap 3,093 MB; XNNPACK no longer
+ * keeps packed filter copies; it aborted before), at 224 px batch 4 (2,433 MB).
  * PyTorch runs the same batch for a like-for-like ratio, but note that Debian's PyTorch 1.13 is
- * ~7x slower per image on ResNet-50 at batch 8 than at 16 (at 128 px, bench/train_step_torch.py:
- * 2.0 vs 16.4 img/cpu-s in one session, 1.1-1.4 vs 7.9-9.4 on 2026-12-03; batches up to 12 are
- * slow, 16 and 24 fast), so the ResNet-50 ratios at 128/224 px flatter tfjs; compare with its
- * batch-16 figure (bench/README.md).
+ * ~7x slower per image on ResNet-50 at batches up to 12 than at 16 (at 128 px,
+ * bench/train_step_torch.py: 2.0 vs 16.4 img/cpu-s in one session, 1.1-1.4 vs 7.9-9.4 on
+ * 2026-12-03), so ResNet-50 ratios at batch 8 or below flatter tfjs; compare at batch 16.
  */
 function batchFor(model: string, size: number, asked: number, backend: string, mode: Mode): number {
   if (backend === "cpu") return 2; // ~0.25 img/s: two images are already a long step.
   if (mode === "infer") return asked;
   if (model === "resnet50" && size >= 224) return Math.min(asked, 4);
-  if (model === "resnet50" && size >= 128) return Math.min(asked, 8);
+  if (model === "resnet50" && size >= 128) return Math.min(asked, 16);
   return asked;
 }
 
