@@ -111,15 +111,20 @@ export function startGemmThreads(module: object, memory: object, helpers: number
         Atomics.notify(states[h]!, 0);
       }
       const [r0, r1] = range(0);
-      gemm(a, b, bias, c, m, n, k, works[0]!, ta, r0, r1);
-      jobs.forEach((job, h) => {
-        const state = states[h]!;
-        while (Atomics.load(state, 1) !== job) {
-          if (Atomics.wait(state, 1, job - 1, 120_000) === "timed-out")
-            throw new Error("wasm GEMM helper thread did not finish its rows within 120 s");
-        }
-        if (Atomics.load(state, 3) !== 0) throw new Error("wasm GEMM helper thread failed (see stderr)");
-      });
+      try {
+        gemm(a, b, bias, c, m, n, k, works[0]!, ta, r0, r1);
+      } finally {
+        // Even when this thread's share threw: the helpers write into buffers the caller frees next.
+        jobs.forEach((job, h) => {
+          const state = states[h]!;
+          while (Atomics.load(state, 1) !== job) {
+            if (Atomics.wait(state, 1, job - 1, 120_000) === "timed-out")
+              throw new Error("wasm GEMM helper thread did not finish its rows within 120 s");
+          }
+        });
+      }
+      if (jobs.some((_, h) => Atomics.load(states[h]!, 3) !== 0))
+        throw new Error("wasm GEMM helper thread failed (see stderr)");
     },
   };
 }
