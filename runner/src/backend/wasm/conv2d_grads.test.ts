@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareWasmBackend } from "./index";
 import { FusedKernel, registerFusedKernels, unregisterFusedKernels } from "./fused_kernels";
 import { loadFused } from "./native";
-import { KernelScope } from "./scope";
-import { type ConvCase, compareOnBackends, convCaseLabel, weightedSum } from "./testing";
+import { type ConvCase, compareOnBackends, convCaseLabel, weightedSum, innerKernels } from "./testing";
 
 // Strides 1/2/3, same/valid/explicit padding, 1x1/3x3/7x7 and non-square inputs and kernels, batch > 1.
 const cases: ConvCase[] = [
@@ -91,34 +90,27 @@ beforeAll(async () => {
   await prepareWasmBackend();
 });
 
-describe("wasm Conv2D gradients against cpu", () => {
-  it.for(cases)("filter and input gradient, $x $f s$stride", (c) => {
-    const diff = compareOnBackends(convCaseLabel(c), [c.x, c.f], ([x, f]) => {
-      const [dx, df] = tf.grads((...args: tf.Tensor[]) => {
-        const y = tf.conv2d(args[0] as tf.Tensor4D, args[1] as tf.Tensor4D, c.stride, c.pad);
-        // A non-uniform dy, so that every tap of the gradient is checked.
-        return weightedSum(y);
-      })([x!, f!]);
-      return [dx!, df!];
-    });
-    expect(diff.rel).toBeLessThan(1e-4);
+/** dx and dW of a conv under a non-uniform loss (every tap of the gradient checked) match cpu's. */
+function gradientsMatchCpu(c: ConvCase): void {
+  const diff = compareOnBackends(convCaseLabel(c), [c.x, c.f], ([x, f]) => {
+    const [dx, df] = tf.grads((...args: tf.Tensor[]) =>
+      weightedSum(tf.conv2d(args[0] as tf.Tensor4D, args[1] as tf.Tensor4D, c.stride, c.pad)),
+    )([x!, f!]);
+    return [dx!, df!];
   });
+  expect(diff.rel).toBeLessThan(1e-4);
+}
+
+describe("wasm Conv2D gradients against cpu", () => {
+  it.for(cases)("filter and input gradient, $x $f s$stride", gradientsMatchCpu);
 
   it("takes the per-tap GEMM path from 8 input channels, the Conv2D path below", () => {
-    const inner = (x: [number, number, number, number], cin = x[3]) => {
-      const names: string[] = [];
-      KernelScope.onKernel = (name) => names.push(name);
-      try {
-        tf.tidy(() =>
-          tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(tf.ones(x) as tf.Tensor4D, f as tf.Tensor4D, 1, "same")))(
-            tf.ones([3, 3, cin, 2]),
-          ),
-        );
-      } finally {
-        KernelScope.onKernel = undefined;
-      }
-      return names;
-    };
+    const inner = (x: [number, number, number, number], cin = x[3]) =>
+      innerKernels(() =>
+        tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(tf.ones(x) as tf.Tensor4D, f as tf.Tensor4D, 1, "same")))(
+          tf.ones([3, 3, cin, 2]),
+        ),
+      );
     expect(inner([2, 4, 4, 8])).toContain(FusedKernel.shiftedPixels);
     expect(inner([2, 16, 16, 7])).not.toContain(FusedKernel.shiftedPixels);
   });
@@ -134,15 +126,5 @@ describe("wasm Conv2D gradients against cpu, without the fused module", () => {
     registerFusedKernels(module);
   });
 
-  it.for(cases)("filter and input gradient, $x $f s$stride", (c) => {
-    const diff = compareOnBackends(convCaseLabel(c), [c.x, c.f], ([x, f]) => {
-      const [dx, df] = tf.grads((...args: tf.Tensor[]) => {
-        const y = tf.conv2d(args[0] as tf.Tensor4D, args[1] as tf.Tensor4D, c.stride, c.pad);
-        // A non-uniform dy, so that every tap of the gradient is checked.
-        return weightedSum(y);
-      })([x!, f!]);
-      return [dx!, df!];
-    });
-    expect(diff.rel).toBeLessThan(1e-4);
-  });
+  it.for(cases)("filter and input gradient, $x $f s$stride", gradientsMatchCpu);
 });

@@ -5,28 +5,12 @@ import "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { prepareWasmBackend } from "./index";
 import { FusedKernel } from "./fused_names";
-import { KernelScope } from "./scope";
-import { type ConvCase, compareOnBackends, convCaseLabel, weightedSum } from "./testing";
+import { type ConvCase, compareOnBackends, convCaseLabel, weightedSum, innerKernels } from "./testing";
 
 beforeAll(async () => {
   const { fused } = await prepareWasmBackend();
   if (fused !== true) throw new Error(`the fused module did not load: ${fused.error}`);
 });
-
-/** The kernels run inside composite wasm kernels while `fn` runs. */
-function innerKernels(fn: () => unknown): string[] {
-  tf.setBackend("wasm");
-  const names: string[] = [];
-  KernelScope.onKernel = (name) => names.push(name);
-  try {
-    tf.tidy(() => {
-      fn();
-    });
-  } finally {
-    KernelScope.onKernel = undefined;
-  }
-  return names;
-}
 
 describe("the fused module's GEMM", () => {
   // Edges of the 4x8 micro-kernel (m % 4, n % 8), several 256-row and 256-column blocks, k = 1.

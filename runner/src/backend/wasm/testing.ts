@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { KernelScope } from "./scope";
 
 /** Largest absolute and relative (to the largest |cpu| value) differences between two runs. */
 export interface Diff {
@@ -67,3 +68,18 @@ export interface ConvCase {
 /** The label a conv case prints its differences under. */
 export const convCaseLabel = (c: ConvCase) =>
   `x${c.x.join("x")} f${c.f.join("x")} s${String(c.stride)} ${JSON.stringify(c.pad)}`;
+
+/** The kernels run inside Tessera's composite wasm kernels while `fn` runs on wasm (in a tidy). */
+export function innerKernels(fn: () => unknown): string[] {
+  tf.setBackend("wasm");
+  const names: string[] = [];
+  KernelScope.onKernel = (name) => names.push(name);
+  try {
+    tf.tidy(() => {
+      fn();
+    });
+  } finally {
+    KernelScope.onKernel = undefined;
+  }
+  return names;
+}
