@@ -57,21 +57,19 @@ export function conv2dBackpropFilter(
     return s.reshape(dw, [1, 1, cin, cout]);
   }
 
-  if (cin >= PER_TAP_MIN_CHANNELS && getKernel(FusedKernel.shiftedPixels, "wasm") !== undefined) {
+  if (cin >= PER_TAP_MIN_CHANNELS && getKernel(FusedKernel.im2col, "wasm") !== undefined) {
     // One GEMM per filter tap: dW[kh,kw] = (the tap's input pixels)ᵀ [cin, k] x dy [k, cout], with
     // k = n*oh*ow, on the fused module's GEMM, which reads the pixels [k, cin] transposed as they
-    // are; each tap's pixels are gathered by the fused module and freed after their GEMM.
+    // are; each tap's pixels are gathered by im2col with that one 1x1 tap and freed after their GEMM.
     const k = n * oh * ow;
     const dy2 = s.reshape(dy, [k, cout]);
     const taps: TensorInfo[] = [];
     for (let kh = 0; kh < fh; kh++) {
       for (let kw = 0; kw < fw; kw++) {
-        const attrs = { oh, ow, sh, sw, top: top - kh, left: left - kw };
-        const pixels = s.run(FusedKernel.shiftedPixels, { x }, attrs);
-        const flat = s.reshape(pixels, [k, cin]);
-        taps.push(s.matMul(flat, dy2, true));
-        // Reshapes share their input's buffer (one more reference): release them too to free it.
-        for (const t of [flat, pixels]) s.release(t);
+        const tap = { oh, ow, fh: 1, fw: 1, sh, sw, top: top - kh, left: left - kw };
+        const pixels = s.run(FusedKernel.im2col, { x }, tap);
+        taps.push(s.matMul(pixels, dy2, true));
+        s.release(pixels);
       }
     }
     const stacked = taps.length === 1 ? taps[0]! : s.run("Concat", taps as unknown as NamedTensorInfoMap, { axis: 0 });

@@ -111,8 +111,11 @@ describe("wasm Conv2D gradients against cpu", () => {
           tf.ones([3, 3, cin, 2]),
         ),
       );
-    expect(inner([2, 4, 4, 8])).toContain(FusedKernel.shiftedPixels);
-    expect(inner([2, 16, 16, 7])).not.toContain(FusedKernel.shiftedPixels);
+    // The per-tap path gathers each tap's pixels with im2col; the other runs a Conv2D inside.
+    expect(inner([2, 4, 4, 8])).toContain(FusedKernel.im2col);
+    expect(inner([2, 4, 4, 8])).not.toContain("Conv2D");
+    expect(inner([2, 16, 16, 7])).not.toContain(FusedKernel.im2col);
+    expect(inner([2, 16, 16, 7])).toContain("Conv2D");
   });
 });
 

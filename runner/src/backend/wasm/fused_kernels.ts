@@ -88,18 +88,6 @@ export function fusedKernelConfigs(m: FusedExports, threads: GemmThreads | null 
       m.broadcast_rows(b.getMemoryOffset(v.dataId), b.getMemoryOffset(out.dataId), rows, c);
       return out;
     }),
-    config(FusedKernel.shiftedPixels, ({ inputs, backend, attrs }) => {
-      // im2col with a single 1x1 tap.
-      const { x } = inputs as { x: TensorInfo };
-      const { oh, ow, sh, sw, top, left } = attrs as Record<string, number>;
-      float32(FusedKernel.shiftedPixels, x);
-      const [n = 1, h = 1, w = 1, c = 1] = x.shape;
-      const b = backend as unknown as WasmBackend;
-      const out = b.makeOutput([n, oh!, ow!, c], "float32");
-      const args = [n, h, w, c, oh!, ow!, 1, 1, sh!, sw!, 1, 1, top!, left!];
-      m.im2col(b.getMemoryOffset(x.dataId), b.getMemoryOffset(out.dataId), ...args);
-      return out;
-    }),
     config(FusedKernel.im2col, ({ inputs, backend, attrs }) => {
       const { x } = inputs as { x: TensorInfo };
       const { oh, ow, fh, fw, sh, sw, dh, dw, top, left } = attrs as Record<string, number>;

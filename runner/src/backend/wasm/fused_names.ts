@@ -13,13 +13,9 @@ export const FusedKernel = {
   /** {v} ([C]) with attr shape [..., C] -> v repeated over the leading axes. */
   broadcastRows: "TesseraBroadcastRows",
   /**
-   * {x} ([n,h,w,c]) with attrs oh, ow, sh, sw, top, left -> [n,oh,ow,c], pixel (i,j) taken from
-   * x at (i*sh - top, j*sw - left), zero outside: one filter tap's inputs (conv2d_backprop_filter.ts).
-   */
-  shiftedPixels: "TesseraShiftedPixels",
-  /**
    * {x} ([n,h,w,c]) with attrs oh, ow, fh, fw, sh, sw, dh, dw (dilation, default 1), top, left
-   * -> [n*oh*ow, fh*fw*c]: each output pixel's receptive field, tap by tap, zero outside x (conv_gemm.ts).
+   * -> [n*oh*ow, fh*fw*c]: each output pixel's receptive field, tap by tap, zero outside x (conv_gemm.ts;
+   * with one 1x1 tap, a filter-gradient tap's input pixels).
    */
   im2col: "TesseraIm2col",
   /**
