@@ -40,6 +40,15 @@ function rowsAndChannels(name: string, x: TensorInfo, v: TensorInfo): [number, n
   return [size(x.shape) / c, c];
 }
 
+/**
+ * im2col's and col2im's arguments after their two pointers: the image [n,h,w,c] and the conv's
+ * geometry attrs (oh, ow, fh, fw, sh, sw, dh, dw, top, left; dilations default to 1).
+ */
+function patchGeometry(image: readonly number[], a: Record<string, number>): number[] {
+  const [n = 1, h = 1, w = 1, c = 1] = image;
+  return [n, h, w, c, a.oh!, a.ow!, a.fh!, a.fw!, a.sh!, a.sw!, a.dh ?? 1, a.dw ?? 1, a.top!, a.left!];
+}
+
 /** The wasm kernel configs backed by the instantiated module `m`. */
 export function fusedKernelConfigs(m: FusedExports, threads: GemmThreads | null = null): KernelConfig[] {
   const config = (kernelName: string, kernelFunc: KernelFunc): KernelConfig => ({
@@ -90,20 +99,18 @@ export function fusedKernelConfigs(m: FusedExports, threads: GemmThreads | null 
     }),
     config(FusedKernel.im2col, ({ inputs, backend, attrs }) => {
       const { x } = inputs as { x: TensorInfo };
-      const { oh, ow, fh, fw, sh, sw, dh, dw, top, left } = attrs as Record<string, number>;
+      const { oh, ow, fh, fw } = attrs as Record<string, number>;
       float32(FusedKernel.im2col, x);
-      const [n = 1, h = 1, w = 1, c = 1] = x.shape;
+      const [n = 1, , , c = 1] = x.shape;
       const b = backend as unknown as WasmBackend;
       const out = b.makeOutput([n * oh! * ow!, fh! * fw! * c], "float32");
-      const args = [n, h, w, c, oh!, ow!, fh!, fw!, sh!, sw!, dh ?? 1, dw ?? 1, top!, left!];
-      m.im2col(b.getMemoryOffset(x.dataId), b.getMemoryOffset(out.dataId), ...args);
+      const geometry = patchGeometry(x.shape, attrs as Record<string, number>);
+      m.im2col(b.getMemoryOffset(x.dataId), b.getMemoryOffset(out.dataId), ...geometry);
       return out;
     }),
     config(FusedKernel.col2im, ({ inputs, backend, attrs }) => {
       const { cols } = inputs as { cols: TensorInfo };
-      const { inShape, oh, ow, fh, fw, sh, sw, dh, dw, top, left } = attrs as Record<string, number> & {
-        inShape: number[];
-      };
+      const { inShape, oh, ow, fh, fw } = attrs as Record<string, number> & { inShape: number[] };
       float32(FusedKernel.col2im, cols);
       const [n = 1, h = 1, w = 1, c = 1] = inShape;
       if (cols.shape[0] !== n * oh! * ow! || cols.shape[1] !== fh! * fw! * c)
@@ -112,8 +119,8 @@ export function fusedKernelConfigs(m: FusedExports, threads: GemmThreads | null 
         );
       const b = backend as unknown as WasmBackend;
       const out = b.makeOutput([n, h, w, c], "float32");
-      const args = [n, h, w, c, oh!, ow!, fh!, fw!, sh!, sw!, dh ?? 1, dw ?? 1, top!, left!];
-      m.col2im(b.getMemoryOffset(cols.dataId), b.getMemoryOffset(out.dataId), ...args);
+      const geometry = patchGeometry(inShape, attrs as Record<string, number>);
+      m.col2im(b.getMemoryOffset(cols.dataId), b.getMemoryOffset(out.dataId), ...geometry);
       return out;
     }),
     config(FusedKernel.gemm, ({ inputs, backend, attrs }) => {
