@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import * as tf from "../runner/src/tf";
 import { prepareWasmBackend } from "../runner/src/backend/wasm";
-import { RESNET_SPECS, STAGE_FILTERS } from "../runner/src/model/resnet-spec";
+import { buildBackbone, RESNET_SPECS } from "../runner/src/model/resnet";
 
 const { values: o } = parseArgs({
   options: {
@@ -23,7 +23,7 @@ const { values: o } = parseArgs({
   },
 });
 
-/** One conv shape of the network: input side and channels, filter size, stride, times it occurs. */
+/** One conv shape of the network: input side and channels, filter size, stride, padding, times it occurs. */
 interface Layer {
   name: string;
   hw: number;
@@ -31,41 +31,36 @@ interface Layer {
   cout: number;
   k: number;
   stride: number;
+  pad: "same" | "valid";
   count: number;
 }
 
-/** The conv layers of resnet.ts's backbone at `size` px, grouped by shape (same walk as buildBackbone). */
+/**
+ * The conv layers of Tessera's own backbone (model/resnet.ts) at `size` px, grouped by shape and
+ * named after the first layer of each shape (Keras names). The input sides come from one forward
+ * pass of a zero image through a model whose outputs are every conv's input.
+ */
 function layers(model: keyof typeof RESNET_SPECS, size: number): Layer[] {
-  const spec = RESNET_SPECS[model];
+  const { input, output } = buildBackbone(model, { initialize: false });
+  const convs = tf.model({ inputs: input, outputs: output }).layers.filter((l) => l.getClassName() === "Conv2D");
+  // A shortcut conv and its block's first conv share their input: each tensor is probed once.
+  const probed = [...new Set(convs.map((l) => l.input as tf.SymbolicTensor))];
+  const probe = tf.model({ inputs: input, outputs: probed });
+  const sides = tf.tidy(() => (probe.predict(tf.zeros([1, size, size, 3])) as tf.Tensor[]).map((t) => t.shape));
   const out = new Map<string, Layer>();
-  const add = (name: string, hw: number, cin: number, cout: number, k: number, stride: number) => {
-    const key = [hw, cin, cout, k, stride].join(",");
-    const l = out.get(key);
-    if (l) l.count++;
-    else out.set(key, { name, hw, cin, cout, k, stride, count: 1 });
-  };
-  add("conv1 (stem)", size, 3, 64, 7, 2);
-  let hw = Math.ceil(Math.ceil(size / 2) / 2);
-  let channels = 64;
-  spec.blocks.forEach((count, s) => {
-    const filters = STAGE_FILTERS[s] ?? 64;
-    const width = spec.block === "bottleneck" ? 4 * filters : filters;
-    for (let b = 1; b <= count; b++) {
-      const stride = b === 1 && s > 0 ? 2 : 1;
-      const name = `conv${s + 2}`;
-      const hwOut = Math.ceil(hw / stride);
-      if (b === 1 && (stride !== 1 || channels !== width)) add(`${name} shortcut`, hw, channels, width, 1, stride);
-      if (spec.block === "bottleneck") {
-        add(`${name} 1x1 in`, hw, channels, filters, 1, stride);
-        add(`${name} 3x3`, hwOut, filters, filters, 3, 1);
-        add(`${name} 1x1 out`, hwOut, filters, width, 1, 1);
-      } else {
-        add(`${name} 3x3${stride > 1 ? "/2" : ""}`, hw, channels, filters, 3, stride);
-        add(`${name} 3x3`, hwOut, filters, filters, 3, 1);
-      }
-      hw = hwOut;
-      channels = width;
-    }
+  convs.forEach((l) => {
+    const { kernelSize, strides, filters, padding } = l.getConfig() as {
+      kernelSize: number[];
+      strides: number[];
+      filters: number;
+      padding: "same" | "valid";
+    };
+    const [, hw = 0, , cin = 0] = sides[probed.indexOf(l.input as tf.SymbolicTensor)]!;
+    const shape = { hw, cin, cout: filters, k: kernelSize[0]!, stride: strides[0]!, pad: padding };
+    const key = Object.values(shape).join(",");
+    const seen = out.get(key);
+    if (seen) seen.count++;
+    else out.set(key, { name: l.name, ...shape, count: 1 });
   });
   return [...out.values()];
 }
@@ -93,20 +88,20 @@ const cell = (ms: number, flop: number) =>
   `${ms.toFixed(1).padStart(7)} ms ${(flop / (ms * 1e6)).toFixed(1).padStart(5)} GF/s`;
 for (const l of layers(model, size)) {
   const x = tf.randomNormal([n, l.hw, l.hw, l.cin]) as tf.Tensor4D;
-  const ho = Math.ceil(l.hw / l.stride);
+  const ho = l.pad === "same" ? Math.ceil(l.hw / l.stride) : Math.floor((l.hw - l.k) / l.stride) + 1;
   const dy = tf.randomNormal([n, ho, ho, l.cout]) as tf.Tensor4D;
   const shape: [number, number, number, number] = [l.k, l.k, l.cin, l.cout];
-  const fwd = time((w) => tf.conv2d(x, w, l.stride, "same"), shape, reps);
+  const fwd = time((w) => tf.conv2d(x, w, l.stride, l.pad), shape, reps);
   // The stem's input gradient is never computed in training (the image is no variable).
   const dx =
-    l.cin === 3 ? 0 : time((w) => tf.conv2dTranspose(dy, w, [n, l.hw, l.hw, l.cin], l.stride, "same"), shape, reps);
+    l.cin === 3 ? 0 : time((w) => tf.conv2dTranspose(dy, w, [n, l.hw, l.hw, l.cin], l.stride, l.pad), shape, reps);
   const filterGrad = () =>
     tf.engine().runKernel(
       "Conv2DBackpropFilter",
       { x, dy },
       {
         strides: l.stride,
-        pad: "same",
+        pad: l.pad,
         dataFormat: "NHWC",
         filterShape: shape,
       },
@@ -115,7 +110,7 @@ for (const l of layers(model, size)) {
   const flop = 2 * n * ho * ho * l.cout * l.cin * l.k * l.k;
   const dxCell = l.cin === 3 ? "      -" + " ".repeat(15) : cell(dx, flop);
   console.log(
-    `${`${l.name} ${l.hw}px ${l.cin}->${l.cout}`.padEnd(30)} x${String(l.count).padEnd(2)} fwd ${cell(fwd, flop)}  dx ${dxCell}  dw ${cell(dw, flop)}`,
+    `${`${l.name} ${l.hw}px ${l.cin}->${l.cout} ${l.k}x${l.k}/${l.stride}`.padEnd(44)} x${String(l.count).padEnd(2)} fwd ${cell(fwd, flop)}  dx ${dxCell}  dw ${cell(dw, flop)}`,
   );
   total.fwd += l.count * fwd;
   total.dx += l.count * dx;
